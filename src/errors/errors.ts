@@ -1,0 +1,39 @@
+/**
+ * Every error ipstream raises on purpose is an IpstreamError with a stable `code` that callers,
+ * logs and HTTP answers can rely on, and a `retriable` flag that says whether trying the same
+ * operation again can help (network blips: yes; malformed input or bad flags: never).
+ */
+export class IpstreamError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+
+  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Bad configuration (environment or flags): fix the input, never retry. */
+export class ConfigError extends IpstreamError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('CONFIG_INVALID', message, options);
+  }
+}
+
+/** A local or remote service (Kafka, MongoDB) cannot be reached, started or used. */
+export class ServiceError extends IpstreamError {}
+
+/** Input data that cannot be accepted; `code` says why (e.g. TS_IMPOSSIBLE_DATE, IP_INVALID). */
+export class ValidationError extends IpstreamError {}
+
+export function isIpstreamError(error: unknown): error is IpstreamError {
+  return error instanceof IpstreamError;
+}
+
+/** A one-line human description of any thrown value, for CLI exits and logs. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
+  return String(error);
+}
