@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostPort } from './net.ts';
+import { spawnDetached } from './processes.ts';
+import { requireTool, runStep } from './tools.ts';
+import { PROJECT_ROOT } from './paths.ts';
+
+/** Where the local broker keeps everything, below the state folder. */
+export function kafkaPaths(stateDir: string) {
+  const dir = join(stateDir, 'kafka');
+  return {
+    dir,
+    data: join(dir, 'data'),
+    logs: join(dir, 'logs'),
+    classpath: join(dir, 'classpath.txt'),
+    properties: join(dir, 'server.properties'),
+    log4j: join(dir, 'log4j2.properties'),
+    pidFile: join(dir, 'kafka.pid'),
+    stdout: join(dir, 'logs', 'stdout.log'),
+  };
+}
+
+const POM = join(PROJECT_ROOT, 'services', 'kafka', 'pom.xml');
+
+/**
+ * Resolves the broker's jars into the user's Maven cache (~/.m2) and records the classpath. Later
+ * starts reuse the recorded classpath as long as the pom has not changed and every jar is present.
+ */
+export async function resolveKafkaClasspath(stateDir: string, onStep: (msg: string) => void): Promise<string> {
+  const paths = kafkaPaths(stateDir);
+  if (existsSync(paths.classpath) && statSync(paths.classpath).mtimeMs >= statSync(POM).mtimeMs) {
+    const cached = readFileSync(paths.classpath, 'utf8').trim();
+    if (cached !== '' && cached.split(':').every((jar) => existsSync(jar))) return cached;
+  }
+  await requireTool('java', ['-version'], 'to run the local Kafka broker');
+  await requireTool('mvn', ['-v'], 'to fetch the Kafka broker from Maven Central');
+  onStep('resolving Apache Kafka jars with Maven (first run only)');
+  mkdirSync(paths.dir, { recursive: true });
+  await runStep(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      '-Dstyle.color=never',
+      '-f',
+      POM,
+      'dependency:build-classpath',
+      `-Dmdep.outputFile=${paths.classpath}`,
+      '-Dmdep.includeScope=runtime',
+    ],
+    { cwd: PROJECT_ROOT, timeoutMs: 20 * 60_000 },
+  );
+  return readFileSync(paths.classpath, 'utf8').trim();
+}
+
+/** A KRaft cluster id: 16 random bytes, base64url without padding, as `kafka-storage random-uuid` makes. */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function writeKafkaConfig(stateDir: string, listen: HostPort): void {
+  const paths = kafkaPaths(stateDir);
+  const controllerPort = listen.port + 1;
+  const host = listen.host === 'localhost' ? '127.0.0.1' : listen.host;
+  mkdirSync(paths.logs, { recursive: true });
+  // Single node, broker and controller in one process; replication factors of internal topics are 1
+  // because there is no second broker to replicate to.
+  writeFileSync(
+    paths.properties,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@${host}:${controllerPort}`,
+      `listeners=PLAINTEXT://${host}:${listen.port},CONTROLLER://${host}:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://${host}:${listen.port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      `log.dirs=${paths.data}`,
+      'num.partitions=1',
+      'auto.create.topics.enable=false',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=10',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      'log.retention.hours=168',
+      'log.segment.bytes=268435456',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    paths.log4j,
+    [
+      'status = warn',
+      'appender.file.type = RollingFile',
+      'appender.file.name = file',
+      `appender.file.fileName = ${join(paths.logs, 'server.log')}`,
+      `appender.file.filePattern = ${join(paths.logs, 'server.log.%i')}`,
+      'appender.file.layout.type = PatternLayout',
+      'appender.file.layout.pattern = [%d] %p %m (%c)%n',
+      'appender.file.policies.type = Policies',
+      'appender.file.policies.size.type = SizeBasedTriggeringPolicy',
+      'appender.file.policies.size.size = 20MB',
+      'appender.file.strategy.type = DefaultRolloverStrategy',
+      'appender.file.strategy.max = 3',
+      'rootLogger.level = info',
+      'rootLogger.appenderRef.file.ref = file',
+      'logger.request.name = kafka.request.logger',
+      'logger.request.level = warn',
+      '',
+    ].join('\n'),
+  );
+}
+
+function javaArgs(stateDir: string, classpath: string): string[] {
+  const paths = kafkaPaths(stateDir);
+  return [
+    '-Xms256m',
+    '-Xmx1g',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${paths.log4j}`,
+    `-Dkafka.logs.dir=${paths.logs}`,
+    '-cp',
+    classpath,
+  ];
+}
+
+/** Formats storage on first start (KRaft needs a cluster id written into log.dirs before it runs). */
+async function formatStorageOnce(stateDir: string, classpath: string): Promise<void> {
+  const paths = kafkaPaths(stateDir);
+  if (existsSync(join(paths.data, 'meta.properties'))) return;
+  await runStep(
+    'java',
+    [
+      ...javaArgs(stateDir, classpath),
+      'kafka.tools.StorageTool',
+      'format',
+      '--config',
+      paths.properties,
+      '--cluster-id',
+      newClusterId(),
+      '--ignore-formatted',
+    ],
+    { cwd: paths.dir, timeoutMs: 120_000 },
+  );
+}
+
+/** Starts a single-node KRaft broker detached from this process; returns its pid. */
+export async function startKafka(
+  stateDir: string,
+  listen: HostPort,
+  onStep: (msg: string) => void,
+): Promise<number> {
+  const classpath = await resolveKafkaClasspath(stateDir, onStep);
+  writeKafkaConfig(stateDir, listen);
+  await formatStorageOnce(stateDir, classpath);
+  onStep(`starting Kafka on ${listen.host}:${listen.port}`);
+  const paths = kafkaPaths(stateDir);
+  return spawnDetached('java', [...javaArgs(stateDir, classpath), 'kafka.Kafka', paths.properties], {
+    cwd: paths.dir,
+    logFile: paths.stdout,
+    pidFile: paths.pidFile,
+  });
+}
