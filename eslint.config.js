@@ -2,7 +2,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.ipstream/', 'bench-results/', 'test-artifacts/', 'src/api/dashboard/vendor/'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.ipstream/',
+      'bench-results/',
+      'test-artifacts/',
+      'src/api/dashboard/vendor/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,7 +29,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'test/**', 'scripts/**'],
+    // Config reads the environment; services/ passes it through to the processes it spawns.
+    files: [
+      'src/config/**',
+      'src/services/processes.ts',
+      'src/services/tools.ts',
+      'src/services/ferretdb-local.ts',
+      'test/**',
+      'scripts/**',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -30,7 +30,9 @@ const ConfigSchema = Type.Object({
     /** True when neither KAFKA_BROKERS nor MONGODB_URI was set: `up` may start local services. */
     autoStart: Type.Boolean(),
   }),
-  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  logLevel: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+  ),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -27,7 +27,10 @@ const POM = join(PROJECT_ROOT, 'services', 'kafka', 'pom.xml');
  * Resolves the broker's jars into the user's Maven cache (~/.m2) and records the classpath. Later
  * starts reuse the recorded classpath as long as the pom has not changed and every jar is present.
  */
-export async function resolveKafkaClasspath(stateDir: string, onStep: (msg: string) => void): Promise<string> {
+export async function resolveKafkaClasspath(
+  stateDir: string,
+  onStep: (msg: string) => void,
+): Promise<string> {
   const paths = kafkaPaths(stateDir);
   if (existsSync(paths.classpath) && statSync(paths.classpath).mtimeMs >= statSync(POM).mtimeMs) {
     const cached = readFileSync(paths.classpath, 'utf8').trim();

@@ -68,7 +68,13 @@ async function statusOf(spec: ServiceSpec): Promise<ServiceStatus> {
   const healthy = await spec.probe();
   const pid = livePid(spec.pidFile);
   const managedBy = pid !== undefined ? 'ipstream' : healthy ? 'external' : 'nobody';
-  return { name: spec.name, address: spec.address, healthy, managedBy, ...(pid === undefined ? {} : { pid }) };
+  return {
+    name: spec.name,
+    address: spec.address,
+    healthy,
+    managedBy,
+    ...(pid === undefined ? {} : { pid }),
+  };
 }
 
 export function servicesStatus(config: Config): Promise<ServiceStatus[]> {
@@ -135,7 +141,10 @@ async function ensure(
   const ready = await waitUntil(spec.probe, timeoutMs, () => !isAlive(started));
   if (!ready) {
     const why = isAlive(started) ? `not ready after ${timeoutMs / 1000}s` : 'exited';
-    throw new ServiceError('START_FAILED', `local ${spec.label} ${why}: ${logTail(spec.logFile)} (see ${spec.logFile})`);
+    throw new ServiceError(
+      'START_FAILED',
+      `local ${spec.label} ${why}: ${logTail(spec.logFile)} (see ${spec.logFile})`,
+    );
   }
   onStep(`${spec.label} ready at ${spec.address}`);
   return statusOf(spec);

@@ -23,7 +23,8 @@ export function registerServicesCommand(program: Command): void {
     .option('--timeout <seconds>', 'readiness timeout per service', '120')
     .action(async (opts: { timeout: string }) => {
       const timeoutMs = Number(opts.timeout) * 1000;
-      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error('--timeout must be a positive number');
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+        throw new Error('--timeout must be a positive number');
       const statuses = await servicesUp(loadConfig(), { onStep: stepReporter(), timeoutMs });
       printStatus(statuses);
     });

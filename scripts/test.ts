@@ -1,0 +1,46 @@
+// `npm test`: the whole suite, as CI runs it. Static checks first (fast, and a type error makes
+// every later failure noise), then the timestamp tests under a second host time zone, then every
+// unit and integration test in one run against real Kafka and FerretDB (started if not running).
+import { spawnSync } from 'node:child_process';
+
+const node = process.execPath;
+const steps: { title: string; command: string; args: string[]; env?: Record<string, string> }[] = [
+  { title: 'typecheck', command: node, args: ['node_modules/typescript/bin/tsc', '--noEmit'] },
+  { title: 'lint', command: node, args: ['node_modules/eslint/bin/eslint.js', '.'] },
+  {
+    title: 'format',
+    command: node,
+    args: ['node_modules/prettier/bin/prettier.cjs', '--check', '.', '--log-level', 'warn'],
+  },
+  {
+    title: 'timestamp tests, TZ=Asia/Kolkata',
+    command: node,
+    args: ['--test', 'test/unit/timestamp*.test.ts'],
+    env: { TZ: 'Asia/Kolkata' },
+  },
+  {
+    title: 'all tests, TZ=America/New_York',
+    command: node,
+    args: [
+      '--test',
+      '--test-concurrency=1',
+      '--test-timeout=600000',
+      '--test-global-setup=test/global-setup.ts',
+      'test/unit/**/*.test.ts',
+      'test/integration/**/*.test.ts',
+    ],
+    env: { TZ: 'America/New_York' },
+  },
+];
+
+for (const step of steps) {
+  process.stdout.write(`\n== ${step.title}\n`);
+  const result = spawnSync(step.command, step.args, {
+    stdio: 'inherit',
+    env: { ...process.env, ...step.env },
+  });
+  if (result.status !== 0) {
+    process.stdout.write(`\n== ${step.title} failed (exit ${result.status ?? result.signal})\n`);
+    process.exit(result.status ?? 1);
+  }
+}
