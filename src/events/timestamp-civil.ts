@@ -40,20 +40,24 @@ export function weekdayFromDays(days: number): number {
 
 const TWO_DIGITS: string[] = [];
 for (let i = 0; i < 100; i++) TWO_DIGITS.push(i < 10 ? `0${i}` : `${i}`);
-// Seconds and milliseconds are appended as two pre-built pieces ("ss." and "mmmZ") so a formatted
-// instant costs two concatenations once its minute is cached.
+// The output is assembled from pre-built pieces ("YYYY", "-MM-DDT", "HH:mm:", "ss.", "mmmZ") so that
+// formatting costs a handful of concatenations and no number-to-string conversions.
+const MONTH_DAY_PIECES: string[] = [];
+for (let m = 0; m < 13; m++) {
+  for (let d = 0; d < 32; d++) MONTH_DAY_PIECES.push(`-${TWO_DIGITS[m]}-${TWO_DIGITS[d]}T`);
+}
+const MINUTE_PIECES: string[] = [];
+for (let i = 0; i < 1440; i++) MINUTE_PIECES.push(`${TWO_DIGITS[(i / 60) | 0]}:${TWO_DIGITS[i % 60]}:`);
 const SECOND_PIECES = TWO_DIGITS.slice(0, 60).map((s) => `${s}.`);
 const MILLI_PIECES: string[] = [];
 for (let i = 0; i < 1000; i++) MILLI_PIECES.push(`${String(i).padStart(3, '0')}Z`);
 
-// Ingest sees long runs of events from the same minute; remembering the last one skips the
-// calendar arithmetic for nearly all of them.
-let cachedMinute = Number.NaN;
-let cachedMinutePrefix = '';
+// Ingest sees long runs of events from the same day; remembering the last one skips the calendar
+// arithmetic for nearly all of them.
+let cachedDay = Number.NaN;
+let cachedDayPrefix = '';
 
-function minutePrefix(minute: number): string {
-  const days = Math.floor(minute / 1440);
-  const minuteOfDay = minute - days * 1440;
+function dayPrefix(days: number): string {
   const z = days + EPOCH_SHIFT;
   const era = (z / ERA_DAYS) | 0;
   const doe = z - era * ERA_DAYS;
@@ -63,11 +67,7 @@ function minutePrefix(minute: number): string {
   const day = doy - (((153 * mp + 2) / 5) | 0) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 - 400 + (month <= 2 ? 1 : 0);
-  const hour = (minuteOfDay / 60) | 0;
-  return (
-    `${TWO_DIGITS[(year / 100) | 0]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}` +
-    `T${TWO_DIGITS[hour]}:${TWO_DIGITS[minuteOfDay - hour * 60]}:`
-  );
+  return `${TWO_DIGITS[(year / 100) | 0]}${TWO_DIGITS[year % 100]}${MONTH_DAY_PIECES[month * 32 + day]}`;
 }
 
 /**
@@ -78,12 +78,19 @@ function minutePrefix(minute: number): string {
 export function formatIsoMs(epochMs: number): string {
   const ms = Math.floor(epochMs);
   if (!(ms >= MIN_EPOCH_MS && ms <= MAX_EPOCH_MS)) return new Date(ms).toISOString();
-  const minute = Math.floor(ms / 60_000);
-  if (minute !== cachedMinute) {
-    cachedMinutePrefix = minutePrefix(minute);
-    cachedMinute = minute;
+  const days = Math.floor(ms / MS_PER_DAY);
+  if (days !== cachedDay) {
+    cachedDayPrefix = dayPrefix(days);
+    cachedDay = days;
   }
-  const msOfMinute = ms - minute * 60_000;
+  const msOfDay = ms - days * MS_PER_DAY;
+  const minuteOfDay = (msOfDay / 60_000) | 0;
+  const msOfMinute = msOfDay - minuteOfDay * 60_000;
   const second = (msOfMinute / 1000) | 0;
-  return cachedMinutePrefix + SECOND_PIECES[second] + MILLI_PIECES[msOfMinute - second * 1000];
+  return (
+    cachedDayPrefix +
+    MINUTE_PIECES[minuteOfDay] +
+    SECOND_PIECES[second] +
+    MILLI_PIECES[msOfMinute - second * 1000]
+  );
 }

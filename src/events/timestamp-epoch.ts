@@ -39,20 +39,6 @@ function msDigitShift(format: TimestampFormat): number {
   }
 }
 
-/** True when `s[start..end)` has the shape of an epoch: optional sign, digits, optional .digits. */
-export function looksLikeEpoch(s: string, start: number): boolean {
-  let i = start;
-  const end = s.length;
-  const c0 = s.charCodeAt(i);
-  if (c0 === CH_PLUS || c0 === CH_MINUS) i++;
-  const intStart = i;
-  while (i < end && isDigit(s.charCodeAt(i))) i++;
-  if (i === intStart) return false;
-  if (i === end) return true;
-  if (s.charCodeAt(i) !== CH_DOT) return false;
-  return true;
-}
-
 function isDigit(c: number): boolean {
   return c >= CH_0 && c <= CH_9;
 }

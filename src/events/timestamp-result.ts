@@ -1,7 +1,8 @@
 import { formatIsoMs, MAX_EPOCH_MS, MIN_EPOCH_MS } from './timestamp-civil.ts';
 
 /** What the parser recognised; answers and dead letters name it. */
-export type TimestampFormat = 'epoch_s' | 'epoch_ms' | 'epoch_us' | 'epoch_ns' | 'iso8601' | 'rfc2822' | 'clf';
+export type TimestampFormat =
+  'epoch_s' | 'epoch_ms' | 'epoch_us' | 'epoch_ns' | 'iso8601' | 'rfc2822' | 'clf';
 
 export interface ParsedTimestamp {
   epochMs: number;
