@@ -1,0 +1,51 @@
+/**
+ * The HTTP API as a Fastify instance that is not yet listening, so tests drive it in-process with
+ * `app.inject` and `serve`/`up` decide where it listens.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import packageJson from '../../package.json' with { type: 'json' };
+import { handleError, handleNotFound } from './http-error.ts';
+import { timestampRoutes } from './routes/timestamps.ts';
+
+/**
+ * What the routes need from the rest of ipstream. Later routes (analytics, pipeline, health) add
+ * their dependencies here (event store, worker pool, service probes) as optional fields, so the
+ * routes that do not need them can still be tested alone.
+ */
+export interface ApiDeps {
+  /** Request and error logs; the API is silent without one (tests, benchmarks). */
+  logger?: FastifyBaseLogger;
+}
+
+export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    // Timestamps and IPs fit easily; a longer path segment is a client mistake, not a route.
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  // TypeBox validates bodies without coercion, so a number in a JSON body stays a number.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'ipstream',
+        description: 'Device events from Apache Kafka into MongoDB, with an HTTP analytics API',
+        version: packageJson.version,
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  await app.register(timestampRoutes);
+  return app;
+}

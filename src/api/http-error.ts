@@ -1,0 +1,78 @@
+/**
+ * How failures become HTTP answers. Every error body is `{error, message}` with a stable code, and
+ * client mistakes are never reported as 500: only faults of the service itself are.
+ */
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationError } from '../errors/errors.ts';
+
+/** An answer a route chooses on purpose, e.g. `new HttpError(404, 'IP_NOT_FOUND', '...')`. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The body of every non-2xx answer; routes list it in their response schemas. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String({ description: 'stable machine-readable code', examples: ['TS_IMPOSSIBLE_DATE'] }),
+    message: Type.String({ description: 'one-line human explanation' }),
+  },
+  { description: 'error' },
+);
+
+/** Codes for client errors Fastify raises itself (unparsable JSON, oversized bodies...). */
+const CLIENT_ERROR_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  408: 'REQUEST_TIMEOUT',
+  411: 'LENGTH_REQUIRED',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  431: 'HEADERS_TOO_LARGE',
+};
+
+interface ErrorLike {
+  validation?: unknown;
+  statusCode?: unknown;
+  message?: unknown;
+}
+
+function asErrorLike(error: unknown): ErrorLike {
+  return typeof error === 'object' && error !== null ? (error as ErrorLike) : {};
+}
+
+/** The single error handler of the app (see buildApp). */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const e = asErrorLike(error);
+  const message = typeof e.message === 'string' ? e.message : 'request failed';
+  if (e.validation !== undefined) return reply.code(400).send({ error: 'INVALID_REQUEST', message });
+  if (error instanceof ValidationError) return reply.code(400).send({ error: error.code, message });
+  if (error instanceof HttpError) {
+    if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(error.status).send({ error: error.code, message });
+  }
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    return reply.code(status).send({ error: CLIENT_ERROR_CODES[status] ?? 'CLIENT_ERROR', message });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return reply.code(500).send({ error: 'INTERNAL', message: 'internal error' });
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply
+    .code(404)
+    .send({ error: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` });
+}

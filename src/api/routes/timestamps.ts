@@ -1,0 +1,104 @@
+/** Timestamp normalization over HTTP: the ingest parser, exposed so producers can check their values. */
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { isTimestampFailure, parseTimestamp, tryParseTimestamp } from '../../events/timestamp.ts';
+import type { TimestampFormat } from '../../events/timestamp.ts';
+import { ErrorBody } from '../http-error.ts';
+
+const FORMATS: TimestampFormat[] = [
+  'epoch_s',
+  'epoch_ms',
+  'epoch_us',
+  'epoch_ns',
+  'iso8601',
+  'rfc2822',
+  'clf',
+];
+export const MAX_VALUES_PER_REQUEST = 10_000;
+
+const Format = Type.Enum(FORMATS, { description: 'the form the value was recognised as' });
+const Iso = Type.String({
+  description: 'UTC, millisecond precision',
+  examples: ['2024-09-18T14:14:10.124Z'],
+});
+const EpochMs = Type.Integer({
+  description: 'milliseconds since 1970-01-01T00:00:00Z',
+  examples: [1726668850124],
+});
+const Input = Type.Union([Type.String(), Type.Number()], { description: 'the value as sent' });
+
+const Parsed = Type.Object(
+  { input: Input, iso: Iso, epochMs: EpochMs, format: Format },
+  { description: 'the normalized timestamp' },
+);
+const Failed = Type.Object(
+  {
+    input: Input,
+    error: Type.String({ description: 'TS_* reason code', examples: ['TS_AMBIGUOUS'] }),
+    message: Type.String(),
+  },
+  { description: 'why the value was refused' },
+);
+
+function normalize(input: string | number) {
+  const result = tryParseTimestamp(input);
+  if (isTimestampFailure(result)) return { input, error: result.code, message: result.message };
+  return { input, iso: result.iso, epochMs: result.epochMs, format: result.format };
+}
+
+export const timestampRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/api/v1/timestamps/parse',
+    {
+      schema: {
+        summary: 'Normalize one timestamp',
+        description:
+          'Accepts epochs (s, ms, us, ns by digit count), ISO 8601, RFC 2822 and Apache log times.',
+        tags: ['timestamps'],
+        querystring: Type.Object({ value: Type.String({ description: 'the timestamp to parse' }) }),
+        response: { 200: Parsed, 400: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { value } = request.query;
+      const parsed = parseTimestamp(value);
+      return { input: value, iso: parsed.iso, epochMs: parsed.epochMs, format: parsed.format };
+    },
+  );
+
+  app.post(
+    '/api/v1/timestamps/parse',
+    {
+      schema: {
+        summary: 'Normalize many timestamps',
+        description: 'Each value gets its own result, in order; a bad value does not fail the others.',
+        tags: ['timestamps'],
+        body: Type.Object({
+          values: Type.Array(Input, { minItems: 1, maxItems: MAX_VALUES_PER_REQUEST }),
+        }),
+        response: {
+          200: Type.Object(
+            { results: Type.Array(Type.Union([Parsed, Failed])) },
+            { description: 'one result per value' },
+          ),
+          400: ErrorBody,
+        },
+      },
+    },
+    async (request) => ({ results: request.body.values.map(normalize) }),
+  );
+
+  app.get(
+    '/time/formatter/:value',
+    {
+      schema: {
+        summary: 'Format a timestamp (seed route)',
+        description: 'Kept from the seed service; the same parser as /api/v1/timestamps/parse.',
+        tags: ['timestamps', 'seed'],
+        params: Type.Object({ value: Type.String() }),
+        response: { 200: Type.Object({ time: Iso }, { description: 'the normalized time' }), 400: ErrorBody },
+      },
+    },
+    async (request) => ({ time: parseTimestamp(request.params.value).iso }),
+  );
+};
