@@ -52,10 +52,11 @@ const SECOND_PIECES = TWO_DIGITS.slice(0, 60).map((s) => `${s}.`);
 const MILLI_PIECES: string[] = [];
 for (let i = 0; i < 1000; i++) MILLI_PIECES.push(`${String(i).padStart(3, '0')}Z`);
 
-// Ingest sees long runs of events from the same day; remembering the last one skips the calendar
-// arithmetic for nearly all of them.
-let cachedDay = Number.NaN;
-let cachedDayPrefix = '';
+// Events cluster in a few recent days, so "YYYY-MM-DDT" is remembered per day in a small
+// direct-mapped cache (slot = day mod 64): the calendar arithmetic runs about once per day seen.
+const DAY_SLOTS = 64;
+const cachedDays = new Float64Array(DAY_SLOTS).fill(Number.NaN);
+const cachedDayPrefixes: string[] = new Array<string>(DAY_SLOTS).fill('');
 
 function dayPrefix(days: number): string {
   const z = days + EPOCH_SHIFT;
@@ -79,18 +80,18 @@ export function formatIsoMs(epochMs: number): string {
   const ms = Math.floor(epochMs);
   if (!(ms >= MIN_EPOCH_MS && ms <= MAX_EPOCH_MS)) return new Date(ms).toISOString();
   const days = Math.floor(ms / MS_PER_DAY);
-  if (days !== cachedDay) {
-    cachedDayPrefix = dayPrefix(days);
-    cachedDay = days;
+  const slot = days & (DAY_SLOTS - 1);
+  let prefix = cachedDayPrefixes[slot];
+  if (cachedDays[slot] !== days || prefix === undefined) {
+    prefix = dayPrefix(days);
+    cachedDays[slot] = days;
+    cachedDayPrefixes[slot] = prefix;
   }
   const msOfDay = ms - days * MS_PER_DAY;
   const minuteOfDay = (msOfDay / 60_000) | 0;
   const msOfMinute = msOfDay - minuteOfDay * 60_000;
   const second = (msOfMinute / 1000) | 0;
   return (
-    cachedDayPrefix +
-    MINUTE_PIECES[minuteOfDay] +
-    SECOND_PIECES[second] +
-    MILLI_PIECES[msOfMinute - second * 1000]
+    prefix + MINUTE_PIECES[minuteOfDay] + SECOND_PIECES[second] + MILLI_PIECES[msOfMinute - second * 1000]
   );
 }

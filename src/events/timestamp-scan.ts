@@ -89,6 +89,8 @@ export function weekdayAt(s: string, i: number): number {
 
 /** Whitespace as String#trim sees it, for the cheap "does this need trimming" test. */
 export function isTrimmable(c: number): boolean {
+  // Printable ASCII and Latin-1 letters, the usual first and last characters, answer at once.
+  if (c > 32 && c < 0xa0) return false;
   return (
     c === 32 ||
     (c >= 9 && c <= 13) ||
