@@ -27,6 +27,9 @@ export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     // Timestamps and IPs fit easily; a longer path segment is a client mistake, not a route.
     routerOptions: { maxParamLength: 200 },
+    // Malformed URLs and over-long path segments are rejected by the router before any route runs;
+    // sending them through the same handler keeps the `{error, message}` shape.
+    frameworkErrors: handleError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // TypeBox validates bodies without coercion, so a number in a JSON body stays a number.
   app.setValidatorCompiler(TypeBoxValidatorCompiler);

@@ -217,6 +217,16 @@ describe('documentation and errors', () => {
     assert.deepEqual(body, { error: 'NOT_FOUND', message: 'no route for GET /api/v1/nothing-here' });
   });
 
+  it('answers malformed URLs and over-long path segments in the same error shape', async () => {
+    const badUrl = await getJson('/time/formatter/%E0%A4%A');
+    assert.equal(badUrl.status, 400);
+    assert.equal(badUrl.body.error, 'BAD_REQUEST');
+    const long = await getJson(`/time/formatter/${'1'.repeat(300)}`);
+    assert.equal(long.status, 414);
+    assert.equal(long.body.error, 'URI_TOO_LONG');
+    assert.deepEqual(Object.keys(long.body).sort(), ['error', 'message']);
+  });
+
   it('maps HttpError to its status and ValidationError to 400', async () => {
     assert.deepEqual(await getJson('/test/http-error'), {
       status: 409,
