@@ -24,6 +24,21 @@ const ConfigSchema = Type.Object({
     apiToken: Type.Optional(Type.String({ minLength: 1 })),
     cors: Type.Boolean(),
   }),
+  ingest: Type.Object({
+    workers: Type.Integer({ minimum: 1, maximum: 256 }),
+    /** Oldest buffered record's age that forces a flush (the seed flushed every 10 s). */
+    flushIntervalMs: Type.Integer({ minimum: 10, maximum: 600_000 }),
+    /** The adaptive policy aims each store write at this duration. */
+    targetFlushMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+    adaptive: Type.Boolean(),
+    /** Fixed (or starting) flush limits; the adaptive policy moves them within min/max bounds. */
+    flushCount: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    flushBytes: Type.Integer({ minimum: 1024, maximum: 1024 ** 3 }),
+    /** Fetching pauses while this many bytes wait in the buffer. */
+    maxBufferBytes: Type.Integer({ minimum: 1024, maximum: 4 * 1024 ** 3 }),
+    maxRecordBytes: Type.Integer({ minimum: 64, maximum: 64 * 1024 ** 2 }),
+    deadLetterValueChars: Type.Integer({ minimum: 16, maximum: 1024 ** 2 }),
+  }),
   services: Type.Object({
     /** Where locally started Kafka and FerretDB keep data, logs and pid files. */
     stateDir: Type.String({ minLength: 1 }),
@@ -38,6 +53,7 @@ const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 export type KafkaConfig = Config['kafka'];
 export type MongoConfig = Config['mongo'];
+export type IngestConfig = Config['ingest'];
 
 type Env = Record<string, string | undefined>;
 
@@ -46,6 +62,7 @@ export interface ConfigOverrides {
   kafka?: Partial<KafkaConfig>;
   mongo?: Partial<MongoConfig>;
   http?: Partial<Config['http']>;
+  ingest?: Partial<IngestConfig>;
   services?: Partial<Config['services']>;
   logLevel?: Config['logLevel'];
 }
@@ -64,9 +81,17 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
-function parsePort(raw: string): number {
-  if (!/^\d{1,5}$/.test(raw)) throw new ConfigError(`PORT must be an integer 0..65535, got "${raw}"`);
+function parseInteger(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return Number(raw);
+}
+
+function parseBoolean(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Config {
@@ -86,11 +111,27 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       ...overrides.mongo,
     },
     http: {
-      port: parsePort(nonEmpty(env.PORT) ?? DEFAULTS.PORT),
+      port: parseInteger('PORT', nonEmpty(env.PORT), Number(DEFAULTS.PORT)),
       host: nonEmpty(env.HOST) ?? '0.0.0.0',
       apiToken: nonEmpty(env.API_TOKEN),
-      cors: nonEmpty(env.CORS) === 'true',
+      cors: parseBoolean('CORS', nonEmpty(env.CORS), false),
       ...overrides.http,
+    },
+    ingest: {
+      workers: parseInteger('INGEST_WORKERS', nonEmpty(env.INGEST_WORKERS), 2),
+      flushIntervalMs: parseInteger('FLUSH_INTERVAL_MS', nonEmpty(env.FLUSH_INTERVAL_MS), 1000),
+      targetFlushMs: parseInteger('FLUSH_TARGET_MS', nonEmpty(env.FLUSH_TARGET_MS), 250),
+      adaptive: parseBoolean('FLUSH_ADAPTIVE', nonEmpty(env.FLUSH_ADAPTIVE), true),
+      flushCount: parseInteger('FLUSH_COUNT', nonEmpty(env.FLUSH_COUNT), 5000),
+      flushBytes: parseInteger('FLUSH_BYTES', nonEmpty(env.FLUSH_BYTES), 4 * 1024 * 1024),
+      maxBufferBytes: parseInteger(
+        'INGEST_MAX_BUFFER_BYTES',
+        nonEmpty(env.INGEST_MAX_BUFFER_BYTES),
+        64 * 1024 * 1024,
+      ),
+      maxRecordBytes: parseInteger('MAX_RECORD_BYTES', nonEmpty(env.MAX_RECORD_BYTES), 64 * 1024),
+      deadLetterValueChars: 4096,
+      ...overrides.ingest,
     },
     services: {
       stateDir: nonEmpty(env.IPSTREAM_STATE_DIR) ?? '.ipstream',
@@ -111,6 +152,13 @@ const ENV_NAMES: Record<string, string> = {
   '/mongo/db': 'MONGODB_DB',
   '/http/port': 'PORT',
   '/logLevel': 'LOG_LEVEL',
+  '/ingest/workers': 'INGEST_WORKERS',
+  '/ingest/flushIntervalMs': 'FLUSH_INTERVAL_MS',
+  '/ingest/targetFlushMs': 'FLUSH_TARGET_MS',
+  '/ingest/flushCount': 'FLUSH_COUNT',
+  '/ingest/flushBytes': 'FLUSH_BYTES',
+  '/ingest/maxBufferBytes': 'INGEST_MAX_BUFFER_BYTES',
+  '/ingest/maxRecordBytes': 'MAX_RECORD_BYTES',
 };
 
 export function validateConfig(candidate: unknown): Config {

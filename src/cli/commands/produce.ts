@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { Presets, SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.ts';
+import { ConfigError } from '../../errors/errors.ts';
+import { TopicAdmin } from '../../kafka/admin.ts';
+import { EventProducer } from '../../kafka/producer.ts';
+import { runProducer } from '../../producer/run.ts';
+import { fileRecords, syntheticRecords } from '../../producer/sources.ts';
+import { intOption, numberOption } from '../options.ts';
+
+interface ProduceFlags {
+  count: number;
+  rate: number;
+  devices: number;
+  partitions?: number;
+  seed?: number;
+  file?: string;
+  topic?: string;
+}
+
+/** Creates the topic if missing; grows it when asked for more partitions than it has. */
+async function prepareTopic(
+  admin: TopicAdmin,
+  topic: string,
+  partitions: number | undefined,
+): Promise<number> {
+  const current = await admin.partitionCount(topic);
+  if (current === undefined) {
+    await admin.create(topic, partitions ?? 3);
+    return partitions ?? 3;
+  }
+  if (partitions !== undefined && partitions > current) {
+    await admin.scale(topic, partitions);
+    return partitions;
+  }
+  return current;
+}
+
+export function registerProduceCommand(program: Command): void {
+  program
+    .command('produce')
+    .description('send synthetic device events (the seed formats) or a JSON Lines file to the topic')
+    .option('--count <n>', 'synthetic events to send', intOption(1), 10_000)
+    .option('--rate <r>', 'events per second (0 = as fast as possible)', numberOption(0), 0)
+    .option('--devices <d>', 'distinct devices in the synthetic stream', intOption(1, 10_000_000), 1000)
+    .option('--partitions <p>', 'create the topic with P partitions, or grow it to P', intOption(1, 10_000))
+    .option('--seed <s>', 'seed for a reproducible stream (default: random)', intOption(0, 2 ** 31 - 1))
+    .option('--file <path>', 'send each line of a .jsonl file as one record value, as is')
+    .option('--topic <name>', 'topic (default: KAFKA_TOPIC)')
+    .action(async (flags: ProduceFlags) => {
+      if (flags.file !== undefined && !existsSync(flags.file))
+        throw new ConfigError(`--file ${flags.file}: no such file`);
+      const config = loadConfig(
+        undefined,
+        flags.topic === undefined ? {} : { kafka: { topic: flags.topic } },
+      );
+      const admin = new TopicAdmin(config.kafka);
+      const partitions = await prepareTopic(admin, config.kafka.topic, flags.partitions).finally(() =>
+        admin.close(),
+      );
+      const seed = flags.seed ?? randomInt(2 ** 31 - 1);
+      const source =
+        flags.file === undefined
+          ? syntheticRecords({ count: flags.count, devices: flags.devices, seed })
+          : fileRecords(flags.file);
+      const total = flags.file === undefined ? flags.count : 0;
+
+      const bar = new SingleBar(
+        {
+          format: total
+            ? 'produce [{bar}] {percentage}% | {value}/{total} | {rate} rec/s | failed {failed}'
+            : 'produce {value} records | {rate} rec/s | failed {failed}',
+          stream: process.stderr,
+          noTTYOutput: true,
+          notTTYSchedule: 5000,
+          hideCursor: true,
+        },
+        Presets.shades_classic,
+      );
+      bar.start(total, 0, { rate: 0, failed: 0 });
+      let stopped = false;
+      const stop = (): void => {
+        stopped = true;
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+
+      const producer = new EventProducer(config.kafka);
+      const summary = await runProducer(producer, source, {
+        rate: flags.rate,
+        isStopped: () => stopped,
+        onProgress: (p) =>
+          bar.update(p.sent + p.failed, {
+            rate: Math.round(p.sent / (p.elapsedMs / 1000)),
+            failed: p.failed,
+          }),
+      }).finally(() => producer.close());
+      bar.stop();
+
+      process.stdout.write(
+        `sent ${summary.sent} records to ${config.kafka.topic} (${partitions} partitions) in ${(summary.elapsedMs / 1000).toFixed(1)}s: ` +
+          `${Math.round(summary.recordsPerSec)} records/s, ${summary.mbPerSec.toFixed(2)} MB/s` +
+          (flags.file === undefined ? `, seed ${seed}` : '') +
+          (summary.failed ? `; ${summary.failed} FAILED: ${summary.errors[0]}` : '') +
+          '\n',
+      );
+      if (summary.failed > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,120 @@
+import { isUtf8 } from 'node:buffer';
+import { canonicalizeIp } from './ip.ts';
+import { isTimestampFailure, tryParseTimestamp } from './timestamp.ts';
+import { type DeadLetter, type DeviceEvent, recordId } from './event.ts';
+
+/** Stable reasons a record becomes a dead letter (timestamp failures carry the parser's TS_* code). */
+export const DEAD_LETTER_REASONS = {
+  EMPTY: 'the record has no value',
+  OVERSIZED: 'the value is larger than the configured maximum',
+  INVALID_UTF8: 'the value is not valid UTF-8 (stored base64-encoded)',
+  NOT_JSON: 'the value is not JSON',
+  NOT_OBJECT: 'the value is JSON but not an object',
+  MISSING_FIELD: 'a required field is missing',
+  INVALID_IP: 'device_ip is not an IPv4 or IPv6 address',
+  INVALID_ERROR_CODE: 'error_code is not an integer',
+} as const;
+
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Buffer | null | undefined;
+  value: Buffer | null | undefined;
+}
+
+export interface DecodeLimits {
+  maxRecordBytes: number;
+  deadLetterValueChars: number;
+}
+
+export type Decoded = { ok: true; event: DeviceEvent } | { ok: false; deadLetter: DeadLetter };
+
+const KNOWN_FIELDS = new Set(['timestamp', 'device_ip', 'error_code']);
+
+/** Field names MongoDB and FerretDB store awkwardly or refuse ($-prefixed, dotted, NUL). */
+function hasUnsafeKeys(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasUnsafeKeys);
+  for (const [k, v] of Object.entries(value)) {
+    if (k.startsWith('$') || k.includes('.') || k.includes('\0') || hasUnsafeKeys(v)) return true;
+  }
+  return false;
+}
+
+function extraFields(message: Record<string, unknown>): Record<string, unknown> | undefined {
+  let extra: Record<string, unknown> | undefined;
+  for (const k in message) {
+    if (KNOWN_FIELDS.has(k)) continue;
+    (extra ??= {})[k] = message[k];
+  }
+  if (extra !== undefined && hasUnsafeKeys(extra)) return { json: JSON.stringify(extra) };
+  return extra;
+}
+
+/**
+ * Decodes and validates one Kafka record: a normalised event, or a dead letter with its reason.
+ * Never throws: one bad record must not stop its partition.
+ */
+export function decodeRecord(raw: RawRecord, limits: DecodeLimits): Decoded {
+  const value = raw.value ?? Buffer.alloc(0);
+  const dead = (reason: string, message: string, text?: string): Decoded => ({
+    ok: false,
+    deadLetter: {
+      id: recordId(raw.topic, raw.partition, raw.offset),
+      topic: raw.topic,
+      partition: raw.partition,
+      offset: raw.offset,
+      reason,
+      message,
+      key: raw.key ? raw.key.toString('utf8') : null,
+      value: (text ?? value.toString('utf8')).slice(0, limits.deadLetterValueChars),
+      valueBytes: value.length,
+      bytes: value.length,
+    },
+  });
+
+  if (value.length === 0) return dead('EMPTY', DEAD_LETTER_REASONS.EMPTY);
+  if (value.length > limits.maxRecordBytes) {
+    return dead('OVERSIZED', `the value has ${value.length} bytes; the maximum is ${limits.maxRecordBytes}`);
+  }
+  if (!isUtf8(value)) return dead('INVALID_UTF8', DEAD_LETTER_REASONS.INVALID_UTF8, value.toString('base64'));
+  const text = value.toString('utf8');
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch (error) {
+    return dead('NOT_JSON', `the value is not JSON: ${(error as Error).message}`, text);
+  }
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    return dead('NOT_OBJECT', DEAD_LETTER_REASONS.NOT_OBJECT, text);
+  }
+  const fields = message as Record<string, unknown>;
+  for (const name of KNOWN_FIELDS) {
+    if (fields[name] === undefined) return dead('MISSING_FIELD', `${name} is missing`, text);
+  }
+  const rawIp = fields.device_ip;
+  const ip = typeof rawIp === 'string' ? canonicalizeIp(rawIp) : null;
+  if (ip === null)
+    return dead('INVALID_IP', `device_ip ${JSON.stringify(rawIp)} is not an IPv4 or IPv6 address`, text);
+  const errorCode = fields.error_code;
+  if (typeof errorCode !== 'number' || !Number.isSafeInteger(errorCode)) {
+    return dead('INVALID_ERROR_CODE', `error_code ${JSON.stringify(errorCode)} is not an integer`, text);
+  }
+  const ts = tryParseTimestamp(fields.timestamp);
+  if (isTimestampFailure(ts)) return dead(ts.code, `timestamp: ${ts.message}`, text);
+
+  const event: DeviceEvent = {
+    id: recordId(raw.topic, raw.partition, raw.offset),
+    topic: raw.topic,
+    partition: raw.partition,
+    offset: raw.offset,
+    ts: ts.epochMs,
+    ip,
+    errorCode,
+    bytes: value.length,
+  };
+  const extra = extraFields(fields);
+  if (extra !== undefined) event.extra = extra;
+  return { ok: true, event };
+}

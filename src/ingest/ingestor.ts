@@ -1,0 +1,307 @@
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Consumer, type Message, MessagesStreamModes, type MessagesStream } from '@platformatic/kafka';
+import type { Config } from '../config/config.ts';
+import { describeError } from '../errors/errors.ts';
+import { decodeRecord } from '../events/decode.ts';
+import { baseClientOptions } from '../kafka/client-options.ts';
+import type { Logger } from '../log/logger.ts';
+import { detectStoreProfile } from '../store/backend.ts';
+import { EventStore } from '../store/event-store.ts';
+import { connectMongo, type MongoHandle } from '../store/mongo.ts';
+import { isRetriableStoreError, withRetry } from '../store/retry.ts';
+import { type Batch, BatchBuffer, type PartitionPosition } from './batch-buffer.ts';
+import { createFlushPolicy, type FlushPolicy, type FlushReason } from './flush-policy.ts';
+import { emptyStats, type WorkerStats } from './stats.ts';
+
+type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+
+export interface IngestorOptions {
+  config: Pick<Config, 'kafka' | 'mongo' | 'ingest'>;
+  workerId: number;
+  log: Logger;
+  onStats: (stats: WorkerStats) => void;
+  /** How long `stop` keeps retrying a failing store before giving up (records stay uncommitted). */
+  stopGraceMs?: number;
+}
+
+const RECENT_WRITES = 64;
+
+/**
+ * One member of the ingest consumer group: decode -> buffer -> flush (store, then commit).
+ *
+ * Offsets are committed only after the records below them are stored, one flush at a time, so a
+ * crash at any point leaves Kafka to redeliver what might not be stored, and the idempotent store
+ * absorbs what was. Memory is bounded: fetching pauses while the buffer holds maxBufferBytes.
+ */
+export class Ingestor {
+  readonly #options: IngestorOptions;
+  readonly #log: Logger;
+  readonly #buffer = new BatchBuffer();
+  readonly #policy: FlushPolicy;
+  readonly #stats: WorkerStats;
+  readonly #committed = new Map<string, number>();
+  #mongo: MongoHandle | undefined;
+  #store: EventStore | undefined;
+  #consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  #stream: Stream | undefined;
+  #flushing: Promise<void> | null = null;
+  #ageTimer: NodeJS.Timeout | undefined;
+  #statsTimer: NodeJS.Timeout | undefined;
+  #stopping = false;
+  #stopDeadline = Infinity;
+  #restarting = false;
+
+  constructor(options: IngestorOptions) {
+    this.#options = options;
+    this.#log = options.log;
+    const ingest = options.config.ingest;
+    this.#policy = createFlushPolicy({
+      maxAgeMs: ingest.flushIntervalMs,
+      adaptive: ingest.adaptive,
+      targetWriteMs: ingest.targetFlushMs,
+      countLimit: ingest.flushCount,
+      bytesLimit: ingest.flushBytes,
+    });
+    this.#stats = emptyStats(options.workerId);
+  }
+
+  get stats(): WorkerStats {
+    const policy = this.#policy.current();
+    return {
+      ...this.#stats,
+      buffered: this.#buffer.count,
+      bufferedBytes: this.#buffer.bytes,
+      paused: this.#stream?.isPaused() ?? false,
+      policy: { countLimit: policy.countLimit, bytesLimit: policy.bytesLimit, maxAgeMs: policy.maxAgeMs },
+    };
+  }
+
+  async start(): Promise<void> {
+    this.#mongo = await this.#retry('connect to MongoDB', () =>
+      connectMongo(this.#options.config.mongo, 'ipstream-ingest'),
+    );
+    const profile = await this.#retry('detect the store', () => detectStoreProfile(this.#mongo!.db));
+    this.#store = new EventStore(this.#mongo.db, profile);
+    await this.#startConsumer();
+    this.#statsTimer = setInterval(() => this.#options.onStats(this.stats), 1000);
+  }
+
+  async #startConsumer(): Promise<void> {
+    const { kafka } = this.#options.config;
+    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      ...baseClientOptions(kafka, `ingest-${hostname()}-${process.pid}-${this.#options.workerId}`),
+      groupId: kafka.group,
+      autocommit: false,
+      maxWaitTime: 500,
+      // A killed member's partitions move after the session timeout: short enough to fail over
+      // quickly, long enough not to flap under GC or a slow store.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 30_000,
+      highWaterMark: 1024,
+    });
+    consumer.on('consumer:group:join', (payload) => {
+      this.#stats.memberId = payload.memberId;
+      this.#stats.assigned = (payload.assignments ?? []).map((a) => ({
+        topic: a.topic,
+        partitions: [...a.partitions],
+      }));
+      this.#log.info({ assigned: this.#stats.assigned }, 'joined group');
+    });
+    this.#consumer = consumer;
+    const stream = await consumer.consume({
+      topics: [kafka.topic],
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: 'earliest',
+    });
+    this.#stream = stream;
+    stream.on('data', (message: KafkaMessage) => this.#onMessage(message));
+    stream.on('error', (error: Error) => void this.#restartConsumer(error));
+  }
+
+  #onMessage(message: KafkaMessage): void {
+    const now = Date.now();
+    const decoded = decodeRecord(
+      {
+        topic: message.topic,
+        partition: message.partition,
+        offset: Number(message.offset),
+        key: message.key,
+        value: message.value,
+      },
+      this.#options.config.ingest,
+    );
+    this.#buffer.add(decoded, message.leaderEpoch, now);
+    this.#stats.consumed++;
+    this.#stats.lastRecordAt = now;
+    if (this.#buffer.bytes >= this.#options.config.ingest.maxBufferBytes && !this.#stream!.isPaused()) {
+      // @platformatic/kafka cannot pause single partitions: pausing the stream stops all fetching.
+      this.#stream!.pause();
+    }
+    this.#maybeFlush();
+  }
+
+  #maybeFlush(): void {
+    if (this.#flushing !== null || this.#buffer.count === 0) return;
+    const reason = this.#policy.shouldFlush({
+      count: this.#buffer.count,
+      bytes: this.#buffer.bytes,
+      oldestAgeMs: this.#buffer.oldestAgeMs(Date.now()),
+    });
+    if (reason !== null) {
+      this.#runFlush(reason);
+    } else if (this.#ageTimer === undefined) {
+      const wait = this.#policy.msUntilAgeFlush(this.#buffer.oldestAgeMs(Date.now()));
+      this.#ageTimer = setTimeout(() => {
+        this.#ageTimer = undefined;
+        this.#maybeFlush();
+      }, wait);
+    }
+  }
+
+  #runFlush(reason: FlushReason): void {
+    clearTimeout(this.#ageTimer);
+    this.#ageTimer = undefined;
+    const oldestAgeMs = this.#buffer.oldestAgeMs(Date.now());
+    const batch = this.#buffer.take();
+    this.#flushing = this.#flush(batch, reason, oldestAgeMs)
+      .catch((error: unknown) => {
+        // Only reachable while stopping past the grace period: the batch stays uncommitted, so
+        // Kafka redelivers it to whoever reads these partitions next. Nothing is lost.
+        this.#log.error({ err: error, records: batch.count }, 'flush abandoned; records stay uncommitted');
+      })
+      .finally(() => {
+        this.#flushing = null;
+        if (
+          this.#stream?.isPaused() &&
+          !this.#stopping &&
+          this.#buffer.bytes < this.#options.config.ingest.maxBufferBytes / 2
+        ) {
+          this.#stream.resume();
+        }
+        if (!this.#stopping) this.#maybeFlush();
+      });
+  }
+
+  async #flush(batch: Batch, reason: FlushReason, oldestAgeMs: number): Promise<void> {
+    const started = performance.now();
+    const result = await this.#retry('store batch', () => this.#store!.write(batch));
+    const writeMs = performance.now() - started;
+    this.#policy.recordFlush({ count: batch.count, bytes: batch.bytes, writeMs, oldestAgeMs });
+    await this.#commit(batch.positions);
+    const s = this.#stats;
+    s.flushes++;
+    s.flushReasons[reason] = (s.flushReasons[reason] ?? 0) + 1;
+    s.stored += result.inserted;
+    s.duplicates += result.duplicates + result.deadLetterDuplicates;
+    s.deadLetters += result.deadLetters;
+    s.lastFlush = { count: batch.count, bytes: batch.bytes, writeMs: Math.round(writeMs), at: Date.now() };
+    s.recentWriteMs.push(Math.round(writeMs));
+    if (s.recentWriteMs.length > RECENT_WRITES) s.recentWriteMs.shift();
+  }
+
+  /** Commits offset+1 (the next record to read) for partitions this member still owns. */
+  async #commit(positions: PartitionPosition[]): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined) return;
+    const owned = new Set(
+      (consumer.assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)),
+    );
+    const offsets = positions
+      .filter((p) => owned.has(`${p.topic}:${p.partition}`))
+      .filter((p) => p.offset + 1 > (this.#committed.get(`${p.topic}:${p.partition}`) ?? -1))
+      .map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        offset: BigInt(p.offset + 1),
+        leaderEpoch: p.leaderEpoch,
+      }));
+    if (offsets.length === 0) return;
+    try {
+      await consumer.commit({ offsets });
+      for (const o of offsets) this.#committed.set(`${o.topic}:${o.partition}`, Number(o.offset));
+    } catch (error) {
+      // The records are stored; an uncommitted offset only means a harmless redelivery.
+      this.#stats.commitFailures++;
+      this.#log.warn(
+        { err: describeError(error) },
+        'offset commit failed (records are stored; they may be redelivered)',
+      );
+    }
+  }
+
+  #retry<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    return withRetry(operation, {
+      baseMs: 200,
+      maxMs: 5_000,
+      giveUp: () => Date.now() > this.#stopDeadline,
+      isRetriable: (error) =>
+        isRetriableStoreError(error) || (error as { retriable?: boolean }).retriable === true,
+      onRetry: (error, attempt, delayMs) => {
+        this.#stats.storeRetries++;
+        this.#log.warn({ err: describeError(error), attempt, delayMs }, `${what} failed; retrying`);
+      },
+    });
+  }
+
+  /** The stream died (broker gone past the client's retries): store what we have, then rejoin. */
+  async #restartConsumer(error: Error): Promise<void> {
+    if (this.#stopping || this.#restarting) return;
+    this.#restarting = true;
+    this.#stats.consumerRestarts++;
+    this.#log.error({ err: describeError(error) }, 'consumer stream failed; restarting it');
+    try {
+      await this.#drain();
+      await this.#closeConsumer();
+      for (let attempt = 1; !this.#stopping; attempt++) {
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt) * Math.random()));
+        try {
+          await this.#startConsumer();
+          break;
+        } catch (startError) {
+          this.#log.warn({ err: describeError(startError), attempt }, 'consumer restart failed; retrying');
+          await this.#closeConsumer();
+        }
+      }
+    } finally {
+      this.#restarting = false;
+    }
+  }
+
+  /** Waits for the flush in flight, then flushes whatever remains. */
+  async #drain(): Promise<void> {
+    while (this.#flushing !== null || this.#buffer.count > 0) {
+      if (this.#flushing === null) this.#runFlush('drain');
+      await this.#flushing;
+    }
+  }
+
+  async #closeConsumer(): Promise<void> {
+    const stream = this.#stream;
+    const consumer = this.#consumer;
+    this.#stream = undefined;
+    this.#consumer = undefined;
+    await stream?.close().catch(() => undefined);
+    // Closing leaves the group at once; a member that just disappears holds its partitions until
+    // the session timeout expires.
+    await consumer
+      ?.close(true)
+      .catch((e: unknown) => this.#log.warn({ err: describeError(e) }, 'consumer close failed'));
+  }
+
+  /** Stop fetching, store and commit what was read, leave the group. */
+  async stop(graceMs = this.#options.stopGraceMs ?? 30_000): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#stopDeadline = Date.now() + graceMs;
+    this.#stream?.pause();
+    clearTimeout(this.#ageTimer);
+    await this.#drain();
+    await this.#closeConsumer();
+    clearInterval(this.#statsTimer);
+    this.#options.onStats(this.stats);
+    await this.#mongo?.close();
+  }
+}

@@ -1,0 +1,111 @@
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config/config.ts';
+import { IpstreamError } from '../errors/errors.ts';
+import type { Logger } from '../log/logger.ts';
+import { emptyStats, type WorkerStats } from './stats.ts';
+import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
+
+const WORKER_URL = new URL('./worker-thread.ts', import.meta.url);
+
+interface Slot {
+  id: number;
+  worker: Worker;
+  stats: WorkerStats;
+  stopped: Promise<void>;
+}
+
+/**
+ * N ingest workers in this process, each a worker thread with its own consumer in the one group.
+ * Kafka assigns the partitions; the pool only starts, watches, restarts and stops the threads and
+ * gathers their counters for /metrics and /api/v1/pipeline.
+ */
+export class IngestPool {
+  readonly #config: WorkerInit['config'];
+  readonly #log: Logger;
+  readonly #slots = new Map<number, Slot>();
+  /** Final counters of workers that have exited, so that totals never go backwards. */
+  readonly #retired: WorkerStats[] = [];
+  #stopping = false;
+  #nextId = 0;
+
+  constructor(config: Config, log: Logger) {
+    this.#config = {
+      kafka: config.kafka,
+      mongo: config.mongo,
+      ingest: config.ingest,
+      logLevel: config.logLevel,
+    };
+    this.#log = log;
+  }
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /** Counters of the running workers. */
+  stats(): WorkerStats[] {
+    return [...this.#slots.values()].map((s) => s.stats);
+  }
+
+  /** Counters of every worker this pool ran, running or exited: the basis of totals. */
+  allStats(): WorkerStats[] {
+    return [...this.stats(), ...this.#retired];
+  }
+
+  /** Starts workers until there are `count`; resolves once each has joined and started fetching. */
+  async scaleTo(count: number): Promise<void> {
+    const starting: Promise<void>[] = [];
+    while (this.#slots.size + starting.length < count) starting.push(this.#spawn());
+    await Promise.all(starting);
+  }
+
+  #spawn(): Promise<void> {
+    const id = this.#nextId++;
+    const init: WorkerInit = { config: this.#config, workerId: id };
+    const worker = new Worker(WORKER_URL, { workerData: init });
+    let resolveStarted: () => void;
+    let rejectStarted: (error: Error) => void;
+    const started = new Promise<void>((resolve, reject) => {
+      resolveStarted = resolve;
+      rejectStarted = reject;
+    });
+    const stopped = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const slot: Slot = { id, worker, stats: emptyStats(id), stopped };
+    this.#slots.set(id, slot);
+    worker.on('message', (message: WorkerToPool) => {
+      if (message.type === 'stats') slot.stats = message.stats;
+      else if (message.type === 'started') resolveStarted();
+      else if (message.type === 'failed') {
+        rejectStarted(new IpstreamError('WORKER_FAILED', `ingest worker ${id}: ${message.error}`));
+        void worker.terminate();
+      } else if (message.type === 'stopped') void worker.terminate();
+    });
+    worker.on('error', (error) => {
+      this.#log.error({ err: error, worker: id }, 'ingest worker crashed');
+      rejectStarted(error);
+    });
+    worker.on('exit', (code) => {
+      this.#slots.delete(id);
+      this.#retired.push(slot.stats);
+      if (!this.#stopping) {
+        // Its uncommitted records go back to the group; a fresh worker takes its place.
+        this.#log.warn({ worker: id, code }, 'ingest worker exited; starting a replacement');
+        setTimeout(
+          () => void this.#spawn().catch((e: unknown) => this.#log.error({ err: e }, 'replacement failed')),
+          1000,
+        );
+      }
+    });
+    return started;
+  }
+
+  /** Each worker stops fetching, stores and commits what it read, and leaves the group. */
+  async stop(graceMs = 30_000): Promise<void> {
+    this.#stopping = true;
+    const slots = [...this.#slots.values()];
+    for (const slot of slots) slot.worker.postMessage({ type: 'stop', graceMs } satisfies PoolToWorker);
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs + 10_000).unref());
+    await Promise.race([Promise.all(slots.map((s) => s.stopped)), deadline]);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

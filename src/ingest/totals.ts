@@ -1,0 +1,38 @@
+import type { WorkerStats } from './stats.ts';
+
+export interface PoolTotals {
+  workers: number;
+  consumed: number;
+  stored: number;
+  duplicates: number;
+  deadLetters: number;
+  flushes: number;
+  buffered: number;
+  storeRetries: number;
+  commitFailures: number;
+}
+
+export function sumStats(stats: WorkerStats[]): PoolTotals {
+  const t: PoolTotals = {
+    workers: stats.length,
+    consumed: 0,
+    stored: 0,
+    duplicates: 0,
+    deadLetters: 0,
+    flushes: 0,
+    buffered: 0,
+    storeRetries: 0,
+    commitFailures: 0,
+  };
+  for (const s of stats) {
+    t.consumed += s.consumed;
+    t.stored += s.stored;
+    t.duplicates += s.duplicates;
+    t.deadLetters += s.deadLetters;
+    t.flushes += s.flushes;
+    t.buffered += s.buffered;
+    t.storeRetries += s.storeRetries;
+    t.commitFailures += s.commitFailures;
+  }
+  return t;
+}
