@@ -1,5 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
 import { ConfigError } from '../errors/errors.ts';
 
 /**
@@ -45,9 +45,15 @@ const ConfigSchema = Type.Object({
     /** True when neither KAFKA_BROKERS nor MONGODB_URI was set: `up` may start local services. */
     autoStart: Type.Boolean(),
   }),
-  logLevel: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-  ),
+  logLevel: Type.Union([
+    Type.Literal('fatal'),
+    Type.Literal('error'),
+    Type.Literal('warn'),
+    Type.Literal('info'),
+    Type.Literal('debug'),
+    Type.Literal('trace'),
+    Type.Literal('silent'),
+  ]),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -161,10 +167,19 @@ const ENV_NAMES: Record<string, string> = {
   '/ingest/maxRecordBytes': 'MAX_RECORD_BYTES',
 };
 
+/** Plainer words than the schema's for the settings people get wrong most. */
+const HINTS: Record<string, string> = {
+  '/logLevel': 'must be one of fatal, error, warn, info, debug, trace, silent',
+  '/kafka/brokers': 'must be a comma-separated list of host:port',
+  '/kafka/topic': 'must be 1-249 characters of letters, digits, ".", "_" or "-"',
+  '/mongo/uri': 'must start with mongodb:// or mongodb+srv://',
+};
+
 export function validateConfig(candidate: unknown): Config {
-  const first = Value.Errors(ConfigSchema, candidate).First();
+  const [first] = Value.Errors(ConfigSchema, candidate);
   if (first === undefined) return candidate as Config;
-  const path = first.path.replace(/\/\d+$/, '');
+  const path = first.instancePath.replace(/\/\d+$/, '');
   const name = ENV_NAMES[path] ?? path;
-  throw new ConfigError(`invalid ${name}: ${first.message} (got ${JSON.stringify(first.value)})`);
+  const value = path.split('/').slice(1).reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], candidate);
+  throw new ConfigError(`invalid ${name}: ${HINTS[path] ?? first.message} (got ${JSON.stringify(value)})`);
 }
