@@ -8,6 +8,9 @@ import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Db } from 'mongodb';
+import type { WorkerStats } from '../ingest/stats.ts';
+import type { TopicDescription } from '../kafka/admin.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { handleError, handleNotFound } from './http-error.ts';
 import { timestampRoutes } from './routes/timestamps.ts';
@@ -20,6 +23,18 @@ import { timestampRoutes } from './routes/timestamps.ts';
 export interface ApiDeps {
   /** Request and error logs; the API is silent without one (tests, benchmarks). */
   logger?: FastifyBaseLogger;
+  /** The ipstream database (collections in src/store/schema.ts); analytics routes need it. */
+  db?: Db;
+  /** Live counters of this process's ingest workers (none in `serve`-only mode). */
+  workerStats?: () => WorkerStats[];
+  /** Partitions, end and committed offsets, and lag of the ingest group. */
+  topicStatus?: () => Promise<TopicDescription>;
+  /** Reachability of the services, for /readyz. */
+  probes?: { kafka: () => Promise<boolean>; mongo: () => Promise<boolean> };
+  /** When set, every /api route requires `Authorization: Bearer <token>`. */
+  apiToken?: string;
+  /** Allow cross-origin requests (off by default). */
+  cors?: boolean;
 }
 
 export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
