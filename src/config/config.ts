@@ -180,6 +180,9 @@ export function validateConfig(candidate: unknown): Config {
   if (first === undefined) return candidate as Config;
   const path = first.instancePath.replace(/\/\d+$/, '');
   const name = ENV_NAMES[path] ?? path;
-  const value = path.split('/').slice(1).reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], candidate);
+  const value = path
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], candidate);
   throw new ConfigError(`invalid ${name}: ${HINTS[path] ?? first.message} (got ${JSON.stringify(value)})`);
 }

@@ -112,6 +112,11 @@ export interface EventGeneratorOptions {
   startMs?: number;
   /** Event times are spread uniformly over [startMs, startMs + spreadMs). Default one hour. */
   spreadMs?: number;
+  /**
+   * Live mode (the demo producer): each event is stamped within the spreadMs before clock(),
+   * instead of from startMs. The stream is then no longer reproducible.
+   */
+  clock?: () => number;
 }
 
 export interface EventGenerator {
@@ -313,7 +318,8 @@ export function createEventGenerator(options: EventGeneratorOptions): EventGener
         device.groups !== null && random() < 0.4 ? respellIpv6(random, device.groups) : device.canonical;
       const style = TIMESTAMP_STYLES[n % TIMESTAMP_STYLES.length]!;
       n++;
-      const { timestamp, epochMs } = formatTimestamp(random, startMs + intBelow(random, spreadMs), style);
+      const base = options.clock === undefined ? startMs : options.clock() - spreadMs;
+      const { timestamp, epochMs } = formatTimestamp(random, base + intBelow(random, spreadMs), style);
       const event: DeviceEvent = {
         timestamp,
         device_ip: deviceIp,

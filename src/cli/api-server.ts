@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app.ts';
+import type { Config } from '../config/config.ts';
+import type { WorkerStats } from '../ingest/stats.ts';
+import { TopicAdmin } from '../kafka/admin.ts';
+import type { Logger } from '../log/logger.ts';
+import { probeKafka, probeMongo } from '../services/probe.ts';
+import { connectMongo } from '../store/mongo.ts';
+
+export interface RunningApi {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The HTTP API wired to the configured services, listening on config.http. */
+export async function startApiServer(
+  config: Config,
+  options: { log: Logger; workerStats?: () => WorkerStats[] },
+): Promise<RunningApi> {
+  const mongo = await connectMongo(config.mongo, 'ipstream-api');
+  const admin = new TopicAdmin(config.kafka);
+  const app = await buildApp({
+    logger: options.log,
+    db: mongo.db,
+    ...(options.workerStats && { workerStats: options.workerStats }),
+    topicStatus: () => admin.describe(config.kafka.topic, config.kafka.group),
+    probes: {
+      kafka: () => probeKafka(config.kafka.brokers, 2000),
+      mongo: () => probeMongo(config.mongo.uri, 2000),
+    },
+    ...(config.http.apiToken && { apiToken: config.http.apiToken }),
+    cors: config.http.cors,
+  });
+  await app.listen({ port: config.http.port, host: config.http.host });
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+  return {
+    app,
+    url: `http://${host}:${config.http.port}`,
+    close: async () => {
+      await app.close();
+      await admin.close();
+      await mongo.close();
+    },
+  };
+}
