@@ -41,7 +41,8 @@ for (const [env, message] of BAD) {
   test(`rejects ${JSON.stringify(env)} with one clear line`, () => {
     assert.throws(
       () => loadConfig(env),
-      (error: unknown) => error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'),
+      (error: unknown) =>
+        error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'),
     );
   });
 }
