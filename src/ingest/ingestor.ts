@@ -7,7 +7,7 @@ import { decodeRecord } from '../events/decode.ts';
 import { baseClientOptions } from '../kafka/client-options.ts';
 import type { Logger } from '../log/logger.ts';
 import { detectStoreProfile } from '../store/backend.ts';
-import { EventStore } from '../store/event-store.ts';
+import { EventStore, type StoreBatch, type StoreResult } from '../store/event-store.ts';
 import { connectMongo, type MongoHandle } from '../store/mongo.ts';
 import { isRetriableStoreError, withRetry } from '../store/retry.ts';
 import { type Batch, BatchBuffer, type PartitionPosition } from './batch-buffer.ts';
@@ -15,6 +15,11 @@ import { createFlushPolicy, type FlushPolicy, type FlushReason } from './flush-p
 import { emptyStats, type WorkerStats } from './stats.ts';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+
+/** What a flush hands its batch to (EventStore, or a stand-in in benchmarks). */
+export interface BatchWriter {
+  write(batch: StoreBatch): Promise<StoreResult>;
+}
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
 export interface IngestorOptions {
@@ -22,6 +27,11 @@ export interface IngestorOptions {
   workerId: number;
   log: Logger;
   onStats: (stats: WorkerStats) => void;
+  /**
+   * Where batches go; by default an EventStore on config.mongo. The benchmark injects a no-op
+   * writer to measure the consume ceiling with exactly this code path.
+   */
+  store?: BatchWriter;
   /** How long `stop` keeps retrying a failing store before giving up (records stay uncommitted). */
   stopGraceMs?: number;
 }
@@ -43,7 +53,7 @@ export class Ingestor {
   readonly #stats: WorkerStats;
   readonly #committed = new Map<string, number>();
   #mongo: MongoHandle | undefined;
-  #store: EventStore | undefined;
+  #store: BatchWriter | undefined;
   #consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   #stream: Stream | undefined;
   #flushing: Promise<void> | null = null;
@@ -86,6 +96,15 @@ export class Ingestor {
     this.#store = new EventStore(this.#mongo.db, profile);
     await this.#startConsumer();
     this.#statsTimer = setInterval(() => this.#options.onStats(this.stats), 1000);
+  }
+
+  async #openStore(): Promise<EventStore> {
+    const mongo = await this.#retry('connect to MongoDB', () =>
+      connectMongo(this.#options.config.mongo, 'ipstream-ingest'),
+    );
+    this.#mongo = mongo;
+    const profile = await this.#retry('detect the store', () => detectStoreProfile(mongo.db));
+    return new EventStore(mongo.db, profile);
   }
 
   async #startConsumer(): Promise<void> {
