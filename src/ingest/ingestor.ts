@@ -89,11 +89,7 @@ export class Ingestor {
   }
 
   async start(): Promise<void> {
-    this.#mongo = await this.#retry('connect to MongoDB', () =>
-      connectMongo(this.#options.config.mongo, 'ipstream-ingest'),
-    );
-    const profile = await this.#retry('detect the store', () => detectStoreProfile(this.#mongo!.db));
-    this.#store = new EventStore(this.#mongo.db, profile);
+    this.#store = this.#options.store ?? (await this.#openStore());
     await this.#startConsumer();
     this.#statsTimer = setInterval(() => this.#options.onStats(this.stats), 1000);
   }

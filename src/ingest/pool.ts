@@ -27,6 +27,7 @@ export class IngestPool {
   readonly #retired: WorkerStats[] = [];
   #stopping = false;
   #nextId = 0;
+  #autoscaleTimer: NodeJS.Timeout | undefined;
 
   constructor(config: Config, log: Logger) {
     this.#config = {
@@ -99,9 +100,32 @@ export class IngestPool {
     return started;
   }
 
+  /**
+   * Adds workers while this process owns more partitions than it has workers (after the topic grew),
+   * up to maxWorkers: one member per partition is the most a consumer group can use.
+   */
+  startWorkerAutoscale(maxWorkers: number, intervalMs = 5000): void {
+    this.#autoscaleTimer = setInterval(() => {
+      if (this.#stopping) return;
+      const owned = this.stats().reduce(
+        (n, s) => n + s.assigned.reduce((m, a) => m + a.partitions.length, 0),
+        0,
+      );
+      const wanted = Math.min(maxWorkers, owned);
+      if (wanted <= this.#slots.size) return;
+      this.#log.info(
+        { from: this.#slots.size, to: wanted, owned },
+        'adding ingest workers for the partitions this process owns',
+      );
+      void this.scaleTo(wanted).catch((e: unknown) => this.#log.error({ err: e }, 'adding workers failed'));
+    }, intervalMs);
+    this.#autoscaleTimer.unref();
+  }
+
   /** Each worker stops fetching, stores and commits what it read, and leaves the group. */
   async stop(graceMs = 30_000): Promise<void> {
     this.#stopping = true;
+    clearInterval(this.#autoscaleTimer);
     const slots = [...this.#slots.values()];
     for (const slot of slots) slot.worker.postMessage({ type: 'stop', graceMs } satisfies PoolToWorker);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs + 10_000).unref());

@@ -14,6 +14,7 @@ import { intOption, numberOption } from '../options.ts';
 
 interface IngestFlags {
   workers?: number;
+  maxWorkers?: number;
   untilIdle?: number;
   flushInterval?: number;
   flushCount?: number;
@@ -113,6 +114,7 @@ export function registerIngestCommand(program: Command): void {
       });
 
       await pool.scaleTo(config.ingest.workers);
+      if (flags.maxWorkers !== undefined) pool.startWorkerAutoscale(flags.maxWorkers);
       log.info(
         { workers: config.ingest.workers, topic: config.kafka.topic, group: config.kafka.group },
         'ingesting',

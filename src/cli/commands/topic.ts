@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.ts';
 import { TopicAdmin } from '../../kafka/admin.ts';
-import { intOption } from '../options.ts';
+import { ConfigError } from '../../errors/errors.ts';
+import { createLogger } from '../../log/logger.ts';
+import { startPartitionAutoscaler } from '../../scaling/autoscaler.ts';
+import { DEFAULT_PARTITION_CAPACITY, DEFAULT_PARTITION_POLICY } from '../../scaling/partition-policy.ts';
+import { intOption, numberOption } from '../options.ts';
 
 async function withAdmin<T>(
   topic: string | undefined,
@@ -14,6 +18,41 @@ async function withAdmin<T>(
   } finally {
     await admin.close();
   }
+}
+
+interface ScaleFlags {
+  partitions?: number;
+  auto?: boolean;
+  maxPartitions: number;
+  partitionCapacity: number;
+  interval: number;
+  topic?: string;
+}
+
+async function autoScale(opts: ScaleFlags): Promise<void> {
+  await withAdmin(opts.topic, async (admin, topic, group) => {
+    const log = createLogger(loadConfig().logLevel, 'autoscale');
+    const scaler = startPartitionAutoscaler({
+      admin,
+      topic,
+      group,
+      intervalMs: opts.interval * 1000,
+      policy: {
+        ...DEFAULT_PARTITION_POLICY,
+        maxPartitions: opts.maxPartitions,
+        partitionCapacity: opts.partitionCapacity,
+      },
+      log,
+      onScale: (from, to, reason) =>
+        process.stdout.write(`${topic}: grown from ${from} to ${to} partitions: ${reason}\n`),
+    });
+    process.stderr.write(`watching ${topic} every ${opts.interval}s (Ctrl-C stops)\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    scaler.stop();
+  });
 }
 
 export function registerTopicCommand(program: Command): void {
@@ -60,16 +99,28 @@ export function registerTopicCommand(program: Command): void {
 
   topic
     .command('scale')
-    .description('grow the topic to N partitions in total (Kafka never shrinks a topic)')
-    .requiredOption('--partitions <n>', 'new total partition count', intOption(1, 10_000))
+    .description('grow the topic to N partitions in total (Kafka never shrinks a topic), or --auto')
+    .option('--partitions <n>', 'new total partition count', intOption(1, 10_000))
+    .option('--auto', 'keep watching the produce rate and lag, and grow the topic when they demand it')
+    .option('--max-partitions <n>', 'with --auto: upper bound', intOption(1, 10_000), 64)
+    .option(
+      '--partition-capacity <r>',
+      'with --auto: records/s one worker sustains (see bench pipeline)',
+      numberOption(1),
+      DEFAULT_PARTITION_CAPACITY,
+    )
+    .option('--interval <s>', 'with --auto: seconds between observations', numberOption(0.5, 3600), 5)
     .option('--topic <name>', 'topic (default: KAFKA_TOPIC)')
-    .action(async (opts: { partitions: number; topic?: string }) => {
+    .action(async (opts: ScaleFlags) => {
+      if (opts.auto) return autoScale(opts);
+      if (opts.partitions === undefined) throw new ConfigError('topic scale needs --partitions N or --auto');
+      const partitions = opts.partitions;
       await withAdmin(opts.topic, async (admin, name) => {
-        const before = await admin.scale(name, opts.partitions);
+        const before = await admin.scale(name, partitions);
         process.stdout.write(
-          before === opts.partitions
+          before === partitions
             ? `${name}: already has ${before} partitions\n`
-            : `${name}: grown from ${before} to ${opts.partitions} partitions\n`,
+            : `${name}: grown from ${before} to ${partitions} partitions\n`,
         );
       });
     });

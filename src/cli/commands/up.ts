@@ -10,6 +10,8 @@ import { runProducer } from '../../producer/run.ts';
 import { servicesDown, servicesStatus, servicesUp } from '../../services/services.ts';
 import { connectMongo } from '../../store/mongo.ts';
 import { ensureSchema } from '../../store/schema.ts';
+import { startPartitionAutoscaler } from '../../scaling/autoscaler.ts';
+import { DEFAULT_PARTITION_CAPACITY, DEFAULT_PARTITION_POLICY } from '../../scaling/partition-policy.ts';
 import { startApiServer } from '../api-server.ts';
 import { intOption, numberOption } from '../options.ts';
 import { stepReporter } from '../progress.ts';
@@ -20,6 +22,8 @@ interface UpFlags {
   workers?: number;
   port?: number;
   partitions: number;
+  maxPartitions: number;
+  maxWorkers: number;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -31,6 +35,13 @@ export function registerUpCommand(program: Command): void {
     .option('--workers <n>', 'ingest worker threads (default: INGEST_WORKERS or 2)', intOption(1, 256))
     .option('--port <p>', 'HTTP port (default: PORT or 8000)', intOption(0, 65535))
     .option('--partitions <p>', 'partitions when the topic has to be created', intOption(1, 10_000), 4)
+    .option(
+      '--max-partitions <n>',
+      'the partition autoscaler grows the topic up to n',
+      intOption(1, 10_000),
+      32,
+    )
+    .option('--max-workers <n>', 'workers are added up to n as the topic grows', intOption(1, 256), 4)
     .action(async (flags: UpFlags) => {
       const config = loadConfig(undefined, {
         ...(flags.port !== undefined && { http: { port: flags.port } }),
@@ -47,13 +58,27 @@ export function registerUpCommand(program: Command): void {
         await admin.create(config.kafka.topic, flags.partitions);
         step(`created topic ${config.kafka.topic} with ${flags.partitions} partitions`);
       }
-      await admin.close();
       const mongo = await connectMongo(config.mongo);
       await ensureSchema(mongo.db).finally(() => mongo.close());
 
       const pool = new IngestPool(config, log);
       await pool.scaleTo(config.ingest.workers);
-      step(`${config.ingest.workers} ingest workers in group ${config.kafka.group}`);
+      pool.startWorkerAutoscale(Math.max(flags.maxWorkers, config.ingest.workers));
+      step(
+        `${config.ingest.workers} ingest workers in group ${config.kafka.group} (up to ${flags.maxWorkers} as partitions grow)`,
+      );
+      const autoscaler = startPartitionAutoscaler({
+        admin,
+        topic: config.kafka.topic,
+        group: config.kafka.group,
+        intervalMs: 5000,
+        policy: {
+          ...DEFAULT_PARTITION_POLICY,
+          maxPartitions: flags.maxPartitions,
+          partitionCapacity: DEFAULT_PARTITION_CAPACITY,
+        },
+        log,
+      });
       const server = await startApiServer(config, { log, workerStats: () => pool.stats() });
 
       let stopped = false;
@@ -78,6 +103,8 @@ export function registerUpCommand(program: Command): void {
       step('stopping: demo producer, API, ingest workers (storing and committing what they read)');
       stopped = true;
       await demo;
+      autoscaler.stop();
+      await admin.close();
       await server.close();
       await pool.stop();
       if (startedServices) {
