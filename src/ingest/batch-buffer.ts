@@ -4,7 +4,7 @@ import type { StoreBatch } from '../store/event-store.ts';
 export interface PartitionPosition {
   topic: string;
   partition: number;
-  /** Highest offset in the buffer for this partition. */
+  /** Highest offset in the batch for this partition. */
   offset: number;
   leaderEpoch: number;
 }
@@ -16,16 +16,27 @@ export interface Batch extends StoreBatch {
   positions: PartitionPosition[];
 }
 
-/** Records read but not yet stored, with their byte total and the age of the oldest. */
+type Decoded = { ok: true; event: DeviceEvent } | { ok: false; deadLetter: DeadLetter };
+
+interface Entry {
+  record: DeviceEvent | DeadLetter;
+  ok: boolean;
+  leaderEpoch: number;
+  arrivedAt: number;
+}
+
+/**
+ * Records read but not yet stored, in arrival order. A flush takes a prefix of at most the policy's
+ * limits, so batch sizes follow the flush policy even when records arrive faster than the store
+ * takes them; the rest waits (and fetching pauses once the buffer holds its byte budget).
+ */
 export class BatchBuffer {
-  #events: DeviceEvent[] = [];
-  #deadLetters: DeadLetter[] = [];
-  #positions = new Map<string, PartitionPosition>();
+  #entries: Entry[] = [];
+  #head = 0;
   #bytes = 0;
-  #oldestAt = 0;
 
   get count(): number {
-    return this.#events.length + this.#deadLetters.length;
+    return this.#entries.length - this.#head;
   }
 
   get bytes(): number {
@@ -33,42 +44,51 @@ export class BatchBuffer {
   }
 
   oldestAgeMs(now: number): number {
-    return this.count === 0 ? 0 : now - this.#oldestAt;
+    return this.count === 0 ? 0 : now - this.#entries[this.#head]!.arrivedAt;
   }
 
-  add(
-    record: { ok: true; event: DeviceEvent } | { ok: false; deadLetter: DeadLetter },
-    leaderEpoch: number,
-    now: number,
-  ): void {
-    if (this.count === 0) this.#oldestAt = now;
-    const r = record.ok ? record.event : record.deadLetter;
-    if (record.ok) this.#events.push(record.event);
-    else this.#deadLetters.push(record.deadLetter);
-    this.#bytes += r.bytes;
-    const key = `${r.topic}\u0000${r.partition}`;
-    const position = this.#positions.get(key);
-    if (position === undefined) {
-      this.#positions.set(key, { topic: r.topic, partition: r.partition, offset: r.offset, leaderEpoch });
-    } else if (r.offset > position.offset) {
-      position.offset = r.offset;
-      position.leaderEpoch = leaderEpoch;
+  add(decoded: Decoded, leaderEpoch: number, now: number): void {
+    const record = decoded.ok ? decoded.event : decoded.deadLetter;
+    this.#entries.push({ record, ok: decoded.ok, leaderEpoch, arrivedAt: now });
+    this.#bytes += record.bytes;
+  }
+
+  /** Hands over the oldest records, at most maxCount of them and about maxBytes (at least one). */
+  take(maxCount = Infinity, maxBytes = Infinity): Batch {
+    const events: DeviceEvent[] = [];
+    const deadLetters: DeadLetter[] = [];
+    const positions = new Map<string, PartitionPosition>();
+    let bytes = 0;
+    let i = this.#head;
+    for (; i < this.#entries.length && i - this.#head < maxCount; i++) {
+      const entry = this.#entries[i]!;
+      if (i > this.#head && bytes + entry.record.bytes > maxBytes) break;
+      const r = entry.record;
+      if (entry.ok) events.push(r as DeviceEvent);
+      else deadLetters.push(r as DeadLetter);
+      bytes += r.bytes;
+      const key = `${r.topic}\u0000${r.partition}`;
+      const position = positions.get(key);
+      if (position === undefined) {
+        positions.set(key, {
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.offset,
+          leaderEpoch: entry.leaderEpoch,
+        });
+      } else if (r.offset > position.offset) {
+        position.offset = r.offset;
+        position.leaderEpoch = entry.leaderEpoch;
+      }
     }
-  }
-
-  /** Hands over everything buffered and starts empty. */
-  take(): Batch {
-    const batch: Batch = {
-      events: this.#events,
-      deadLetters: this.#deadLetters,
-      count: this.count,
-      bytes: this.#bytes,
-      positions: [...this.#positions.values()],
-    };
-    this.#events = [];
-    this.#deadLetters = [];
-    this.#positions = new Map();
-    this.#bytes = 0;
-    return batch;
+    const count = i - this.#head;
+    this.#head = i;
+    this.#bytes -= bytes;
+    // Compact once the taken prefix dominates, so the array does not grow without bound.
+    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
+    }
+    return { events, deadLetters, count, bytes, positions: [...positions.values()] };
   }
 }

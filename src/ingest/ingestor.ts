@@ -180,7 +180,12 @@ export class Ingestor {
     clearTimeout(this.#ageTimer);
     this.#ageTimer = undefined;
     const oldestAgeMs = this.#buffer.oldestAgeMs(Date.now());
-    const batch = this.#buffer.take();
+    // The policy's limits decide when to flush; a backlog that piled up while the previous write
+    // ran goes out in one larger batch (up to the policy's hard bounds), because a store that is
+    // behind catches up fastest with fewer, larger writes: rollups cost per distinct device and
+    // bucket in a batch, not per record.
+    const limits = this.#policy.current();
+    const batch = this.#buffer.take(limits.maxCount, limits.maxBytes);
     this.#flushing = this.#flush(batch, reason, oldestAgeMs)
       .catch((error: unknown) => {
         // Only reachable while stopping past the grace period: the batch stays uncommitted, so
