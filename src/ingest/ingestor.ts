@@ -79,8 +79,15 @@ export class Ingestor {
 
   get stats(): WorkerStats {
     const policy = this.#policy.current();
+    // Under the consumer group protocol assignments change between joins (the broker hands out
+    // partitions by heartbeat), so they are read from the consumer each time.
+    const assigned = (this.#consumer?.assignments ?? []).map((a) => ({
+      topic: a.topic,
+      partitions: [...a.partitions],
+    }));
     return {
       ...this.#stats,
+      assigned,
       buffered: this.#buffer.count,
       bufferedBytes: this.#buffer.bytes,
       paused: this.#stream?.isPaused() ?? false,
@@ -110,20 +117,15 @@ export class Ingestor {
       groupId: kafka.group,
       autocommit: false,
       maxWaitTime: 500,
-      // A killed member's partitions move after the session timeout: short enough to fail over
-      // quickly, long enough not to flap under GC or a slow store.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      rebalanceTimeout: 30_000,
+      // The consumer group protocol (KIP-848): the broker assigns partitions and hands new ones
+      // out when the topic grows, with no client-side rebalance barrier. Session timeout and
+      // heartbeat interval are broker settings (group.consumer.*) under this protocol.
+      groupProtocol: 'consumer',
       highWaterMark: 1024,
     });
     consumer.on('consumer:group:join', (payload) => {
       this.#stats.memberId = payload.memberId;
-      this.#stats.assigned = (payload.assignments ?? []).map((a) => ({
-        topic: a.topic,
-        partitions: [...a.partitions],
-      }));
-      this.#log.info({ assigned: this.#stats.assigned }, 'joined group');
+      this.#log.info({ memberId: payload.memberId }, 'joined group');
     });
     this.#consumer = consumer;
     const stream = await consumer.consume({

@@ -93,6 +93,12 @@ function writeKafkaConfig(stateDir: string, listen: HostPort): void {
       'share.coordinator.state.topic.replication.factor=1',
       'share.coordinator.state.topic.min.isr=1',
       'group.initial.rebalance.delay.ms=0',
+      // A killed member's partitions move after the session timeout: short enough to fail over
+      // quickly, long enough not to flap under GC or a slow store.
+      'group.consumer.min.session.timeout.ms=6000',
+      'group.consumer.session.timeout.ms=10000',
+      'group.consumer.min.heartbeat.interval.ms=500',
+      'group.consumer.heartbeat.interval.ms=1000',
       'log.retention.hours=168',
       'log.segment.bytes=268435456',
       '',

@@ -3,6 +3,7 @@ import type { DeadLetter, DeviceEvent } from '../events/event.ts';
 import { HyperLogLog } from '../sketch/hll.ts';
 import { MONGODB_PROFILE, type StoreProfile } from './backend.ts';
 import { casRounds, insertIdempotent } from './cas.ts';
+import { withLease } from './lease.ts';
 import {
   bucketId,
   deviceDelta,
@@ -73,7 +74,10 @@ export class EventStore {
   readonly #hours: Collection<BucketDoc>;
   readonly #profile: StoreProfile;
 
+  readonly #db: Db;
+
   constructor(db: Db, profile: StoreProfile = MONGODB_PROFILE) {
+    this.#db = db;
     this.#profile = profile;
     this.#events = db.collection(COLLECTIONS.events);
     this.#deadLetters = db.collection(COLLECTIONS.deadLetters);
@@ -99,8 +103,12 @@ export class EventStore {
         () => this.#rollBuckets(this.#minutes, groupByBucket(batch.events, MINUTE_MS)),
         () => this.#rollBuckets(this.#hours, groupByBucket(batch.events, HOUR_MS)),
       ];
-      if (this.#profile.parallelRollups) await Promise.all(rollups.map((r) => r()));
-      else for (const r of rollups) await r();
+      const rollAll = async (): Promise<void> => {
+        if (this.#profile.parallelRollups) await Promise.all(rollups.map((r) => r()));
+        else for (const r of rollups) await r();
+      };
+      if (this.#profile.rollupLeaseMs === null) await rollAll();
+      else await withLease(this.#db, 'rollups', this.#profile.rollupLeaseMs, rollAll);
     }
     return {
       inserted: events.inserted,

@@ -7,6 +7,7 @@ export const COLLECTIONS = {
   minutes: 'stats_minute',
   hours: 'stats_hour',
   deadLetters: 'dead_letters',
+  leases: 'leases',
 } as const;
 
 /** One accepted record. `_id` is `${topic}/${partition}/${offset}`. */

@@ -19,6 +19,14 @@ after(async () => {
 
 test('partitions grow under a running ingest: keys move, totals stay exact', async () => {
   const admin = new TopicAdmin(config.kafka);
+  try {
+    await grow(admin);
+  } finally {
+    await admin.close();
+  }
+});
+
+async function grow(admin: TopicAdmin): Promise<void> {
   await admin.create(config.kafka.topic, 2);
   const ingest = startCli(['ingest', '--workers', '2', '--max-workers', '4', '--until-idle', '4'], env);
   const first = await runCli(['produce', '--count', '4000', '--devices', '200', '--seed', '31'], env);
@@ -40,17 +48,22 @@ test('partitions grow under a running ingest: keys move, totals stay exact', asy
   assert.equal(exit.code, 0, exit.stderr);
   const described = await admin.describe(config.kafka.topic, config.kafka.group);
   assert.equal(described.partitions.length, 5);
-  assert.ok(described.partitions.every((p) => p.end > 0), 'every partition, old and new, received records');
+  assert.ok(
+    described.partitions.every((p) => p.end > 0),
+    'every partition, old and new, received records',
+  );
   assert.equal(described.totalLag, 0);
 
   await withDb(config, async (db) => {
     assert.equal(await db.collection(COLLECTIONS.events).countDocuments(), 8000);
     // Devices whose events sit on more than one partition prove the remapping happened.
-    const devices = await db.collection(COLLECTIONS.devices).find({}, { projection: { hw: 1 } }).toArray();
+    const devices = await db
+      .collection(COLLECTIONS.devices)
+      .find({}, { projection: { hw: 1 } })
+      .toArray();
     const moved = devices.filter((d) => Object.keys(d.hw as object).length > 1).length;
     assert.ok(moved > 0, `some devices have events on two partitions (${moved} of ${devices.length})`);
     await assertRollupsMatchEvents(db);
   });
   await admin.deleteTopic(config.kafka.topic);
-  await admin.close();
-});
+}

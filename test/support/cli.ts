@@ -6,6 +6,8 @@ const BIN = fileURLToPath(new URL('../../bin/ipstream.js', import.meta.url));
 
 export interface CliRun {
   child: ChildProcess;
+  /** Everything printed so far (stdout and stderr), while it runs. */
+  output(): string;
   /** Resolves with the exit code (or the signal name) and everything printed. */
   exited: Promise<{ code: number | string; stdout: string; stderr: string }>;
 }
@@ -43,7 +45,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
   const exited = new Promise<{ code: number | string; stdout: string; stderr: string }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code: code ?? signal ?? 'unknown', stdout, stderr }));
   });
-  return { child, exited };
+  return { child, exited, output: () => stdout + stderr };
 }
 
 /** Runs `ipstream args` to completion; kills it after timeoutMs so a hang fails the test, not CI. */

@@ -65,6 +65,11 @@ export function registerIngestCommand(program: Command): void {
       'records per flush (fixed, or the adaptive starting point)',
       intOption(1, 1_000_000),
     )
+    .option(
+      '--max-workers <n>',
+      'add workers, up to n, while this process owns more partitions than workers',
+      intOption(1, 256),
+    )
     .option('--no-adaptive', 'keep flush limits fixed instead of tuning them to the store latency')
     .option('--topic <name>', 'topic (default: KAFKA_TOPIC)')
     .option('--group <name>', 'consumer group (default: KAFKA_GROUP)')
@@ -92,7 +97,7 @@ export function registerIngestCommand(program: Command): void {
         const profile = await detectStoreProfile(mongo.db);
         if (profile.server === 'ferretdb') {
           log.warn(
-            `FerretDB detected: rollup updates go ${profile.updatesPerCommand} per command, one collection at a time (FerretDB 1.24 holds a connection per update statement); MongoDB needs no such limit`,
+            `FerretDB detected: rollup updates go ${profile.updatesPerCommand} per command and one writer at a time under a lease (FerretDB 1.24 holds a connection per update statement and its updates are not atomic); MongoDB needs neither`,
           );
         }
       } finally {
