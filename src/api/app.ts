@@ -12,7 +12,16 @@ import type { Db } from 'mongodb';
 import type { WorkerStats } from '../ingest/stats.ts';
 import type { TopicDescription } from '../kafka/admin.ts';
 import packageJson from '../../package.json' with { type: 'json' };
+import { registerBearerAuth } from './auth.ts';
+import { registerCors } from './cors.ts';
 import { handleError, handleNotFound } from './http-error.ts';
+import { countRoutes } from './routes/counts.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { deadLetterRoutes } from './routes/dead-letters.ts';
+import { healthRoutes } from './routes/health.ts';
+import { ipRoutes } from './routes/ips.ts';
+import { pipelineRoutes } from './routes/pipeline.ts';
+import { statsRoutes } from './routes/stats.ts';
 import { timestampRoutes } from './routes/timestamps.ts';
 
 /**
@@ -50,6 +59,9 @@ export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  // Hooks first: they apply to the routes registered after them (auth also marks them in OpenAPI).
+  if (deps.apiToken !== undefined) registerBearerAuth(app, deps.apiToken);
+  if (deps.cors === true) registerCors(app);
 
   await app.register(swagger, {
     openapi: {
@@ -59,11 +71,20 @@ export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
         description: 'Device events from Apache Kafka into MongoDB, with an HTTP analytics API',
         version: packageJson.version,
       },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
+  // Each route group is a plugin; those that read the store or the pipeline get the dependencies.
   await app.register(timestampRoutes);
+  await app.register(countRoutes, { deps });
+  await app.register(ipRoutes, { deps });
+  await app.register(statsRoutes, { deps });
+  await app.register(deadLetterRoutes, { deps });
+  await app.register(pipelineRoutes, { deps });
+  await app.register(healthRoutes, { deps });
+  await app.register(dashboardRoutes);
   return app;
 }

@@ -1,0 +1,30 @@
+/**
+ * Bearer-token protection of the /api routes. Health, metrics, docs and the dashboard page stay
+ * open: probes and scrapers must work without the token, and the dashboard asks for it itself.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpError } from './http-error.ts';
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/** Whether a route (its registered path, not the raw URL, so no spelling of a URL slips past) is protected. */
+export function isApiRoute(routeUrl: string | undefined): boolean {
+  return routeUrl !== undefined && routeUrl.startsWith('/api/');
+}
+
+export function registerBearerAuth(app: FastifyInstance, token: string): void {
+  // Comparing digests takes the same time whatever the length or content of the guess.
+  const expected = digest(`Bearer ${token}`);
+  app.addHook('onRoute', (route) => {
+    if (isApiRoute(route.url)) route.schema = { ...route.schema, security: [{ bearer: [] }] };
+  });
+  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
+    // Browsers send CORS preflights without credentials; they reveal nothing.
+    if (request.method === 'OPTIONS' || !isApiRoute(request.routeOptions.url)) return;
+    const header = request.headers.authorization;
+    if (typeof header === 'string' && timingSafeEqual(digest(header), expected)) return;
+    reply.header('www-authenticate', 'Bearer');
+    throw new HttpError(401, 'UNAUTHORIZED', 'this route needs the header Authorization: Bearer <token>');
+  });
+}

@@ -1,0 +1,44 @@
+/** Records refused at ingest, with their reasons and Kafka coordinates. */
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { DEFAULT_DEAD_LETTER_LIMIT, deadLetters } from '../../query/dead-letters.ts';
+import type { ApiDeps } from '../app.ts';
+import { ErrorBody } from '../http-error.ts';
+import { Iso, Limit, Query, plainLimit } from '../schemas.ts';
+import { requireDb } from '../store.ts';
+
+const Item = Type.Object({
+  reason: Type.String({ description: 'reason code, e.g. NOT_JSON, INVALID_IP, TS_IMPOSSIBLE_DATE' }),
+  message: Type.String(),
+  topic: Type.String(),
+  partition: Type.Integer(),
+  offset: Type.Integer(),
+  key: Type.Union([Type.String(), Type.Null()]),
+  value: Type.String({ description: 'the record value as text, cut to a bound' }),
+  valueBytes: Type.Integer({ description: 'size of the original value' }),
+  at: Iso,
+});
+
+export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
+  app.get(
+    '/api/v1/dead-letters',
+    {
+      preValidation: plainLimit,
+      schema: {
+        summary: 'Dead letters',
+        description: 'How many records were refused in total, and the latest ones, newest first.',
+        tags: ['dead letters'],
+        querystring: Query({ limit: Type.Optional(Limit(DEFAULT_DEAD_LETTER_LIMIT)) }),
+        response: {
+          200: Type.Object(
+            { total: Type.Integer(), items: Type.Array(Item) },
+            { description: 'dead letters' },
+          ),
+          400: ErrorBody,
+          503: ErrorBody,
+        },
+      },
+    },
+    async (request) => deadLetters(requireDb(deps.db), request.query.limit ?? DEFAULT_DEAD_LETTER_LIMIT),
+  );
+};

@@ -1,0 +1,135 @@
+/** Unique-address counts, the most active addresses, and one address's history. */
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ipDetail, requireIp } from '../../query/ip-detail.ts';
+import { parseRange } from '../../query/range.ts';
+import { DEFAULT_TOP_LIMIT, checkTopIpsRange, topIps } from '../../query/top-ips.ts';
+import { checkUniqueIpsQuery, uniqueIps } from '../../query/unique-ips.ts';
+import type { ApiDeps } from '../app.ts';
+import { ErrorBody, HttpError } from '../http-error.ts';
+import { From, Iso, IsoOrNull, Limit, Query, To, plainLimit } from '../schemas.ts';
+import { requireDb } from '../store.ts';
+
+const Mode = Type.Enum(['exact', 'approx'], { description: 'how the answer was counted' });
+
+const UniqueAnswer = Type.Object(
+  {
+    uniqueIps: Type.Integer({ description: 'distinct canonical addresses' }),
+    events: Type.Integer({ description: 'events counted' }),
+    from: IsoOrNull,
+    to: IsoOrNull,
+    mode: Mode,
+    relativeError: Type.Optional(
+      Type.Number({
+        description: 'approx only: standard error of uniqueIps, as a fraction (0.0081 = ±0.81%)',
+      }),
+    ),
+    coveredFrom: Type.Optional(IsoOrNull),
+    coveredTo: Type.Optional(IsoOrNull),
+  },
+  { description: 'the count' },
+);
+
+export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
+  app.get(
+    '/api/v1/ips/unique',
+    {
+      schema: {
+        summary: 'Count distinct device addresses',
+        description:
+          'Without from and to: all time, exact and constant-time (mode is then always exact). With a ' +
+          'range, mode=exact (default) reads every event in it and is limited to 31 days; mode=approx ' +
+          'merges HyperLogLog sketches of whole hours and, at the edges, whole minutes: any width, ' +
+          'standard error relativeError (about 0.8%). Minutes are its finest grain, so an approx ' +
+          'range is widened outward to whole minutes; coveredFrom/coveredTo say which were counted.',
+        tags: ['ips'],
+        querystring: Query({
+          from: Type.Optional(From),
+          to: Type.Optional(To),
+          mode: Type.Optional(Type.Enum(['exact', 'approx'], { default: 'exact' })),
+        }),
+        response: { 200: UniqueAnswer, 400: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { from, to, mode } = request.query;
+      const query = { ...parseRange(from, to), mode: mode ?? 'exact' };
+      // Client mistakes answer 400 whether or not a store is configured.
+      checkUniqueIpsQuery(query);
+      return uniqueIps(requireDb(deps.db), query);
+    },
+  );
+
+  app.get(
+    '/api/v1/ips/top',
+    {
+      preValidation: plainLimit,
+      schema: {
+        summary: 'Addresses with the most events',
+        description:
+          'All time from the per-device totals; with from/to, counted from the events in the range ' +
+          '(at most 31 days). Ties are listed in address order.',
+        tags: ['ips'],
+        querystring: Query({
+          limit: Type.Optional(Limit(DEFAULT_TOP_LIMIT)),
+          from: Type.Optional(From),
+          to: Type.Optional(To),
+        }),
+        response: {
+          200: Type.Object(
+            { items: Type.Array(Type.Object({ ip: Type.String(), events: Type.Integer() })) },
+            { description: 'most events first' },
+          ),
+          400: ErrorBody,
+          503: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, from, to } = request.query;
+      const range = parseRange(from, to);
+      checkTopIpsRange(range);
+      return { items: await topIps(requireDb(deps.db), range, limit ?? DEFAULT_TOP_LIMIT) };
+    },
+  );
+
+  app.get(
+    '/api/v1/ips/:ip',
+    {
+      schema: {
+        summary: 'One device',
+        description:
+          'Any spelling of the address finds it (2001:DB8::1 finds 2001:db8::1). 404 when it never ' +
+          'sent an event, 400 when the text is not an IPv4 or IPv6 address.',
+        tags: ['ips'],
+        params: Type.Object({
+          ip: Type.String({ minLength: 1, maxLength: 100, examples: ['10.0.0.1', '2001:db8::1'] }),
+        }),
+        response: {
+          200: Type.Object(
+            {
+              ip: Type.String({ description: 'canonical form' }),
+              firstSeen: Iso,
+              lastSeen: Iso,
+              events: Type.Integer(),
+              errorCodes: Type.Record(Type.String(), Type.Integer(), {
+                description: 'events per error_code',
+              }),
+            },
+            { description: 'the device' },
+          ),
+          400: ErrorBody,
+          404: ErrorBody,
+          503: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      // A malformed address is the client's mistake whether or not a store is configured.
+      const ip = requireIp(request.params.ip);
+      const detail = await ipDetail(requireDb(deps.db), ip);
+      if (detail === null) throw new HttpError(404, 'IP_NOT_FOUND', `${ip} never sent an event`);
+      return detail;
+    },
+  );
+};

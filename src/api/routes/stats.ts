@@ -1,0 +1,56 @@
+/** Events and distinct addresses over time, per minute or per hour, from the rollups. */
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { parseRange } from '../../query/range.ts';
+import { MAX_BUCKETS, checkSeriesRange, timeseries } from '../../query/timeseries.ts';
+import type { ApiDeps } from '../app.ts';
+import { ErrorBody } from '../http-error.ts';
+import { From, Iso, Query, To } from '../schemas.ts';
+import { requireDb } from '../store.ts';
+
+export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
+  app.get(
+    '/api/v1/stats/timeseries',
+    {
+      schema: {
+        summary: 'Events and unique addresses per bucket',
+        description:
+          'Every bucket of the range, oldest first, empty ones as zeros; from is rounded down and to up ' +
+          'to whole buckets. Without to: up to the latest hour with data, or the current bucket if ' +
+          `earlier; without from: 60 minutes or 48 hours before to. At most ${MAX_BUCKETS} buckets. ` +
+          'uniqueIps per bucket is a HyperLogLog estimate (standard error about 0.8%).',
+        tags: ['stats'],
+        querystring: Query({
+          from: Type.Optional(From),
+          to: Type.Optional(To),
+          bucket: Type.Optional(Type.Enum(['minute', 'hour'], { default: 'minute' })),
+        }),
+        response: {
+          200: Type.Object(
+            {
+              bucket: Type.Enum(['minute', 'hour']),
+              from: Iso,
+              to: Iso,
+              buckets: Type.Array(
+                Type.Object({
+                  start: Iso,
+                  events: Type.Integer({ description: 'events with a timestamp in the bucket' }),
+                  uniqueIps: Type.Integer({ description: 'distinct addresses among them (estimate)' }),
+                }),
+              ),
+            },
+            { description: 'the series' },
+          ),
+          400: ErrorBody,
+          503: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const { from, to, bucket } = request.query;
+      const range = parseRange(from, to);
+      checkSeriesRange(range, bucket ?? 'minute');
+      return timeseries(requireDb(deps.db), range, bucket ?? 'minute');
+    },
+  );
+};

@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import { type ApiDeps, buildApp } from '../../src/api/app.ts';
+
+export interface JsonAnswer {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: Record<string, unknown>;
+}
+
+/** One GET through `app.inject`, the body parsed as JSON. */
+export async function getJson(
+  app: FastifyInstance,
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<JsonAnswer> {
+  const response = await app.inject({ method: 'GET', url, headers });
+  return { status: response.statusCode, headers: response.headers, body: response.json() };
+}
+
+/** Builds an app, runs `body` with it, and always closes it. */
+export async function withApp<T>(deps: ApiDeps, body: (app: FastifyInstance) => Promise<T>): Promise<T> {
+  const app = await buildApp(deps);
+  try {
+    return await body(app);
+  } finally {
+    await app.close();
+  }
+}
