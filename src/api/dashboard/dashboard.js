@@ -58,6 +58,8 @@
   }
 
   let chart = null;
+  const utcMinute = (seconds) => new Date(seconds * 1000).toISOString().slice(11, 16);
+  const zeroBased = (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1];
   function chartWidth() {
     return Math.max(300, byId('chart').clientWidth || document.body.clientWidth - 48);
   }
@@ -81,10 +83,10 @@
       {
         width: chartWidth(),
         height: 300,
-        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-        scales: { x: { time: true }, events: { auto: true }, ips: { auto: true } },
+        // Counts start at zero, so the height of a line reads as its size.
+        scales: { x: { time: true }, events: { range: zeroBased }, ips: { range: zeroBased } },
         series: [
-          { label: 'minute (UTC)' },
+          { label: 'minute (UTC)', value: (_u, ts) => (ts === null ? '–' : utcMinute(ts)) },
           {
             label: 'events / minute',
             scale: 'events',
@@ -95,7 +97,7 @@
           { label: 'unique IPs / minute', scale: 'ips', stroke: '#e07a1f', width: 2 },
         ],
         axes: [
-          {},
+          { values: (_u, splits) => splits.map(utcMinute), label: 'minute (UTC)' },
           { scale: 'events', label: 'events per minute', size: 70 },
           { scale: 'ips', side: 1, label: 'unique IPs per minute', size: 70, grid: { show: false } },
         ],
