@@ -122,6 +122,19 @@ export interface FlushPolicy {
   current(): FlushPolicySnapshot;
 }
 
+/**
+ * The most one flush takes from the buffer. A fixed policy takes exactly its limits (FLUSH_COUNT
+ * and FLUSH_BYTES with FLUSH_ADAPTIVE=false mean what they say, even with a backlog). An adaptive
+ * one takes up to its hard bounds: a backlog that piled up while the previous write ran goes out in
+ * one larger batch, because a store that is behind catches up fastest with fewer, larger writes
+ * (rollups cost per distinct device and bucket in a batch, not per record).
+ */
+export function takeLimits(policy: FlushPolicySnapshot): { count: number; bytes: number } {
+  return policy.adaptive
+    ? { count: policy.maxCount, bytes: policy.maxBytes }
+    : { count: policy.countLimit, bytes: policy.bytesLimit };
+}
+
 const DEFAULTS = {
   maxAgeMs: 1000,
   targetWriteMs: 250,

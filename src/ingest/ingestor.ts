@@ -11,7 +11,7 @@ import { EventStore, type StoreBatch, type StoreResult } from '../store/event-st
 import { connectMongo, type MongoHandle } from '../store/mongo.ts';
 import { isRetriableStoreError, withRetry } from '../store/retry.ts';
 import { type Batch, BatchBuffer, type PartitionPosition } from './batch-buffer.ts';
-import { createFlushPolicy, type FlushPolicy, type FlushReason } from './flush-policy.ts';
+import { createFlushPolicy, type FlushPolicy, type FlushReason, takeLimits } from './flush-policy.ts';
 import { emptyStats, type WorkerStats } from './stats.ts';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -182,12 +182,9 @@ export class Ingestor {
     clearTimeout(this.#ageTimer);
     this.#ageTimer = undefined;
     const oldestAgeMs = this.#buffer.oldestAgeMs(Date.now());
-    // The policy's limits decide when to flush; a backlog that piled up while the previous write
-    // ran goes out in one larger batch (up to the policy's hard bounds), because a store that is
-    // behind catches up fastest with fewer, larger writes: rollups cost per distinct device and
-    // bucket in a batch, not per record.
-    const limits = this.#policy.current();
-    const batch = this.#buffer.take(limits.maxCount, limits.maxBytes);
+    // The policy's limits decide when to flush; takeLimits how much of a backlog one flush takes.
+    const limits = takeLimits(this.#policy.current());
+    const batch = this.#buffer.take(limits.count, limits.bytes);
     this.#flushing = this.#flush(batch, reason, oldestAgeMs)
       .catch((error: unknown) => {
         // Only reachable while stopping past the grace period: the batch stays uncommitted, so

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ConfigError, ValidationError } from '../../src/errors/errors.ts';
-import { createFlushPolicy } from '../../src/ingest/flush-policy.ts';
+import { createFlushPolicy, takeLimits } from '../../src/ingest/flush-policy.ts';
 import type { FlushPolicy, FlushPolicyOptions } from '../../src/ingest/flush-policy.ts';
 
 interface Store {
@@ -327,5 +327,14 @@ describe('validation', () => {
     assert.equal(s.flushes, 1);
     assert.equal(s.ewmaWriteMs, null);
     assert.equal(s.countLimit, 5000);
+  });
+});
+
+describe('takeLimits', () => {
+  it('takes a fixed policy at its word and lets an adaptive one drain a backlog up to its bounds', () => {
+    const fixed = createFlushPolicy({ adaptive: false, countLimit: 500, bytesLimit: 70_000 });
+    assert.deepEqual(takeLimits(fixed.current()), { count: 500, bytes: 70_000 });
+    const adaptive = createFlushPolicy({ countLimit: 500, maxCount: 20_000, maxBytes: 1 << 20 });
+    assert.deepEqual(takeLimits(adaptive.current()), { count: 20_000, bytes: 1 << 20 });
   });
 });
