@@ -30,7 +30,7 @@ export interface StoreResult {
   deadLetterDuplicates: number;
 }
 
-function toEventDoc(e: DeviceEvent, ingestedAt: Date): EventDoc {
+export function toEventDoc(e: DeviceEvent, ingestedAt: Date): EventDoc {
   const doc: EventDoc = {
     _id: e.id,
     ts: new Date(e.ts),

@@ -1,0 +1,64 @@
+/**
+ * A small closed-loop HTTP load generator: `concurrency` clients each send the next request as soon
+ * as the previous answer is read, for a fixed time. Closed-loop load measures what a server
+ * sustains without queueing requests it cannot serve (open-loop tools measure queueing instead).
+ */
+import { percentile } from '../query/pipeline.ts';
+
+export interface LoadOptions {
+  url: string;
+  headers?: Record<string, string>;
+  seconds: number;
+  concurrency: number;
+  /** Keep going past the deadline until this many requests completed (slow endpoints). */
+  minRequests?: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  seconds: number;
+  reqPerSec: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** The body of the last successful answer, for the report. */
+  lastBody: unknown;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let lastBody: unknown = null;
+  const minRequests = options.minRequests ?? 1;
+  const started = performance.now();
+  const deadline = started + options.seconds * 1000;
+  const client = async (): Promise<void> => {
+    while (performance.now() < deadline || latencies.length + errors < minRequests) {
+      const t0 = performance.now();
+      try {
+        const response = await fetch(options.url, { headers: options.headers ?? {} });
+        const text = await response.text();
+        if (response.ok) {
+          latencies.push(performance.now() - t0);
+          lastBody = JSON.parse(text) as unknown;
+        } else {
+          errors++;
+        }
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, client));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    errors,
+    seconds,
+    reqPerSec: latencies.length / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    lastBody,
+  };
+}
