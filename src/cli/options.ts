@@ -20,3 +20,13 @@ export function numberOption(min: number, max: number = Number.MAX_VALUE): (raw:
     return value;
   };
 }
+
+/** A commander parser for a comma-separated list, each item read by `item` (one line on failure). */
+export function listOption<T>(item: (raw: string) => T): (raw: string) => T[] {
+  return (raw: string) => {
+    const parts = raw.split(',').map((p) => p.trim());
+    if (parts.some((p) => p === ''))
+      throw new InvalidArgumentError(`expected a comma-separated list, got "${raw}"`);
+    return parts.map(item);
+  };
+}
