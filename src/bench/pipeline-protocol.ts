@@ -1,0 +1,110 @@
+/**
+ * Messages between the pipeline benchmark, the child processes it measures (pipeline-child.ts) and
+ * their worker threads (pipeline-worker.ts). Children speak JSON lines on stdout; workers use
+ * postMessage.
+ */
+import type { Config } from '../config/config.ts';
+import type { BenchStream } from './pipeline-data.ts';
+
+export type BatchSetting = 'adaptive' | number;
+
+export type ChildConfig = Pick<Config, 'kafka' | 'mongo' | 'ingest' | 'logLevel'>;
+
+/**
+ * consume: W Ingestors (one per thread, as IngestPool runs them) with a writer that stores nothing.
+ * e2e: the same Ingestors writing to EventStore, as `ipstream ingest` does.
+ * Both run until "stop" arrives on the child's stdin, then store and commit what they read.
+ */
+export interface IngestJob {
+  mode: 'consume' | 'e2e';
+  config: ChildConfig;
+  workers: number;
+}
+
+/** store: W threads write the decoded stream with EventStore.write, each its own partitions. */
+export interface StoreJob {
+  mode: 'store';
+  config: ChildConfig;
+  workers: number;
+  stream: BenchStream;
+  partitions: number;
+  /** Each worker stops starting new batches after this long (ms) and reports what it wrote. */
+  maxMs: number;
+}
+
+export type ChildJob = IngestJob | StoreJob;
+
+export type WorkerJob = ChildJob & { workerId: number; owned: number[] };
+
+/** Sizes of the batches one worker (or all of them) handed to the writer. */
+export interface BatchSizes {
+  flushes: number;
+  records: number;
+  min: number;
+  max: number;
+  /** Count limits of the flush policy at the end, one per worker. */
+  finalCountLimits: number[];
+  storeRetries: number;
+}
+
+export function emptySizes(): BatchSizes {
+  return { flushes: 0, records: 0, min: Infinity, max: 0, finalCountLimits: [], storeRetries: 0 };
+}
+
+export function addBatch(sizes: BatchSizes, count: number): void {
+  sizes.flushes++;
+  sizes.records += count;
+  if (count < sizes.min) sizes.min = count;
+  if (count > sizes.max) sizes.max = count;
+}
+
+export function mergeSizes(all: readonly BatchSizes[]): BatchSizes {
+  const total = emptySizes();
+  for (const s of all) {
+    total.flushes += s.flushes;
+    total.records += s.records;
+    total.min = Math.min(total.min, s.min);
+    total.max = Math.max(total.max, s.max);
+    total.finalCountLimits.push(...s.finalCountLimits);
+    total.storeRetries += s.storeRetries;
+  }
+  return total;
+}
+
+export type ParentToWorker = { type: 'go' } | { type: 'stop' };
+
+export type WorkerToParent =
+  | { type: 'ready' }
+  | { type: 'done'; sizes: BatchSizes; elapsedMs: number }
+  | { type: 'failed'; error: string };
+
+/** Lines a child prints on stdout (one JSON object each). */
+export type ChildLine =
+  | { type: 'ready' }
+  | {
+      type: 'result';
+      sizes: BatchSizes;
+      /** Store jobs: from the start signal to the last worker done (ms). */
+      elapsedMs: number;
+      /** Store jobs: CPU time of the whole process over elapsedMs (ms), all threads. */
+      cpuMs: number;
+      /** Peak resident set of the process (KiB). */
+      maxRssKb: number;
+    }
+  | { type: 'failed'; error: string };
+
+/** The flush settings every stage of the benchmark applies for one batch setting. */
+export function ingestFor(ingest: Config['ingest'], batch: BatchSetting): Config['ingest'] {
+  return batch === 'adaptive'
+    ? { ...ingest, adaptive: true }
+    : { ...ingest, adaptive: false, flushCount: batch };
+}
+
+/** "adaptive" or a positive integer, as the CLI and the JSON report spell a batch setting. */
+export function parseBatchSetting(text: string): BatchSetting | null {
+  const t = text.trim();
+  if (t === 'adaptive') return 'adaptive';
+  if (!/^\d+$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isSafeInteger(n) && n >= 1 ? n : null;
+}

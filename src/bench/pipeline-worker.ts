@@ -1,0 +1,164 @@
+// One worker thread of a pipeline benchmark child: an Ingestor that stores nothing (consume
+// ceiling) or stores with EventStore (end to end), or an EventStore writer fed without Kafka
+// (store ceiling).
+import { performance } from 'node:perf_hooks';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import type { Decoded } from '../events/decode.ts';
+import type { DeadLetter, DeviceEvent } from '../events/event.ts';
+import { describeError } from '../errors/errors.ts';
+import { createFlushPolicy, takeLimits } from '../ingest/flush-policy.ts';
+import { type BatchWriter, Ingestor } from '../ingest/ingestor.ts';
+import { createLogger } from '../log/logger.ts';
+import { detectStoreProfile } from '../store/backend.ts';
+import { EventStore, type StoreBatch } from '../store/event-store.ts';
+import { connectMongo, type MongoHandle } from '../store/mongo.ts';
+import { isRetriableStoreError, withRetry } from '../store/retry.ts';
+import { decodedRecords } from './pipeline-data.ts';
+import {
+  addBatch,
+  type BatchSizes,
+  emptySizes,
+  type IngestJob,
+  type ParentToWorker,
+  type StoreJob,
+  type WorkerJob,
+  type WorkerToParent,
+} from './pipeline-protocol.ts';
+
+if (parentPort === null) throw new Error('pipeline-worker.ts must run in a worker thread');
+const port: MessagePort = parentPort;
+const job = workerData as WorkerJob;
+const send = (message: WorkerToParent): void => port.postMessage(message);
+
+function nextMessage(type: ParentToWorker['type']): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (message: ParentToWorker): void => {
+      if (message.type !== type) return;
+      port.off('message', listener);
+      resolve();
+    };
+    port.on('message', listener);
+  });
+}
+
+/** A writer that counts batch sizes and hands the batch to `inner` (or nowhere). */
+function countingWriter(sizes: BatchSizes, inner: EventStore | null): BatchWriter {
+  return {
+    async write(batch) {
+      addBatch(sizes, batch.events.length + batch.deadLetters.length);
+      if (inner !== null) return inner.write(batch);
+      return {
+        inserted: batch.events.length,
+        duplicates: 0,
+        deadLetters: batch.deadLetters.length,
+        deadLetterDuplicates: 0,
+      };
+    },
+  };
+}
+
+async function openStore(job: Pick<WorkerJob, 'config'>): Promise<{ mongo: MongoHandle; store: EventStore }> {
+  const mongo = await connectMongo(job.config.mongo, 'ipstream-bench');
+  return { mongo, store: new EventStore(mongo.db, await detectStoreProfile(mongo.db)) };
+}
+
+/** The Ingestor as IngestPool runs it, its writer wrapped to count batch sizes. */
+async function ingest(job: IngestJob & { workerId: number }): Promise<void> {
+  const sizes = emptySizes();
+  const opened = job.mode === 'e2e' ? await openStore(job) : null;
+  try {
+    const ingestor = new Ingestor({
+      config: job.config,
+      workerId: job.workerId,
+      log: createLogger(job.config.logLevel, `bench-${job.mode}-${job.workerId}`),
+      onStats: () => undefined,
+      store: countingWriter(sizes, opened?.store ?? null),
+    });
+    const stop = nextMessage('stop');
+    await ingestor.start();
+    send({ type: 'ready' });
+    await stop;
+    const started = performance.now();
+    await ingestor.stop();
+    const stats = ingestor.stats;
+    sizes.finalCountLimits.push(stats.policy.countLimit);
+    sizes.storeRetries = stats.storeRetries;
+    send({ type: 'done', sizes, elapsedMs: performance.now() - started });
+  } finally {
+    await opened?.mongo.close();
+  }
+}
+
+/** The batch starting at `from`: at most `count` records and about `bytes` (at least one). */
+function takeBatch(
+  records: readonly Decoded[],
+  from: number,
+  limits: { count: number; bytes: number },
+): { batch: StoreBatch; count: number; bytes: number } {
+  const events: DeviceEvent[] = [];
+  const deadLetters: DeadLetter[] = [];
+  let bytes = 0;
+  let i = from;
+  for (; i < records.length && i - from < limits.count; i++) {
+    const r = records[i]!;
+    const size = r.ok ? r.event.bytes : r.deadLetter.bytes;
+    if (i > from && bytes + size > limits.bytes) break;
+    if (r.ok) events.push(r.event);
+    else deadLetters.push(r.deadLetter);
+    bytes += size;
+  }
+  return { batch: { events, deadLetters }, count: i - from, bytes };
+}
+
+/**
+ * EventStore.write as fast as it goes, in the batches the Ingestor would take from a buffer that
+ * always holds a backlog (the same flush policy and takeLimits). A batch "filled" while the previous
+ * one was written: that is the age reported to the policy.
+ */
+async function store(job: StoreJob & { workerId: number; owned: number[] }): Promise<void> {
+  const { ingest } = job.config;
+  const records = decodedRecords(job.stream, job.config.kafka.topic, job.partitions, job.owned, ingest);
+  const { mongo, store: writer } = await openStore(job);
+  try {
+    const policy = createFlushPolicy({
+      maxAgeMs: ingest.flushIntervalMs,
+      adaptive: ingest.adaptive,
+      targetWriteMs: ingest.targetFlushMs,
+      countLimit: ingest.flushCount,
+      bytesLimit: ingest.flushBytes,
+    });
+    const sizes = emptySizes();
+    const go = nextMessage('go');
+    send({ type: 'ready' });
+    await go;
+    const started = performance.now();
+    let taken = started;
+    for (let i = 0; i < records.length && performance.now() - started < job.maxMs;) {
+      const { batch, count, bytes } = takeBatch(records, i, takeLimits(policy.current()));
+      i += count;
+      const writeStart = performance.now();
+      const oldestAgeMs = writeStart - taken;
+      taken = writeStart;
+      await withRetry(() => writer.write(batch), {
+        baseMs: 200,
+        maxMs: 5_000,
+        giveUp: () => false,
+        isRetriable: isRetriableStoreError,
+        onRetry: () => sizes.storeRetries++,
+      });
+      policy.recordFlush({ count, bytes, writeMs: performance.now() - writeStart, oldestAgeMs });
+      addBatch(sizes, count);
+    }
+    sizes.finalCountLimits.push(policy.current().countLimit);
+    send({ type: 'done', sizes, elapsedMs: performance.now() - started });
+  } finally {
+    await mongo.close();
+  }
+}
+
+try {
+  if (job.mode === 'store') await store(job);
+  else await ingest(job);
+} catch (error) {
+  send({ type: 'failed', error: describeError(error) });
+}
