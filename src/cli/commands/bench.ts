@@ -2,12 +2,15 @@ import type { Command } from 'commander';
 import { printTable, writeJson } from '../../bench/report.ts';
 import { runTimestampBench } from '../../bench/timestamps.ts';
 import { numberOption, intOption } from '../options.ts';
+import { registerPipelineBench } from './bench-pipeline.ts';
 
 /** `ipstream bench <suite>`: every suite prints a table and writes JSON under bench-results/. */
 export function registerBenchCommand(program: Command): void {
   const bench = program
     .command('bench')
     .description('benchmarks: print a table and write JSON to bench-results/');
+
+  registerPipelineBench(bench);
 
   bench
     .command('timestamps')

@@ -1,0 +1,115 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../../config/config.ts';
+import { type PipelineBenchResult, runPipelineBench } from '../../bench/pipeline.ts';
+import { type BatchSetting, parseBatchSetting } from '../../bench/pipeline-protocol.ts';
+import { printTable } from '../../bench/report.ts';
+import { intOption, listOption, numberOption } from '../options.ts';
+import { requireServices } from './ingest.ts';
+
+interface PipelineFlags {
+  events: number;
+  partitions: number;
+  workers: number[];
+  batch: BatchSetting[];
+  rate?: number;
+  rateSeconds: number;
+  profile?: string;
+  maxPhaseSeconds: number;
+  out: string;
+}
+
+function batchSetting(raw: string): BatchSetting {
+  const setting = parseBatchSetting(raw);
+  if (setting === null || (setting !== 'adaptive' && setting > 1_000_000))
+    throw new InvalidArgumentError(`expected "adaptive" or a record count 1..1000000, got "${raw}"`);
+  return setting;
+}
+
+function printProfile(result: PipelineBenchResult): void {
+  const profile = result.profile;
+  if (profile === undefined) return;
+  const busy = profile.totalMs - profile.idleMs;
+  const lines = [
+    `profile: ${Math.round(busy)} ms busy over all threads`,
+    ...profile.categories.slice(0, 12).map((c) => `  ${c.pct.toFixed(1).padStart(5)}%  ${c.category}`),
+    'hottest functions (self time):',
+    ...profile.functions.slice(0, 15).map((f) => `  ${f.pct.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * `bench pipeline` (one configuration by default, N = 1M as the issue asks) and `bench grid` (the
+ * default of `ipstream bench`, so `npm run bench`: workers 1/2/4 × fixed batches vs adaptive over
+ * a smaller N that finishes in minutes on two cores). Same flags, different defaults.
+ */
+export function registerPipelineBench(bench: Command): void {
+  const add = (
+    name: string,
+    description: string,
+    defaults: { events: number; workers: string; batch: string; maxPhaseSeconds: number },
+    isDefault: boolean,
+  ) =>
+    bench
+      .command(name, { isDefault })
+      .description(description)
+      .option('--events <n>', 'events in the filled topic', intOption(1000, 100_000_000), defaults.events)
+      .option('--partitions <n>', 'partitions of the topic', intOption(1, 256), 4)
+      .option(
+        '--workers <list>',
+        `worker counts, comma-separated (default ${defaults.workers})`,
+        listOption(intOption(1, 64)),
+      )
+      .option(
+        '--batch <list>',
+        `"adaptive" and/or fixed records per flush (default ${defaults.batch})`,
+        listOption(batchSetting),
+      )
+      .option(
+        '--rate <r>',
+        'also measure produce -> queryable latency at this many events/s',
+        numberOption(1, 1_000_000),
+      )
+      .option('--rate-seconds <s>', 'length of the steady-rate run', numberOption(1, 3600), 10)
+      .option('--profile <dir>', 'profile one more end-to-end run (node --cpu-prof) into this directory')
+      .option(
+        '--max-phase-seconds <s>',
+        'cap on one consume, store or e2e run (s)',
+        numberOption(5, 86_400),
+        defaults.maxPhaseSeconds,
+      )
+      .option('--out <dir>', 'directory of the JSON and SVG results', 'bench-results')
+      .action(async (flags: Partial<PipelineFlags> & Omit<PipelineFlags, 'workers' | 'batch'>) => {
+        const config = loadConfig();
+        await requireServices(config);
+        const result = await runPipelineBench({
+          events: flags.events,
+          partitions: flags.partitions,
+          workers: flags.workers ?? listOption(intOption(1, 64))(defaults.workers),
+          batch: flags.batch ?? listOption(batchSetting)(defaults.batch),
+          ...(flags.rate === undefined ? {} : { rate: flags.rate }),
+          rateSeconds: flags.rateSeconds,
+          ...(flags.profile === undefined ? {} : { profileDir: flags.profile }),
+          maxPhaseSeconds: flags.maxPhaseSeconds,
+          out: flags.out,
+          config,
+          onProgress: (m) => process.stderr.write(`${m}\n`),
+        });
+        printTable(result);
+        printProfile(result);
+        process.stdout.write(`wrote ${result.files.json}\nwrote ${result.files.svg}\n`);
+      });
+
+  add(
+    'grid',
+    'the pipeline grid (default of `ipstream bench`): workers 1,2,4 × adaptive vs fixed batches, N=10k, 30 s cap per run',
+    { events: 10_000, workers: '1,2,4', batch: 'adaptive,1000,5000', maxPhaseSeconds: 30 },
+    true,
+  );
+  add(
+    'pipeline',
+    'producer, consume ceiling, store ceiling and end to end events/s, CPU and RSS (N=1M by default)',
+    { events: 1_000_000, workers: '2', batch: 'adaptive', maxPhaseSeconds: 300 },
+    false,
+  );
+}
