@@ -7,7 +7,7 @@
  * on FerretDB (one update per command) turns a million events into hours of loading.
  */
 import { Binary, type Collection, type Db, type Document, type OptionalUnlessRequiredId } from 'mongodb';
-import { partitionKey, recordId } from '../events/event.ts';
+import { type DeviceEvent, partitionKey, recordId } from '../events/event.ts';
 import { canonicalizeIp } from '../events/ip.ts';
 import { createRandom } from '../events/synthetic.ts';
 import { HyperLogLog } from '../sketch/hll.ts';
@@ -116,61 +116,64 @@ class BucketRoller {
   }
 }
 
-export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<BenchData> {
-  await ensureSchema(db);
+/** The data set's events, in time order: evenly spaced, round-robin over the partitions. */
+export function* benchEvents(
+  options: Omit<BenchDataOptions, 'batchSize' | 'onProgress'>,
+): Generator<DeviceEvent> {
   const random = createRandom(options.seed);
   const startMs = options.endMs - options.hours * 3_600_000;
   const step = (options.endMs - startMs) / options.events;
   const offsets = new Array<number>(options.partitions).fill(0);
-  const events = new ChunkedInserter(db.collection<EventDoc>(COLLECTIONS.events), options.batchSize);
-  const minutes = new BucketRoller(MINUTE_MS, new ChunkedInserter(db.collection(COLLECTIONS.minutes), 1000));
-  const hours = new BucketRoller(HOUR_MS, new ChunkedInserter(db.collection(COLLECTIONS.hours), 100));
-  const devices = new Map<string, DeviceDoc>();
-  const now = new Date();
-  const began = performance.now();
   for (let i = 0; i < options.events; i++) {
     // Squaring a uniform draw skews traffic toward low indexes, so "top IPs" has a real order.
     const r = random();
     const ip = benchIp(Math.floor(r * r * options.ips));
     const partition = i % options.partitions;
     const offset = offsets[partition]!++;
-    const ts = Math.floor(startMs + i * step);
-    const errorCode = Math.floor(random() * 4) * 100 + 200;
-    const pk = partitionKey(TOPIC, partition);
-    await events.add(
-      toEventDoc(
-        {
-          id: recordId(TOPIC, partition, offset),
-          topic: TOPIC,
-          partition,
-          offset,
-          ts,
-          ip,
-          errorCode,
-          bytes: 80,
-        },
-        now,
-      ),
-    );
-    await minutes.add(ts, pk, ip, offset);
-    await hours.add(ts, pk, ip, offset);
-    let device = devices.get(ip);
+    yield {
+      id: recordId(TOPIC, partition, offset),
+      topic: TOPIC,
+      partition,
+      offset,
+      ts: Math.floor(startMs + i * step),
+      ip,
+      errorCode: Math.floor(random() * 4) * 100 + 200,
+      bytes: 80,
+    };
+  }
+}
+
+export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<BenchData> {
+  await ensureSchema(db);
+  const events = new ChunkedInserter(db.collection<EventDoc>(COLLECTIONS.events), options.batchSize);
+  const minutes = new BucketRoller(MINUTE_MS, new ChunkedInserter(db.collection(COLLECTIONS.minutes), 1000));
+  const hours = new BucketRoller(HOUR_MS, new ChunkedInserter(db.collection(COLLECTIONS.hours), 100));
+  const devices = new Map<string, DeviceDoc>();
+  const now = new Date();
+  const began = performance.now();
+  let written = 0;
+  for (const e of benchEvents(options)) {
+    const pk = partitionKey(e.topic, e.partition);
+    await events.add(toEventDoc(e, now));
+    await minutes.add(e.ts, pk, e.ip, e.offset);
+    await hours.add(e.ts, pk, e.ip, e.offset);
+    let device = devices.get(e.ip);
     if (device === undefined) {
       device = {
-        _id: ip,
-        firstSeen: new Date(ts),
-        lastSeen: new Date(ts),
+        _id: e.ip,
+        firstSeen: new Date(e.ts),
+        lastSeen: new Date(e.ts),
         events: 0,
         errorCodes: {},
         hw: {},
       };
-      devices.set(ip, device);
+      devices.set(e.ip, device);
     }
     device.events++;
-    device.lastSeen = new Date(ts);
-    device.errorCodes[errorCode] = (device.errorCodes[errorCode] ?? 0) + 1;
-    device.hw[pk] = offset;
-    if ((i + 1) % options.batchSize === 0) options.onProgress?.(i + 1);
+    device.lastSeen = new Date(e.ts);
+    device.errorCodes[e.errorCode] = (device.errorCodes[e.errorCode] ?? 0) + 1;
+    device.hw[pk] = e.offset;
+    if (++written % options.batchSize === 0) options.onProgress?.(written);
   }
   await events.flush();
   for (const roller of [minutes, hours]) {
@@ -181,5 +184,6 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
   for (const device of devices.values()) await deviceOut.add(device);
   await deviceOut.flush();
   options.onProgress?.(options.events);
+  const startMs = options.endMs - options.hours * 3_600_000;
   return { startMs, endMs: options.endMs, loadSeconds: (performance.now() - began) / 1000 };
 }
