@@ -7,6 +7,22 @@ export interface OutgoingRecord {
   value: string | Buffer;
 }
 
+/**
+ * How a send rides out a broker outage (a restart, a leader moving): the client retries the same
+ * request, with the same producer id and sequence numbers, so the broker drops a retried batch it
+ * had already written and the retry never duplicates a record. An application-level resend after
+ * the client gave up would carry new sequence numbers and could duplicate, so the client is given
+ * the whole budget instead: backoff from 100 ms doubling to 5 s, with jitter, about 2.5 minutes in
+ * all before a send fails.
+ */
+export const SEND_RETRY = { retries: 40, baseMs: 100, maxMs: 5_000 } as const;
+
+/** Capped exponential backoff with jitter (half to full of the step), per retry attempt (1-based). */
+export function sendRetryDelay(attempt: number, random = Math.random()): number {
+  const step = Math.min(SEND_RETRY.maxMs, SEND_RETRY.baseMs * 2 ** Math.min(attempt - 1, 16));
+  return Math.round(step * (0.5 + random / 2));
+}
+
 function toBuffer(v: string | Buffer): Buffer {
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
 }
@@ -23,6 +39,8 @@ export class EventProducer {
     this.#topic = kafka.topic;
     this.#producer = new Producer({
       ...baseClientOptions(kafka, role),
+      retries: SEND_RETRY.retries,
+      retryDelay: (_client, _operation, attempt) => sendRetryDelay(attempt),
       idempotent: true,
       acks: ProduceAcks.ALL,
       compression: CompressionAlgorithms.LZ4,

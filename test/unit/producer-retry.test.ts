@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SEND_RETRY, sendRetryDelay } from '../../src/kafka/producer.ts';
+
+test('send retries back off exponentially with jitter, capped, and outlast a broker restart', () => {
+  assert.equal(sendRetryDelay(1, 1), SEND_RETRY.baseMs);
+  assert.equal(sendRetryDelay(2, 1), SEND_RETRY.baseMs * 2);
+  assert.equal(sendRetryDelay(1, 0), SEND_RETRY.baseMs / 2);
+  assert.equal(sendRetryDelay(30, 1), SEND_RETRY.maxMs);
+  assert.equal(sendRetryDelay(1000, 0.5), SEND_RETRY.maxMs * 0.75);
+  // Even with the shortest jitter every time, the budget covers a broker restart (~10-20 s here).
+  let shortest = 0;
+  for (let attempt = 1; attempt <= SEND_RETRY.retries; attempt++) shortest += sendRetryDelay(attempt, 0);
+  assert.ok(shortest > 60_000, `retry budget at least a minute, got ${shortest} ms`);
+});
