@@ -14,7 +14,14 @@ export async function waitUntilIdle(
   let idleSince: number | undefined;
   let lastEnds = '';
   while (!isStopped()) {
-    const d = await admin.describe(topic, group);
+    // A broker outage is not idleness, and not a reason to exit: the workers ride it out, and so
+    // does this watch (it asks again until the broker answers).
+    const d = await admin.describe(topic, group).catch(() => undefined);
+    if (d === undefined) {
+      idleSince = undefined;
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
     const ends = d.partitions.map((p) => p.end).join(',');
     const now = Date.now();
     if (d.totalLag === 0 && ends === lastEnds) idleSince ??= now;
