@@ -130,7 +130,8 @@ describe('pipeline benchmark: plumbing', () => {
       ...emptyRow(phase, 2, batch),
       eventsPerSec: rate,
     });
-    const failedStore = { ...row('store', 'adaptive', 1), error: 'capped' };
+    const failedStore = { ...row('store', 'adaptive', 1), error: 'the child exited' };
+    const cappedStore = { ...row('store', 1000, 500), error: 'capped: 500 of 900 written' };
     const rows = [
       row('consume', 500, 50_000),
       row('store', 500, 10_000),
@@ -138,10 +139,15 @@ describe('pipeline benchmark: plumbing', () => {
       row('consume', 'adaptive', 40_000),
       failedStore,
       row('e2e', 'adaptive', 9_000),
+      row('consume', 1000, 40_000),
+      cappedStore,
+      row('e2e', 1000, 450),
     ];
     fillRatios(rows);
     assert.equal(rows[2]!.vsCeiling, 0.8);
     assert.equal(rows[5]!.vsCeiling, null);
+    // A capped run still measured a rate over its interval.
+    assert.equal(rows[8]!.vsCeiling, 0.9);
   });
 
   it('parses /proc stat and status text', () => {
