@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Config } from '../../src/config/config.ts';
+import type { TopicAdmin } from '../../src/kafka/admin.ts';
+import { COLLECTIONS } from '../../src/store/schema.ts';
+import { eventually } from './config.ts';
+import { assertRollupsMatchEvents, withDb } from './recount.ts';
+
+// Shared by the fault-injection tests (test/faults): counting what is stored, waiting for the group
+// to catch up, the exact-totals check every fault ends with, and a record of what was measured.
+
+export interface StoredCounts {
+  events: number;
+  deadLetters: number;
+}
+
+export function storedCounts(config: Config): Promise<StoredCounts> {
+  return withDb(config, async (db) => ({
+    events: await db.collection(COLLECTIONS.events).countDocuments(),
+    deadLetters: await db.collection(COLLECTIONS.deadLetters).countDocuments(),
+  }));
+}
+
+/** Total lag of the group, or undefined while the broker does not answer. */
+export async function totalLag(admin: TopicAdmin, config: Config): Promise<number | undefined> {
+  try {
+    return (await admin.describe(config.kafka.topic, config.kafka.group)).totalLag;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits until every record is stored and committed: lag 0 and the stored count as expected. */
+export async function waitForCatchUp(
+  admin: TopicAdmin,
+  config: Config,
+  expected: StoredCounts,
+  timeoutMs: number,
+): Promise<void> {
+  await eventually(
+    async () => {
+      if ((await totalLag(admin, config)) !== 0) return false;
+      const stored = await storedCounts(config);
+      return stored.events === expected.events && stored.deadLetters === expected.deadLetters;
+    },
+    timeoutMs,
+    `lag 0 with ${expected.events} events and ${expected.deadLetters} dead letters stored`,
+  );
+}
+
+/**
+ * The end of every fault test: exactly the expected events and dead letters (none lost, none
+ * doubled: ids are topic/partition/offset, so a count equal to what was produced means each record
+ * once), every partition committed to its end, and rollups equal to a recount from the events.
+ */
+export async function assertExactTotals(
+  admin: TopicAdmin,
+  config: Config,
+  expected: StoredCounts,
+): Promise<void> {
+  const described = await admin.describe(config.kafka.topic, config.kafka.group);
+  assert.equal(described.totalEnd, expected.events + expected.deadLetters, 'records in the topic');
+  assert.equal(described.totalLag, 0, 'every partition committed to its end');
+  assert.deepEqual(await storedCounts(config), expected);
+  await withDb(config, assertRollupsMatchEvents);
+}
+
+/** Prints a fault's measurements and keeps them in test-artifacts/faults/<name>.json. */
+export function report(name: string, measured: Record<string, unknown>): void {
+  const text = JSON.stringify(measured);
+  process.stderr.write(`[fault ${name}] ${text}\n`);
+  mkdirSync('test-artifacts/faults', { recursive: true });
+  writeFileSync(`test-artifacts/faults/${name}.json`, JSON.stringify(measured, null, 2) + '\n');
+}
+
+/** Logs stored count and lag every few seconds while a fault test runs; returns a stop function. */
+export function watchProgress(name: string, admin: TopicAdmin, config: Config, everyMs = 5000): () => void {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    void Promise.all([storedCounts(config).catch(() => undefined), totalLag(admin, config)]).then(
+      ([stored, lag]) => {
+        const at = ((Date.now() - started) / 1000).toFixed(0);
+        process.stderr.write(`[fault ${name}] t=${at}s stored=${stored?.events ?? '?'} lag=${lag ?? '?'}\n`);
+      },
+    );
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

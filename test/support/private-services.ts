@@ -1,0 +1,96 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadConfig } from '../../src/config/config.ts';
+import { buildFerretdb, ferretPaths, startFerretdb } from '../../src/services/ferretdb-local.ts';
+import { kafkaPaths, resolveKafkaClasspath, startKafka } from '../../src/services/kafka-local.ts';
+import { type HostPort, isPortOpen, waitUntil } from '../../src/services/net.ts';
+import { resolveStateDir } from '../../src/services/paths.ts';
+import { probeKafka, probeMongo } from '../../src/services/probe.ts';
+import { stopPid } from '../../src/services/processes.ts';
+
+// Fault tests stop and start servers. They must never touch the shared ones (other people's tests
+// and `npm start` use them), so each such test runs its own Kafka or FerretDB: own ports, own state
+// folder in a temp dir, stopped only through the pid files in that folder.
+
+const log = (m: string): void => void process.stderr.write(`[private services] ${m}\n`);
+
+/** The state folder of the shared local services: its FerretDB binary and Kafka classpath are reused. */
+const sharedStateDir = (): string => resolveStateDir(loadConfig().services.stateDir);
+
+export class PrivateServices {
+  readonly stateDir = mkdtempSync(join(tmpdir(), 'ipstream-faults-'));
+  readonly kafka: HostPort;
+  readonly mongo: HostPort;
+
+  constructor(ports: { kafka?: number; mongo?: number } = {}) {
+    this.kafka = { host: '127.0.0.1', port: ports.kafka ?? 19092 };
+    this.mongo = { host: '127.0.0.1', port: ports.mongo ?? 27117 };
+  }
+
+  get kafkaBrokers(): string[] {
+    return [`${this.kafka.host}:${this.kafka.port}`];
+  }
+
+  get mongoUri(): string {
+    return `mongodb://${this.mongo.host}:${this.mongo.port}`;
+  }
+
+  /**
+   * Starts the private broker and waits until it answers. The first start copies the shared
+   * state's recorded classpath (resolving it with Maven only if that has never happened), so no
+   * test pays for dependency resolution twice.
+   */
+  async startKafka(timeoutMs = 90_000): Promise<void> {
+    const classpath = kafkaPaths(this.stateDir).classpath;
+    mkdirSync(dirname(classpath), { recursive: true });
+    writeFileSync(classpath, await resolveKafkaClasspath(sharedStateDir(), log));
+    await this.#assertFree(this.kafka);
+    await this.#assertFree({ host: this.kafka.host, port: this.kafka.port + 1 });
+    await startKafka(this.stateDir, this.kafka, log);
+    await this.#ready('Kafka', () => probeKafka(this.kafkaBrokers, 2000), timeoutMs);
+  }
+
+  /** SIGTERM (a clean broker shutdown), SIGKILL after the grace period. */
+  async stopKafka(graceMs = 30_000): Promise<void> {
+    await stopPid(kafkaPaths(this.stateDir).pidFile, graceMs);
+  }
+
+  /** Starts the private FerretDB with a copy of the shared, already built binary. */
+  async startFerretdb(timeoutMs = 30_000): Promise<void> {
+    const binary = ferretPaths(this.stateDir).binary;
+    // buildFerretdb returns the shared binary (building it only when missing or stale); a fresh
+    // copy is newer than the Go sources, so startFerretdb below accepts it without rebuilding.
+    const shared = await buildFerretdb(sharedStateDir(), log);
+    mkdirSync(dirname(binary), { recursive: true });
+    copyFileSync(shared, binary);
+    await this.#assertFree(this.mongo);
+    await startFerretdb(this.stateDir, this.mongo, log);
+    await this.#ready('FerretDB', () => probeMongo(this.mongoUri, 2000), timeoutMs);
+  }
+
+  async stopFerretdb(graceMs = 10_000): Promise<void> {
+    await stopPid(ferretPaths(this.stateDir).pidFile, graceMs);
+  }
+
+  /** Stops whatever this instance started and deletes its state folder. */
+  async cleanup(): Promise<void> {
+    await this.stopKafka(5_000);
+    await this.stopFerretdb(5_000);
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  async #assertFree(address: HostPort): Promise<void> {
+    if (await isPortOpen(address)) {
+      throw new Error(
+        `${address.host}:${address.port} is in use; the fault tests need it for a private server`,
+      );
+    }
+  }
+
+  async #ready(label: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    if (!(await waitUntil(probe, timeoutMs))) {
+      throw new Error(`private ${label} not ready after ${timeoutMs} ms (state in ${this.stateDir})`);
+    }
+  }
+}
