@@ -14,6 +14,10 @@ const DUPLICATE_KEY = 11000;
 export function duplicateKeyCount(error: unknown): number | undefined {
   if (!(error instanceof MongoBulkWriteError)) return undefined;
   const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  // No write errors at all means the command itself failed (the driver wraps a closed connection
+  // in a MongoBulkWriteError with an empty list): nothing is known to be written, so it is not a
+  // success with zero duplicates. Taking it for one once committed records that were never stored.
+  if (errors.length === 0) return undefined;
   if (error.writeConcernError || !errors.every((e) => e.code === DUPLICATE_KEY)) return undefined;
   return errors.length;
 }

@@ -1,4 +1,5 @@
 import {
+  MongoBulkWriteError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerError,
@@ -10,10 +11,19 @@ import {
 // now" (the driver's retryable-write list): the same write may succeed later.
 const TRANSIENT_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 
+function bulkWriteErrorCount(error: MongoBulkWriteError): number {
+  return Array.isArray(error.writeErrors) ? error.writeErrors.length : 1;
+}
+
 /** True when trying the same store operation again can help. */
 export function isRetriableStoreError(error: unknown): boolean {
   if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true;
   if (error instanceof MongoNotConnectedError) return true;
+  if (error instanceof MongoBulkWriteError && bulkWriteErrorCount(error) === 0 && !error.writeConcernError) {
+    // A bulk that failed as a whole, before any per-document answer: the driver wraps network
+    // errors (a connection closed as the server stopped) this way, without their class or labels.
+    return error.code === undefined || TRANSIENT_CODES.has(Number(error.code));
+  }
   if (error instanceof MongoWriteConcernError) return true;
   if (error instanceof MongoServerError) {
     return error.hasErrorLabel('RetryableWriteError') || TRANSIENT_CODES.has(Number(error.code));
