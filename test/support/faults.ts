@@ -61,8 +61,38 @@ export async function assertExactTotals(
   const described = await admin.describe(config.kafka.topic, config.kafka.group);
   assert.equal(described.totalEnd, expected.events + expected.deadLetters, 'records in the topic');
   assert.equal(described.totalLag, 0, 'every partition committed to its end');
-  assert.deepEqual(await storedCounts(config), expected);
+  const stored = await storedCounts(config);
+  if (stored.events !== expected.events || stored.deadLetters !== expected.deadLetters) {
+    const gaps = await missingOffsets(
+      config,
+      described.partitions.map((p) => p.end),
+    );
+    assert.deepEqual(stored, expected, `offsets missing from the store: ${JSON.stringify(gaps)}`);
+  }
   await withDb(config, assertRollupsMatchEvents);
+}
+
+/** Per partition, the offset ranges [from, to] below `ends` with neither an event nor a dead letter. */
+export async function missingOffsets(config: Config, ends: number[]): Promise<Record<number, number[][]>> {
+  return withDb(config, async (db) => {
+    const gaps: Record<number, number[][]> = {};
+    for (const [partition, end] of ends.entries()) {
+      const seen = new Uint8Array(end);
+      for (const name of [COLLECTIONS.events, COLLECTIONS.deadLetters]) {
+        const docs = db.collection(name).find({ partition }, { projection: { offset: 1 } });
+        for await (const d of docs) seen[d.offset as number] = 1;
+      }
+      const ranges: number[][] = [];
+      for (let o = 0; o < end; o++) {
+        if (seen[o] === 1) continue;
+        const last = ranges.at(-1);
+        if (last !== undefined && last[1] === o - 1) last[1] = o;
+        else ranges.push([o, o]);
+      }
+      if (ranges.length > 0) gaps[partition] = ranges;
+    }
+    return gaps;
+  });
 }
 
 /** Prints a fault's measurements and keeps them in test-artifacts/faults/<name>.json. */

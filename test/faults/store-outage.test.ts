@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createEventGenerator } from '../../src/events/synthetic.ts';
+import { IngestPool } from '../../src/ingest/pool.ts';
+import type { WorkerStats } from '../../src/ingest/stats.ts';
+import { TopicAdmin } from '../../src/kafka/admin.ts';
+import { EventProducer, type OutgoingRecord } from '../../src/kafka/producer.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { runProducer } from '../../src/producer/run.ts';
+import { connectMongo } from '../../src/store/mongo.ts';
+import { COLLECTIONS, ensureSchema } from '../../src/store/schema.ts';
+import { eventually, testConfig } from '../support/config.ts';
+import { assertExactTotals, report, storedCounts, watchProgress } from '../support/faults.ts';
+import { PrivateServices } from '../support/private-services.ts';
+import { withDb } from '../support/recount.ts';
+
+// The store goes away for 30 s while records keep arriving. Ingest must stop fetching once its
+// buffer holds INGEST_MAX_BUFFER_BYTES (memory bounded however long the outage), commit nothing it
+// has not stored, and resume by itself when the store is back. The store is a private FerretDB on
+// its own port (the shared one is in use by others); Kafka is the shared broker, own topic.
+//
+// The pool runs in this process (as in `up`), so the test reads each worker's live counters:
+// buffered bytes, paused, store retries.
+const services = new PrivateServices();
+const base = testConfig('fault-store');
+const MAX_BUFFER = 1024 * 1024;
+const config = {
+  ...base,
+  mongo: { ...base.mongo, uri: services.mongoUri },
+  ingest: { ...base.ingest, workers: 2, maxBufferBytes: MAX_BUFFER },
+  logLevel: 'error' as const,
+};
+const OUTAGE_MS = 30_000;
+const RATE = 500;
+/** About 2 KB per record: the outage's backlog (~30 MB) dwarfs the two workers' 2 MiB of buffer. */
+const PAD = 'x'.repeat(2000);
+
+let admin: TopicAdmin;
+let pool: IngestPool | undefined;
+
+before(async () => {
+  await services.startFerretdb();
+  admin = new TopicAdmin(config.kafka);
+  await admin.create(config.kafka.topic, 4);
+  const mongo = await connectMongo(config.mongo);
+  await ensureSchema(mongo.db).finally(() => mongo.close());
+});
+
+after(async () => {
+  await pool?.stop(5_000);
+  await admin.deleteTopic(config.kafka.topic).catch(() => undefined);
+  await admin.close();
+  await services.cleanup();
+});
+
+function* paddedEvents(isStopped: () => boolean): Generator<OutgoingRecord> {
+  // Few devices over two minutes: each flush updates few rollup documents, so FerretDB (one update
+  // per command, one writer at a time) keeps up with the stream and the catch-up stays short.
+  const generator = createEventGenerator({ seed: 61, devices: 50, spreadMs: 120_000 });
+  while (!isStopped()) {
+    const { key, event } = generator.next();
+    yield { key, value: JSON.stringify({ ...event, note: PAD }) };
+  }
+}
+
+async function committed(): Promise<number[]> {
+  const d = await admin.describe(config.kafka.topic, config.kafka.group);
+  return d.partitions.map((p) => p.committed ?? 0);
+}
+
+/** What the outage looked like from inside the workers and from the broker, sampled every second. */
+interface OutageSample {
+  workers: WorkerStats[];
+  rss: number;
+  committed: number[];
+  end: number;
+}
+
+test('FerretDB down for 30 s mid-stream: fetching pauses, nothing unstored is committed, it resumes', async () => {
+  const stopWatch = watchProgress('store-outage', admin, config);
+  pool = new IngestPool(config, createLogger('error', 'fault-store'));
+  await pool.scaleTo(config.ingest.workers);
+  let stopProducing = false;
+  const producer = new EventProducer(config.kafka, 'fault-store');
+  const producing = runProducer(
+    producer,
+    paddedEvents(() => stopProducing),
+    { rate: RATE },
+  ).finally(() => producer.close());
+
+  await eventually(async () => (await storedCounts(config)).events >= 3000, 60_000, '3000 events stored');
+  const rssBefore = process.memoryUsage().rss;
+  const down = Date.now();
+  await services.stopFerretdb();
+  const atStop = await committed();
+
+  const samples: OutageSample[] = [];
+  while (Date.now() - down < OUTAGE_MS) {
+    const d = await admin.describe(config.kafka.topic, config.kafka.group);
+    samples.push({
+      workers: pool.stats(),
+      rss: process.memoryUsage().rss,
+      committed: d.partitions.map((p) => p.committed ?? 0),
+      end: d.totalEnd,
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await services.startFerretdb();
+  const back = Date.now();
+
+  // While it was down: no offset moved (a commit follows a successful store, and none could
+  // succeed), every worker stopped fetching, and no buffer grew past its budget.
+  for (const s of samples) assert.deepEqual(s.committed, atStop, 'no commit while the store is down');
+  const last = samples.at(-1)!;
+  for (const w of last.workers) assert.ok(w.paused, `worker ${w.workerId} paused fetching`);
+  const maxBuffered = Math.max(...samples.flatMap((s) => s.workers.map((w) => w.bufferedBytes)));
+  assert.ok(
+    maxBuffered <= MAX_BUFFER + config.ingest.maxRecordBytes,
+    `buffered ${maxBuffered} bytes, budget ${MAX_BUFFER}`,
+  );
+  const backlogBytes = (last.end - samples[0]!.end) * (PAD.length + 60);
+  assert.ok(backlogBytes > 8 * MAX_BUFFER, `the outage's backlog (${backlogBytes} B) dwarfs the buffers`);
+  const rssGrowth = Math.max(...samples.map((s) => s.rss)) - rssBefore;
+
+  await eventually(
+    () => pool!.stats().some((w) => w.stored > 0 && w.lastFlush !== null && w.lastFlush.at > back),
+    120_000,
+    'a flush stored after the store came back',
+  );
+  const firstStoreMs = Date.now() - back;
+  stopProducing = true;
+  const summary = await producing;
+  assert.equal(summary.failed, 0, summary.errors.join('; '));
+  await eventually(
+    async () => (await admin.describe(config.kafka.topic, config.kafka.group)).totalLag === 0,
+    180_000,
+    'lag 0: every produced record stored and committed',
+  );
+  const recoveryMs = Date.now() - back;
+
+  // What was committed when the store went down had really been stored: every offset below it.
+  await withDb(config, async (db) => {
+    for (const [partition, offset] of atStop.entries()) {
+      const below = await db
+        .collection(COLLECTIONS.events)
+        .countDocuments({ partition, offset: { $lt: offset } });
+      assert.equal(below, offset, `partition ${partition}: all ${offset} committed records stored`);
+    }
+  });
+
+  const consumed = pool.allStats().reduce((n, w) => n + w.consumed, 0);
+  process.stderr.write(`[fault store-outage] consumed ${consumed} of ${summary.sent} produced\n`);
+  await pool.stop();
+  pool = undefined;
+  stopWatch();
+  await assertExactTotals(admin, config, { events: summary.sent, deadLetters: 0 });
+  report('store-outage', {
+    produced: summary.sent,
+    consumed,
+    outageMs: back - down,
+    backlogRecords: last.end - samples[0]!.end,
+    committedAtStop: atStop,
+    maxBufferedBytesPerWorker: maxBuffered,
+    bufferBudgetPerWorker: MAX_BUFFER,
+    rssGrowthDuringOutageMb: Math.round(rssGrowth / 1024 / 1024),
+    storeRetries: last.workers.reduce((n, w) => n + w.storeRetries, 0),
+    firstStoreAfterRestartMs: firstStoreMs,
+    lag0AfterRestartMs: recoveryMs,
+    final: await storedCounts(config),
+  });
+});
