@@ -118,6 +118,14 @@ test('FerretDB down for 30 s mid-stream: fetching pauses, nothing unstored is co
     maxBuffered <= MAX_BUFFER + config.ingest.maxRecordBytes,
     `buffered ${maxBuffered} bytes, budget ${MAX_BUFFER}`,
   );
+  // Read but not stored = the buffer plus the batch a worker keeps retrying: its own limit.
+  const heldBytes = last.workers.map(
+    (w) => (w.consumed - w.stored - w.duplicates - w.deadLetters) * (PAD.length + 120),
+  );
+  for (const [i, w] of last.workers.entries()) {
+    const bound = MAX_BUFFER + w.policy.bytesLimit + config.ingest.maxRecordBytes;
+    assert.ok(heldBytes[i]! <= bound, `worker ${w.workerId} holds ~${heldBytes[i]} bytes, bound ${bound}`);
+  }
   const backlogBytes = (last.end - samples[0]!.end) * (PAD.length + 60);
   assert.ok(backlogBytes > 8 * MAX_BUFFER, `the outage's backlog (${backlogBytes} B) dwarfs the buffers`);
   const rssGrowth = Math.max(...samples.map((s) => s.rss)) - rssBefore;
@@ -161,6 +169,7 @@ test('FerretDB down for 30 s mid-stream: fetching pauses, nothing unstored is co
     backlogRecords: last.end - samples[0]!.end,
     committedAtStop: atStop,
     maxBufferedBytesPerWorker: maxBuffered,
+    heldBytesPerWorker: heldBytes,
     bufferBudgetPerWorker: MAX_BUFFER,
     rssGrowthDuringOutageMb: Math.round(rssGrowth / 1024 / 1024),
     storeRetries: last.workers.reduce((n, w) => n + w.storeRetries, 0),
