@@ -133,7 +133,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxBufferBytes: parseInteger(
         'INGEST_MAX_BUFFER_BYTES',
         nonEmpty(env.INGEST_MAX_BUFFER_BYTES),
-        64 * 1024 * 1024,
+        32 * 1024 * 1024,
       ),
       maxRecordBytes: parseInteger('MAX_RECORD_BYTES', nonEmpty(env.MAX_RECORD_BYTES), 64 * 1024),
       deadLetterValueChars: 4096,

@@ -38,12 +38,15 @@ export interface IngestorOptions {
 
 const RECENT_WRITES = 64;
 
+const FETCH_MAX_BYTES = 2 * 1024 * 1024;
+
 /**
  * One member of the ingest consumer group: decode -> buffer -> flush (store, then commit).
  *
  * Offsets are committed only after the records below them are stored, one flush at a time, so a
  * crash at any point leaves Kafka to redeliver what might not be stored, and the idempotent store
- * absorbs what was. Memory is bounded: fetching pauses while the buffer holds maxBufferBytes.
+ * absorbs what was. Memory is bounded: fetching pauses while the buffer's estimated footprint
+ * (value bytes plus a measured per-record overhead) reaches maxBufferBytes.
  */
 export class Ingestor {
   readonly #options: IngestorOptions;
@@ -122,6 +125,12 @@ export class Ingestor {
       // heartbeat interval are broker settings (group.consumer.*) under this protocol.
       groupProtocol: 'consumer',
       highWaterMark: 1024,
+      // One fetch response is decoded into message objects all at once, whatever the stream's
+      // highWaterMark, at roughly ten times its wire size for small records. The client's 50 MB
+      // default put 1.5 GB in the heap within seconds of starting on a backlog (measured); 2 MiB
+      // keeps a fetch at ~25k small records, plenty for any store.
+      maxBytes: FETCH_MAX_BYTES,
+      maxBytesPerPartition: FETCH_MAX_BYTES / 2,
     });
     consumer.on('consumer:group:join', (payload) => {
       this.#stats.memberId = payload.memberId;
@@ -153,7 +162,7 @@ export class Ingestor {
     this.#buffer.add(decoded, message.leaderEpoch, now);
     this.#stats.consumed++;
     this.#stats.lastRecordAt = now;
-    if (this.#buffer.bytes >= this.#options.config.ingest.maxBufferBytes && !this.#stream!.isPaused()) {
+    if (this.#buffer.footprint >= this.#options.config.ingest.maxBufferBytes && !this.#stream!.isPaused()) {
       // @platformatic/kafka cannot pause single partitions: pausing the stream stops all fetching.
       this.#stream!.pause();
     }
@@ -196,7 +205,7 @@ export class Ingestor {
         if (
           this.#stream?.isPaused() &&
           !this.#stopping &&
-          this.#buffer.bytes < this.#options.config.ingest.maxBufferBytes / 2
+          this.#buffer.footprint < this.#options.config.ingest.maxBufferBytes / 2
         ) {
           this.#stream.resume();
         }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceEvent } from '../../src/events/event.ts';
-import { BatchBuffer } from '../../src/ingest/batch-buffer.ts';
+import { BatchBuffer, RECORD_OVERHEAD_BYTES } from '../../src/ingest/batch-buffer.ts';
 
 function event(partition: number, offset: number, bytes = 100): { ok: true; event: DeviceEvent } {
   return {
@@ -43,11 +43,13 @@ test('take hands over the oldest records within the limits, with per-partition r
   );
   assert.equal(buffer.count, 11);
   assert.equal(buffer.bytes, 1001);
+  assert.equal(buffer.footprint, 1001 + 11 * RECORD_OVERHEAD_BYTES, 'memory bound counts each record');
   assert.equal(buffer.oldestAgeMs(1500), 500);
 
   const first = buffer.take(4);
   assert.equal(first.count, 4);
   assert.equal(first.bytes, 400);
+  assert.equal(buffer.footprint, 601 + 7 * RECORD_OVERHEAD_BYTES, 'taken records leave the bound');
   assert.deepEqual(first.positions, [
     { topic: 't', partition: 0, offset: 102, leaderEpoch: 3 },
     { topic: 't', partition: 1, offset: 103, leaderEpoch: 3 },
