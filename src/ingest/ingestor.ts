@@ -34,6 +34,8 @@ export interface IngestorOptions {
   store?: BatchWriter;
   /** How long `stop` keeps retrying a failing store before giving up (records stay uncommitted). */
   stopGraceMs?: number;
+  /** The worker failed for good (a batch the store rejected); it has left the group uncommitted. */
+  onFatal?: (error: unknown) => void;
 }
 
 const RECENT_WRITES = 64;
@@ -63,6 +65,8 @@ export class Ingestor {
   #ageTimer: NodeJS.Timeout | undefined;
   #statsTimer: NodeJS.Timeout | undefined;
   #stopping = false;
+  /** Set when a batch could not be stored: nothing after it may be committed. */
+  #failed = false;
   #stopDeadline = Infinity;
   #restarting = false;
 
@@ -148,6 +152,7 @@ export class Ingestor {
   }
 
   #onMessage(message: KafkaMessage): void {
+    if (this.#failed) return;
     const now = Date.now();
     const decoded = decodeRecord(
       {
@@ -170,7 +175,7 @@ export class Ingestor {
   }
 
   #maybeFlush(): void {
-    if (this.#flushing !== null || this.#buffer.count === 0) return;
+    if (this.#failed || this.#flushing !== null || this.#buffer.count === 0) return;
     const reason = this.#policy.shouldFlush({
       count: this.#buffer.count,
       bytes: this.#buffer.bytes,
@@ -196,9 +201,13 @@ export class Ingestor {
     const batch = this.#buffer.take(limits.count, limits.bytes);
     this.#flushing = this.#flush(batch, reason, oldestAgeMs)
       .catch((error: unknown) => {
-        // Only reachable while stopping past the grace period: the batch stays uncommitted, so
-        // Kafka redelivers it to whoever reads these partitions next. Nothing is lost.
-        this.#log.error({ err: error, records: batch.count }, 'flush abandoned; records stay uncommitted');
+        // The batch stays uncommitted, so Kafka redelivers it to whoever reads these partitions
+        // next. No later batch may be stored and committed past it: the worker fails instead.
+        if (this.#stopping) {
+          this.#log.error({ err: error, records: batch.count }, 'flush abandoned; records stay uncommitted');
+        } else {
+          void this.#fail(error, batch.count);
+        }
       })
       .finally(() => {
         this.#flushing = null;
@@ -300,10 +309,30 @@ export class Ingestor {
 
   /** Waits for the flush in flight, then flushes whatever remains. */
   async #drain(): Promise<void> {
-    while (this.#flushing !== null || this.#buffer.count > 0) {
+    while (!this.#failed && (this.#flushing !== null || this.#buffer.count > 0)) {
       if (this.#flushing === null) this.#runFlush('drain');
       await this.#flushing;
     }
+  }
+
+  /**
+   * A store error no retry can help with (the server rejected the batch): stop fetching, commit
+   * nothing more, leave the group, and report. The pool replaces the worker; the records are
+   * redelivered from the last commit, so nothing is lost, and a batch the store keeps rejecting
+   * stops its partitions loudly instead of being skipped.
+   */
+  async #fail(error: unknown, records: number): Promise<void> {
+    this.#failed = true;
+    this.#stream?.pause();
+    clearTimeout(this.#ageTimer);
+    this.#log.error(
+      { err: describeError(error), records },
+      'store rejected a batch; worker stops uncommitted',
+    );
+    await this.#closeConsumer();
+    clearInterval(this.#statsTimer);
+    await this.#mongo?.close().catch(() => undefined);
+    this.#options.onFatal?.(error);
   }
 
   async #closeConsumer(): Promise<void> {

@@ -56,7 +56,8 @@ export class IngestPool {
   /** Starts workers until there are `count`; resolves once each has joined and started fetching. */
   async scaleTo(count: number): Promise<void> {
     const starting: Promise<void>[] = [];
-    while (this.#slots.size + starting.length < count) starting.push(this.#spawn());
+    // #spawn registers its slot at once, so the slot count alone says how many are running or starting.
+    while (this.#slots.size < count) starting.push(this.#spawn());
     await Promise.all(starting);
   }
 

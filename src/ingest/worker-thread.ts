@@ -15,6 +15,8 @@ const ingestor = new Ingestor({
   workerId,
   log: createLogger(config.logLevel, `ingest-${workerId}`),
   onStats: (stats) => send({ type: 'stats', stats }),
+  // The pool terminates a failed worker and starts a replacement, which reads from the last commit.
+  onFatal: (error) => send({ type: 'failed', error: describeError(error) }),
 });
 
 port.on('message', (message: PoolToWorker) => {
