@@ -1,6 +1,7 @@
 // `npm test`: the whole suite, as CI runs it. Static checks first (fast, and a type error makes
 // every later failure noise), then the timestamp tests under a second host time zone, then every
-// unit and integration test in one run against real Kafka and FerretDB (started if not running).
+// unit, integration and fault-injection test in one run against real Kafka and FerretDB (started if
+// not running).
 import { spawnSync } from 'node:child_process';
 
 const node = process.execPath;
@@ -19,7 +20,7 @@ const steps: { title: string; command: string; args: string[]; env?: Record<stri
     env: { TZ: 'Asia/Kolkata' },
   },
   {
-    title: 'all tests, TZ=America/New_York',
+    title: 'all tests (unit, integration, faults), TZ=America/New_York',
     command: node,
     args: [
       '--test',
@@ -28,6 +29,7 @@ const steps: { title: string; command: string; args: string[]; env?: Record<stri
       '--test-global-setup=test/global-setup.ts',
       'test/unit/**/*.test.ts',
       'test/integration/**/*.test.ts',
+      'test/faults/**/*.test.ts',
     ],
     env: { TZ: 'America/New_York' },
   },

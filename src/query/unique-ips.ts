@@ -1,7 +1,8 @@
 /**
  * How many distinct device addresses sent events, over all time or a time range.
  *
- * - All time: the size of `devices` (one document per canonical address), in constant time.
+ * - All time: the size of `devices` (one document per canonical address), from collection
+ *   metadata on MongoDB (constant time; FerretDB counts the table, see totals.ts).
  * - A range, exact: every event in the range is read and grouped by address. Its cost grows with
  *   the events in the range (on FerretDB, with all stored events: it filters without the index),
  *   so ranges are limited to 31 days.

@@ -37,7 +37,7 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
       schema: {
         summary: 'Count distinct device addresses',
         description:
-          'Without from and to: all time, exact and constant-time (mode is then always exact). With a ' +
+          'Without from and to: all time, exact, from collection metadata (mode is then always exact). With a ' +
           'range, mode=exact (default) reads every event in it and is limited to 31 days; mode=approx ' +
           'merges HyperLogLog sketches of whole hours and, at the edges, whole minutes: any width, ' +
           'standard error relativeError (about 0.8%). Minutes are its finest grain, so an approx ' +
