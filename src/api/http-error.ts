@@ -4,7 +4,7 @@
  */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ValidationError } from '../errors/errors.ts';
+import { QueryTimeoutError, ValidationError } from '../errors/errors.ts';
 
 /** An answer a route chooses on purpose, e.g. `new HttpError(404, 'IP_NOT_FOUND', '...')`. */
 export class HttpError extends Error {
@@ -59,6 +59,10 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   const message = typeof e.message === 'string' ? e.message : 'request failed';
   if (e.validation !== undefined) return reply.code(400).send({ error: 'INVALID_REQUEST', message });
   if (error instanceof ValidationError) return reply.code(400).send({ error: error.code, message });
+  if (error instanceof QueryTimeoutError) {
+    request.log.warn({ err: error }, 'query stopped at its time limit');
+    return reply.code(503).header('retry-after', '30').send({ error: error.code, message });
+  }
   if (error instanceof HttpError) {
     if (error.status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.code(error.status).send({ error: error.code, message });

@@ -28,6 +28,13 @@ export class ServiceError extends IpstreamError {}
 /** Input data that cannot be accepted; `code` says why (e.g. TS_IMPOSSIBLE_DATE, IP_INVALID). */
 export class ValidationError extends IpstreamError {}
 
+/** A query that scans events ran past its time limit; a narrower range or an estimate can help. */
+export class QueryTimeoutError extends IpstreamError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('QUERY_TIMEOUT', message, { ...options, retriable: true });
+  }
+}
+
 export function isIpstreamError(error: unknown): error is IpstreamError {
   return error instanceof IpstreamError;
 }

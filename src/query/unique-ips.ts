@@ -26,6 +26,7 @@ import {
   requireSpanAtMost,
   timeFilter,
 } from './range.ts';
+import { QUERY_TIME_LIMIT_MS, withTimeLimit } from './time-limit.ts';
 import { totals } from './totals.ts';
 
 export type CountMode = 'exact' | 'approx';
@@ -72,14 +73,20 @@ export async function uniqueIps(db: Db, query: UniqueIpsQuery, now = Date.now())
 async function exactInRange(db: Db, range: TimeRange): Promise<{ uniqueIps: number; events: number }> {
   const events = db.collection<EventDoc>(COLLECTIONS.events);
   const match = timeFilter('ts', range);
-  const [distinct, count] = await Promise.all([
-    // $group + $count streams the groups instead of building one array document as $addToSet would
-    // (which breaks the 16 MiB document limit past a few hundred thousand addresses).
-    events
-      .aggregate<{ n: number }>([{ $match: match }, { $group: { _id: '$ip' } }, { $count: 'n' }])
-      .toArray(),
-    events.countDocuments(match),
-  ]);
+  const options = { maxTimeMS: QUERY_TIME_LIMIT_MS };
+  const [distinct, count] = await withTimeLimit(
+    'the exact count',
+    'narrow the range or use mode=approx',
+    () =>
+      Promise.all([
+        // $group + $count streams the groups instead of building one array document as $addToSet would
+        // (which breaks the 16 MiB document limit past a few hundred thousand addresses).
+        events
+          .aggregate<{ n: number }>([{ $match: match }, { $group: { _id: '$ip' } }, { $count: 'n' }], options)
+          .toArray(),
+        events.countDocuments(match, options),
+      ]),
+  );
   return { uniqueIps: distinct[0]?.n ?? 0, events: count };
 }
 
