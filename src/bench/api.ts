@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { buildApp } from '../api/app.ts';
 import { detectStoreProfile } from '../store/backend.ts';
-import { loadBenchData } from './api-data.ts';
+import { benchEvents, loadBenchData } from './api-data.ts';
 import { runLoad } from './http-load.ts';
 import { type BenchReport, type BenchRow, benchEnvironment } from './report.ts';
 
@@ -45,6 +45,13 @@ interface DataSet {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Distinct addresses of the data set's events in [fromMs, toMs), straight from its generator. */
+function distinctIpsBetween(sizes: Parameters<typeof benchEvents>[0], fromMs: number, toMs: number): number {
+  const ips = new Set<string>();
+  for (const e of benchEvents(sizes)) if (e.ts >= fromMs && e.ts < toMs) ips.add(e.ip);
+  return ips.size;
+}
 
 export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
@@ -100,26 +107,20 @@ export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport
     const last24h = `from=${iso(END_MS - 24 * HOUR_MS)}&to=${iso(END_MS)}`;
     // Scans (exact ranges, top over all devices) run one client at a time: on a store without
     // pushed-down filters a single one takes seconds, and eight at once only measure queueing.
-    const scenarios: { name: string; path: string; scan?: boolean; once?: boolean }[] = [
+    const scenarios: { name: string; path: string; scan?: boolean }[] = [
       { name: 'unique, all time', path: '/api/v1/ips/unique' },
       { name: 'unique, 1 h exact', path: `/api/v1/ips/unique?${last1h}&mode=exact`, scan: true },
       { name: 'unique, 24 h approx', path: `/api/v1/ips/unique?${last24h}&mode=approx` },
-      {
-        name: 'unique, 24 h exact (reference)',
-        path: `/api/v1/ips/unique?${last24h}&mode=exact`,
-        once: true,
-      },
       { name: 'top 10, all time', path: '/api/v1/ips/top?limit=10', scan: true },
     ];
     const answers = new Map<string, { uniqueIps?: number }>();
     try {
       for (const s of scenarios) {
-        const clients = s.once === true || s.scan === true ? 1 : concurrency;
-        const duration = s.once === true ? 0 : seconds;
-        progress(`${s.name}: ${duration === 0 ? 'one request' : `${duration} s, ${clients} client(s)`}`);
+        const clients = s.scan === true ? 1 : concurrency;
+        progress(`${s.name}: ${seconds} s, ${clients} client(s)`);
         const result = await runLoad({
           url: `${base}${s.path}`,
-          seconds: duration,
+          seconds,
           concurrency: clients,
           minRequests: 1,
         });
@@ -140,9 +141,12 @@ export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport
       await app.close();
     }
     const approx = answers.get('unique, 24 h approx')?.uniqueIps;
-    const exact = answers.get('unique, 24 h exact (reference)')?.uniqueIps;
+    // The reference is counted from the generator itself, not the database: an exact count over
+    // 24 h of a million events does not fit the API's query time limit on every store.
+    const exact = distinctIpsBetween(wanted, END_MS - 24 * HOUR_MS, END_MS);
     const approxRow = rows.find((r) => r.route === 'unique, 24 h approx');
     if (approxRow !== undefined && approx !== undefined && exact !== undefined && exact > 0) {
+      approxRow['exact'] = exact;
       approxRow['error vs exact %'] = (100 * (approx - exact)) / exact;
     }
     return {
@@ -168,8 +172,9 @@ export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport
         ...(profile.server === 'ferretdb'
           ? [
               'FerretDB 1.24 (SQLite) pushes down only _id equality: every other filter and sort reads the ' +
-                'whole collection, so an exact range costs a scan of all events whatever its width, and ' +
-                'top-10 a scan of all devices; all-time counts use $collStats (constant time)',
+                'whole collection, so an exact range costs a scan of all events whatever its width (503 ' +
+                'QUERY_TIMEOUT past the 30 s limit), and top-10 a scan of all devices; all-time counts ' +
+                'use $collStats, which SQLite answers by walking the table (MongoDB: from metadata)',
             ]
           : []),
       ],
