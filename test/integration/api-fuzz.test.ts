@@ -6,10 +6,10 @@ import { type Db, MongoClient } from 'mongodb';
 import { buildApp } from '../../src/api/app.ts';
 import { recordId } from '../../src/events/event.ts';
 import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { probeKafka, probeMongo } from '../../src/services/probe.ts';
 import { detectStoreProfile } from '../../src/store/backend.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { ensureSchema } from '../../src/store/schema.ts';
+import { realDeps } from '../support/api-app.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 
 // Every operation of the app's own OpenAPI document, called with values generated from its
@@ -76,14 +76,7 @@ before(async () => {
       },
     ],
   });
-  app = await buildApp({
-    db,
-    topicStatus: () => admin.describe(config.kafka.topic, config.kafka.group),
-    probes: {
-      kafka: () => probeKafka(config.kafka.brokers, 2000),
-      mongo: () => probeMongo(config.mongo.uri, 2000),
-    },
-  });
+  app = await buildApp(realDeps(config, db, admin));
 });
 
 after(async () => {

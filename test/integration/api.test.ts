@@ -4,8 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Db, MongoClient } from 'mongodb';
 import { buildApp } from '../../src/api/app.ts';
 import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { probeKafka, probeMongo } from '../../src/services/probe.ts';
-import { getJson } from '../support/api-app.ts';
+import { getJson, realDeps } from '../support/api-app.ts';
 import {
   type StoredEvent,
   bruteForce,
@@ -60,14 +59,7 @@ before(async () => {
   db = client.db(config.mongo.db);
   events = await storedEvents(db);
   assert.equal(events.length, KNOWN.length + 3000, 'every valid event stored');
-  app = await buildApp({
-    db,
-    topicStatus: () => admin.describe(config.kafka.topic, config.kafka.group),
-    probes: {
-      kafka: () => probeKafka(config.kafka.brokers, 2000),
-      mongo: () => probeMongo(config.mongo.uri, 2000),
-    },
-  });
+  app = await buildApp(realDeps(config, db, admin));
 });
 
 after(async () => {

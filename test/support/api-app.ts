@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { Db } from 'mongodb';
 import { type ApiDeps, buildApp } from '../../src/api/app.ts';
+import type { Config } from '../../src/config/config.ts';
+import type { TopicAdmin } from '../../src/kafka/admin.ts';
+import { probeKafka, probeMongo } from '../../src/services/probe.ts';
 
 export interface JsonAnswer {
   status: number;
@@ -25,4 +29,16 @@ export async function withApp<T>(deps: ApiDeps, body: (app: FastifyInstance) => 
   } finally {
     await app.close();
   }
+}
+
+/** What `serve` gives the app: the database, the topic's status and both services' probes. */
+export function realDeps(config: Config, db: Db, admin: TopicAdmin): ApiDeps {
+  return {
+    db,
+    topicStatus: () => admin.describe(config.kafka.topic, config.kafka.group),
+    probes: {
+      kafka: () => probeKafka(config.kafka.brokers, 2000),
+      mongo: () => probeMongo(config.mongo.uri, 2000),
+    },
+  };
 }
