@@ -323,15 +323,14 @@ export class Ingestor {
    */
   async #fail(error: unknown, records: number): Promise<void> {
     this.#failed = true;
-    this.#stream?.pause();
-    clearTimeout(this.#ageTimer);
     this.#log.error(
       { err: describeError(error), records },
       'store rejected a batch; worker stops uncommitted',
     );
-    await this.#closeConsumer();
-    clearInterval(this.#statsTimer);
-    await this.#mongo?.close().catch(() => undefined);
+    // The usual stop, with nothing left to drain: #drain stores nothing once #failed is set.
+    await this.stop().catch((stopError: unknown) =>
+      this.#log.warn({ err: describeError(stopError) }, 'stopping the failed worker did not finish cleanly'),
+    );
     this.#options.onFatal?.(error);
   }
 
