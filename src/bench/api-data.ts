@@ -29,8 +29,6 @@ export interface BenchDataOptions {
 }
 
 export interface BenchData {
-  startMs: number;
-  endMs: number;
   /** Wall-clock seconds spent loading. */
   loadSeconds: number;
 }
@@ -184,6 +182,5 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
   for (const device of devices.values()) await deviceOut.add(device);
   await deviceOut.flush();
   options.onProgress?.(options.events);
-  const startMs = options.endMs - options.hours * 3_600_000;
-  return { startMs, endMs: options.endMs, loadSeconds: (performance.now() - began) / 1000 };
+  return { loadSeconds: (performance.now() - began) / 1000 };
 }

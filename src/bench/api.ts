@@ -122,7 +122,6 @@ export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport
           url: `${base}${s.path}`,
           seconds,
           concurrency: clients,
-          minRequests: 1,
         });
         const body = result.lastBody as { uniqueIps?: number; items?: unknown[] } | null;
         answers.set(s.name, body ?? {});

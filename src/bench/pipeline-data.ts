@@ -88,11 +88,3 @@ export function* stampedRecords(
     yield { key, value: `${value.slice(0, -1)},"sent_at":${now()}}` };
   }
 }
-
-/** Nearest-rank percentile (q in [0, 1]) of unsorted values; NaN when there are none. */
-export function percentile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-  return sorted[rank - 1]!;
-}

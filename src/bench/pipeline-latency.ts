@@ -9,7 +9,8 @@ import { recordId } from '../events/event.ts';
 import { EventProducer } from '../kafka/producer.ts';
 import { runProducer } from '../producer/run.ts';
 import { COLLECTIONS } from '../store/schema.ts';
-import { percentile, stampedRecords } from './pipeline-data.ts';
+import { percentile } from '../query/pipeline.ts';
+import { stampedRecords } from './pipeline-data.ts';
 import type { BatchSetting } from './pipeline-protocol.ts';
 import { cpuBetween, emptyRow, type PipelineBenchRow, round, withCpu, withSizes } from './pipeline-row.ts';
 import {
@@ -118,8 +119,10 @@ export async function latencyRun(
     row.events = latencies.length;
     row.seconds = round(summary.elapsedMs / 1000, 3);
     row.eventsPerSec = Math.round(summary.recordsPerSec);
-    row.p50Ms = Math.round(percentile(latencies, 0.5));
-    row.p99Ms = Math.round(percentile(latencies, 0.99));
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const [p50, p99] = [percentile(sorted, 50), percentile(sorted, 99)];
+    row.p50Ms = p50 === null ? null : Math.round(p50);
+    row.p99Ms = p99 === null ? null : Math.round(p99);
     if (cpuMs !== null) withCpu(row, cpuMs);
     if (latencies.length < sent) row.error = `saw ${latencies.length} of ${sent} events`;
     child.child.stdin?.write('stop\n');

@@ -16,6 +16,9 @@ describe('percentile', () => {
     assert.equal(percentile(values, 100), 100);
     assert.equal(percentile([7], 99), 7);
     assert.equal(percentile([], 50), null);
+    assert.equal(percentile([1, 2, 3, 4, 5], 50), 3);
+    assert.equal(percentile([1, 2, 3, 4, 5], 99), 5);
+    assert.equal(percentile([1, 2, 3, 4, 5], 0), 1);
   });
 });
 

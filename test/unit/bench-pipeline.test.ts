@@ -4,7 +4,7 @@ import { compatibilityPartitioner } from '@platformatic/kafka';
 import { barChartSvg, compactNumber, escapeXml, logTicks, niceTicks } from '../../src/bench/chart.ts';
 import { categoryOf, type CpuProfile, summarizeCpuProfiles } from '../../src/bench/cpu-profile.ts';
 import { MeasuredProcess, parseProcStat, parseVmHwm } from '../../src/bench/measured-process.ts';
-import { decodedRecords, partitionOf, percentile, stampedRecords } from '../../src/bench/pipeline-data.ts';
+import { decodedRecords, partitionOf, stampedRecords } from '../../src/bench/pipeline-data.ts';
 import {
   addBatch,
   emptySizes,
@@ -68,13 +68,6 @@ describe('pipeline benchmark: data', () => {
       assert.equal(typeof decoded.event.extra?.sent_at, 'number');
       assert.ok(Math.abs(decoded.event.ts - Number(decoded.event.extra?.sent_at)) <= 2000);
     }
-  });
-
-  it('takes nearest-rank percentiles', () => {
-    assert.equal(percentile([5, 1, 3, 2, 4], 0.5), 3);
-    assert.equal(percentile([5, 1, 3, 2, 4], 0.99), 5);
-    assert.equal(percentile([5, 1, 3, 2, 4], 0), 1);
-    assert.ok(Number.isNaN(percentile([], 0.5)));
   });
 });
 
