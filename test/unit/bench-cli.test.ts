@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+// Bad benchmark flags are refused before anything runs (no services are needed to see that):
+// exit 2 and one line naming the flag and what it expects.
+
+const BIN = fileURLToPath(new URL('../../bin/ipstream.js', import.meta.url));
+
+const CASES: { args: string[]; says: RegExp }[] = [
+  { args: ['bench', 'api', '--events', '10'], says: /--events .*expected 1000\.\.100000000, got 10/ },
+  { args: ['bench', 'api', '--concurrency', 'x'], says: /--concurrency .*expected an integer, got "x"/ },
+  { args: ['bench', 'api', '--seconds', '0'], says: /--seconds .*expected 0\.5\.\.600, got 0/ },
+  { args: ['bench', 'pipeline', '--workers', '0'], says: /--workers .*expected 1\.\.64, got 0/ },
+  { args: ['bench', 'pipeline', '--batch', 'fast'], says: /--batch .*expected "adaptive" or a record count/ },
+  { args: ['bench', 'grid', '--events', 'abc'], says: /--events .*expected an integer, got "abc"/ },
+  { args: ['bench', 'timestamps', '--seconds', '-1'], says: /--seconds .*expected 1\.\.600, got -1/ },
+];
+
+test('bad bench flags exit 2 with one line saying why', () => {
+  for (const { args, says } of CASES) {
+    const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.equal(run.stdout, '', args.join(' '));
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(lines[0]!, says);
+  }
+});
