@@ -40,4 +40,16 @@ export default tseslint.config(
     ],
     rules: { 'no-restricted-syntax': 'off' },
   },
+  {
+    // Benchmarks live outside the product (bench/): product code never imports them, so a
+    // production install without their development dependencies runs every command. The one
+    // entry is the lazy `import()` of `ipstream bench` (src/cli/commands/bench.ts).
+    files: ['src/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/bench/**'], message: 'product code must not import bench/' }] },
+      ],
+    },
+  },
 );

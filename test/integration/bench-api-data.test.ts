@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { type Db, type Document, MongoClient } from 'mongodb';
-import { benchEvents, loadBenchData } from '../../src/bench/api-data.ts';
+import { benchEvents, loadBenchData } from '../../bench/api-data.ts';
 import { detectStoreProfile } from '../../src/store/backend.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { COLLECTIONS, ensureSchema } from '../../src/store/schema.ts';

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compatibilityPartitioner } from '@platformatic/kafka';
-import { barChartSvg, compactNumber, escapeXml, logTicks, niceTicks } from '../../src/bench/chart.ts';
-import { categoryOf, type CpuProfile, summarizeCpuProfiles } from '../../src/bench/cpu-profile.ts';
-import { MeasuredProcess, parseProcStat, parseVmHwm } from '../../src/bench/measured-process.ts';
-import { decodedRecords, partitionOf, stampedRecords } from '../../src/bench/pipeline-data.ts';
+import { barChartSvg, compactNumber, escapeXml, logTicks, niceTicks } from '../../bench/chart.ts';
+import { categoryOf, type CpuProfile, summarizeCpuProfiles } from '../../bench/cpu-profile.ts';
+import { MeasuredProcess, parseProcStat, parseVmHwm } from '../../bench/measured-process.ts';
+import { decodedRecords, partitionOf, stampedRecords } from '../../bench/pipeline-data.ts';
 import {
   addBatch,
   emptySizes,
   ingestFor,
   mergeSizes,
   parseBatchSetting,
-} from '../../src/bench/pipeline-protocol.ts';
-import { describeSizes, emptyRow, fillRatios } from '../../src/bench/pipeline-row.ts';
-import { childEnv } from '../../src/bench/pipeline-runs.ts';
+} from '../../bench/pipeline-protocol.ts';
+import { describeSizes, emptyRow, fillRatios } from '../../bench/pipeline-row.ts';
+import { childEnv } from '../../bench/pipeline-runs.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { decodeRecord } from '../../src/events/decode.ts';
 

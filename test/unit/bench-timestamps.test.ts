@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { median } from '../../src/bench/measure.ts';
-import { printTable, writeJson } from '../../src/bench/report.ts';
-import { dateBaseline, dateFnsBaseline } from '../../src/bench/timestamp-baselines.ts';
-import { runTimestampBench, timestampMix } from '../../src/bench/timestamps.ts';
+import { median } from '../../bench/measure.ts';
+import { printTable, writeJson } from '../../bench/report.ts';
+import { dateBaseline, dateFnsBaseline } from '../../bench/timestamp-baselines.ts';
+import { runTimestampBench, timestampMix } from '../../bench/timestamps.ts';
 import { tryParseTimestamp } from '../../src/events/timestamp.ts';
 
 describe('timestamp benchmark', () => {

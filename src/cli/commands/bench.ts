@@ -1,62 +1,24 @@
 import type { Command } from 'commander';
-import { runApiBench } from '../../bench/api.ts';
-import { printTable, writeJson } from '../../bench/report.ts';
-import { runTimestampBench } from '../../bench/timestamps.ts';
-import { loadConfig } from '../../config/config.ts';
-import { numberOption, intOption } from '../options.ts';
-import { registerPipelineBench } from './bench-pipeline.ts';
-import { requireServices } from './ingest.ts';
+import { ConfigError, describeError } from '../../errors/errors.ts';
 
-/** `ipstream bench <suite>`: every suite prints a table and writes JSON under bench-results/. */
-export function registerBenchCommand(program: Command): void {
-  const bench = program
-    .command('bench')
-    .description('benchmarks: print a table and write JSON to bench-results/');
-
-  registerPipelineBench(bench);
-
-  bench
-    .command('timestamps')
-    .description('timestamp normalisation values/s on one core: ipstream vs a Date baseline vs date-fns')
-    .option('--values <n>', 'values in the mix', intOption(1000, 10_000_000), 100_000)
-    .option('--seconds <s>', 'measuring time (interleaved rounds)', numberOption(1, 600), 10)
-    .action(async (opts: { values: number; seconds: number }) => {
-      const report = await runTimestampBench({ values: opts.values, seconds: opts.seconds });
-      printTable(report);
-      process.stdout.write(`wrote ${await writeJson(report)}\n`);
-    });
-
-  bench
-    .command('api')
-    .description(
-      'analytics routes req/s and p50/p99 over a loaded data set (1M events, 100k addresses by default)',
-    )
-    .option('--events <n>', 'events to load', intOption(1000, 100_000_000), 1_000_000)
-    .option('--ips <n>', 'distinct addresses (default: events / 10)', intOption(1, 100_000_000))
-    .option('--seconds <s>', 'load per route', numberOption(0.5, 600), 5)
-    .option('--concurrency <n>', 'concurrent HTTP clients', intOption(1, 1024), 8)
-    .option('--keep', 'keep the loaded database and reuse it on the next run with the same sizes')
-    .action(
-      async (opts: {
-        events: number;
-        ips?: number;
-        seconds: number;
-        concurrency: number;
-        keep?: boolean;
-      }) => {
-        const config = loadConfig();
-        await requireServices(config);
-        const report = await runApiBench({
-          mongo: config.mongo,
-          events: opts.events,
-          ...(opts.ips === undefined ? {} : { ips: opts.ips }),
-          seconds: opts.seconds,
-          concurrency: opts.concurrency,
-          keep: opts.keep === true,
-          onProgress: (m) => process.stderr.write(`${m}\n`),
-        });
-        printTable(report);
-        process.stdout.write(`wrote ${await writeJson(report)}\n`);
-      },
+/**
+ * `ipstream bench` runs the benchmarks in the top-level bench/ folder, which is not part of the
+ * product: they load only when asked for, so a production install (`npm ci --omit=dev`, without
+ * the benchmarks' development dependencies) runs every other command.
+ */
+export async function registerBenchCommand(program: Command, argv: readonly string[]): Promise<void> {
+  if (argv[2] !== 'bench') {
+    program.command('bench').description('benchmarks (a development install): `ipstream bench --help`');
+    return;
+  }
+  let registerBenchSuites: (program: Command) => void;
+  try {
+    ({ registerBenchCommand: registerBenchSuites } = await import('../../../bench/cli.ts'));
+  } catch (error) {
+    throw new ConfigError(
+      `the benchmarks need a development install (npm install): ${describeError(error)}`,
+      { cause: error },
     );
+  }
+  registerBenchSuites(program);
 }

@@ -9,7 +9,7 @@ import { registerUpCommand } from './up.ts';
 import { registerTopicCommand } from './topic.ts';
 
 /** Every subcommand registers itself here; each lives in its own file under src/cli/commands/. */
-export function registerCommands(program: Command): void {
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
   registerUpCommand(program);
   registerServicesCommand(program);
   registerTopicCommand(program);
@@ -17,5 +17,5 @@ export function registerCommands(program: Command): void {
   registerIngestCommand(program);
   registerServeCommand(program);
   registerTimestampCommand(program);
-  registerBenchCommand(program);
+  await registerBenchCommand(program, argv);
 }

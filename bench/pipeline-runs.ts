@@ -15,11 +15,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../config/config.ts';
-import { describeError } from '../errors/errors.ts';
-import type { TopicAdmin } from '../kafka/admin.ts';
-import { resolveStateDir } from '../services/paths.ts';
-import type { MongoHandle } from '../store/mongo.ts';
+import type { Config } from '../src/config/config.ts';
+import { describeError } from '../src/errors/errors.ts';
+import type { TopicAdmin } from '../src/kafka/admin.ts';
+import { resolveStateDir } from '../src/services/paths.ts';
+import type { MongoHandle } from '../src/store/mongo.ts';
 import { MeasuredProcess, type ProcSample, readProcSample } from './measured-process.ts';
 import type { BenchStream } from './pipeline-data.ts';
 import {

@@ -4,10 +4,10 @@
  * Kafka puts each record on, and the events the decoder makes of them.
  */
 import { murmur2 } from '@platformatic/kafka';
-import { type DecodeLimits, type Decoded, decodeRecord } from '../events/decode.ts';
-import { createEventGenerator } from '../events/synthetic.ts';
-import type { OutgoingRecord } from '../kafka/producer.ts';
-import { syntheticRecords } from '../producer/sources.ts';
+import { type DecodeLimits, type Decoded, decodeRecord } from '../src/events/decode.ts';
+import { createEventGenerator } from '../src/events/synthetic.ts';
+import type { OutgoingRecord } from '../src/kafka/producer.ts';
+import { syntheticRecords } from '../src/producer/sources.ts';
 
 export interface BenchStream {
   /** Records in the stream. */

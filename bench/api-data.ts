@@ -7,14 +7,14 @@
  * on FerretDB (one update per command) turns a million events into hours of loading.
  */
 import { Binary, type Collection, type Db, type Document, type OptionalUnlessRequiredId } from 'mongodb';
-import { type DeviceEvent, partitionKey, recordId } from '../events/event.ts';
-import { canonicalizeIp } from '../events/ip.ts';
-import { createRandom } from '../events/synthetic.ts';
-import { HyperLogLog } from '../sketch/hll.ts';
-import { HLL_PRECISION, HOUR_MS, MINUTE_MS, toEventDoc } from '../store/event-store.ts';
-import { bucketId } from '../store/rollup-plan.ts';
-import { type BucketDoc, COLLECTIONS, type DeviceDoc, type EventDoc } from '../store/schema.ts';
-import { ensureSchema } from '../store/schema.ts';
+import { type DeviceEvent, partitionKey, recordId } from '../src/events/event.ts';
+import { canonicalizeIp } from '../src/events/ip.ts';
+import { createRandom } from '../src/events/synthetic.ts';
+import { HyperLogLog } from '../src/sketch/hll.ts';
+import { HLL_PRECISION, HOUR_MS, MINUTE_MS, toEventDoc } from '../src/store/event-store.ts';
+import { bucketId } from '../src/store/rollup-plan.ts';
+import { type BucketDoc, COLLECTIONS, type DeviceDoc, type EventDoc } from '../src/store/schema.ts';
+import { ensureSchema } from '../src/store/schema.ts';
 
 export interface BenchDataOptions {
   events: number;

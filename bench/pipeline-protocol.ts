@@ -3,7 +3,7 @@
  * their worker threads (pipeline-worker.ts). Children speak JSON lines on stdout; workers use
  * postMessage.
  */
-import type { Config } from '../config/config.ts';
+import type { Config } from '../src/config/config.ts';
 import type { BenchStream } from './pipeline-data.ts';
 
 export type BatchSetting = 'adaptive' | number;

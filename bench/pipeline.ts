@@ -14,14 +14,14 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
-import { type Config, loadConfig } from '../config/config.ts';
-import { TopicAdmin } from '../kafka/admin.ts';
-import { baseClientOptions } from '../kafka/client-options.ts';
-import { EventProducer } from '../kafka/producer.ts';
-import { runProducer } from '../producer/run.ts';
-import { syntheticRecords } from '../producer/sources.ts';
-import { detectStoreProfile } from '../store/backend.ts';
-import { connectMongo } from '../store/mongo.ts';
+import { type Config, loadConfig } from '../src/config/config.ts';
+import { TopicAdmin } from '../src/kafka/admin.ts';
+import { baseClientOptions } from '../src/kafka/client-options.ts';
+import { EventProducer } from '../src/kafka/producer.ts';
+import { runProducer } from '../src/producer/run.ts';
+import { syntheticRecords } from '../src/producer/sources.ts';
+import { detectStoreProfile } from '../src/store/backend.ts';
+import { connectMongo } from '../src/store/mongo.ts';
 import { type ProfileSummary, readCpuProfiles, summarizeCpuProfiles } from './cpu-profile.ts';
 import type { BenchStream } from './pipeline-data.ts';
 import { LATENCY_POLL_MS, latencyRun } from './pipeline-latency.ts';
@@ -209,9 +209,9 @@ async function fill(ctx: Context, progress: (m: string) => void): Promise<Pipeli
 /** The commit measured, "+dirty" when the sources differ from it; null outside a git checkout. */
 function codeVersion(): string | null {
   try {
-    const cwd = fileURLToPath(new URL('../..', import.meta.url));
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bin'], {
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bin', 'bench'], {
       cwd,
       encoding: 'utf8',
     });

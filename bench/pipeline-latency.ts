@@ -5,11 +5,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Collection } from 'mongodb';
-import { recordId } from '../events/event.ts';
-import { EventProducer } from '../kafka/producer.ts';
-import { runProducer } from '../producer/run.ts';
-import { COLLECTIONS } from '../store/schema.ts';
-import { percentile } from '../query/pipeline.ts';
+import { recordId } from '../src/events/event.ts';
+import { EventProducer } from '../src/kafka/producer.ts';
+import { runProducer } from '../src/producer/run.ts';
+import { COLLECTIONS } from '../src/store/schema.ts';
+import { percentile } from '../src/query/pipeline.ts';
 import { stampedRecords } from './pipeline-data.ts';
 import type { BatchSetting } from './pipeline-protocol.ts';
 import { cpuBetween, emptyRow, type PipelineBenchRow, round, withCpu, withSizes } from './pipeline-row.ts';

@@ -3,16 +3,16 @@
 // (store ceiling).
 import { performance } from 'node:perf_hooks';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import type { Decoded } from '../events/decode.ts';
-import type { DeadLetter, DeviceEvent } from '../events/event.ts';
-import { describeError } from '../errors/errors.ts';
-import { createFlushPolicy, takeLimits } from '../ingest/flush-policy.ts';
-import { type BatchWriter, Ingestor } from '../ingest/ingestor.ts';
-import { createLogger } from '../log/logger.ts';
-import { detectStoreProfile } from '../store/backend.ts';
-import { EventStore, type StoreBatch } from '../store/event-store.ts';
-import { connectMongo, type MongoHandle } from '../store/mongo.ts';
-import { isRetriableStoreError, withRetry } from '../store/retry.ts';
+import type { Decoded } from '../src/events/decode.ts';
+import type { DeadLetter, DeviceEvent } from '../src/events/event.ts';
+import { describeError } from '../src/errors/errors.ts';
+import { createFlushPolicy, takeLimits } from '../src/ingest/flush-policy.ts';
+import { type BatchWriter, Ingestor } from '../src/ingest/ingestor.ts';
+import { createLogger } from '../src/log/logger.ts';
+import { detectStoreProfile } from '../src/store/backend.ts';
+import { EventStore, type StoreBatch } from '../src/store/event-store.ts';
+import { connectMongo, type MongoHandle } from '../src/store/mongo.ts';
+import { isRetriableStoreError, withRetry } from '../src/store/retry.ts';
 import { decodedRecords } from './pipeline-data.ts';
 import {
   addBatch,

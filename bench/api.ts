@@ -6,8 +6,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
-import { buildApp } from '../api/app.ts';
-import { detectStoreProfile } from '../store/backend.ts';
+import { buildApp } from '../src/api/app.ts';
+import { detectStoreProfile } from '../src/store/backend.ts';
 import { benchEvents, loadBenchData } from './api-data.ts';
 import { runLoad } from './http-load.ts';
 import { type BenchReport, type BenchRow, benchEnvironment } from './report.ts';

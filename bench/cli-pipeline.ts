@@ -1,10 +1,10 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../../config/config.ts';
-import { type PipelineBenchResult, runPipelineBench } from '../../bench/pipeline.ts';
-import { type BatchSetting, parseBatchSetting } from '../../bench/pipeline-protocol.ts';
-import { printTable } from '../../bench/report.ts';
-import { intOption, listOption, numberOption } from '../options.ts';
-import { requireServices } from './ingest.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { type PipelineBenchResult, runPipelineBench } from './pipeline.ts';
+import { type BatchSetting, parseBatchSetting } from './pipeline-protocol.ts';
+import { printTable } from './report.ts';
+import { intOption, listOption, numberOption } from '../src/cli/options.ts';
+import { requireServices } from '../src/cli/commands/ingest.ts';
 
 interface PipelineFlags {
   events: number;

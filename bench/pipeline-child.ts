@@ -5,9 +5,9 @@
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { describeError } from '../errors/errors.ts';
-import { connectMongo } from '../store/mongo.ts';
-import { ensureSchema } from '../store/schema.ts';
+import { describeError } from '../src/errors/errors.ts';
+import { connectMongo } from '../src/store/mongo.ts';
+import { ensureSchema } from '../src/store/schema.ts';
 import {
   type BatchSizes,
   type ChildJob,
