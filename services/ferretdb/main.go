@@ -1,7 +1,8 @@
 // Command ferretdb runs FerretDB 1.24 (MongoDB wire protocol over SQLite) for ipstream's local
 // services. It embeds FerretDB's public package rather than `go install`ing its command, because the
 // module proxy copy of the command panics without a generated version file; the embedded build
-// skips that check and disables telemetry by itself.
+// skips that check and disables telemetry by itself. ipstream builds it with the patches in
+// patches/ applied to FerretDB's module (README.md says what each fixes).
 package main
 
 import (
@@ -45,7 +46,9 @@ func main() {
 		// WAL with synchronous=NORMAL: commits survive a crash of any process, and only a power loss
 		// can drop the last ones. The default (FULL) fsyncs every commit, and FerretDB commits every
 		// update statement on its own, which makes rollup writes an order of magnitude slower.
-		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(normal)",
+		// journal_size_limit truncates the WAL back to 64 MiB after each checkpoint, so a burst of
+		// writes does not leave a WAL file of its peak size behind.
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(normal)&_pragma=journal_size_limit(67108864)",
 		Logger:    logger,
 	})
 	if err != nil {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { Config } from '../config/config.ts';
 import { ServiceError } from '../errors/errors.ts';
-import { ferretPaths, startFerretdb } from './ferretdb-local.ts';
+import { ferretdbIsStale, ferretPaths, startFerretdb } from './ferretdb-local.ts';
 import { kafkaPaths, startKafka } from './kafka-local.ts';
 import { type HostPort, isLoopback, isPortOpen, mongoHostPort, parseHostPort, waitUntil } from './net.ts';
 import { resolveStateDir } from './paths.ts';
@@ -30,6 +30,8 @@ interface ServiceSpec {
   logFile: string;
   probe: () => Promise<boolean>;
   start: (onStep: (msg: string) => void) => Promise<number>;
+  /** A server ipstream started that was built from older sources, to be restarted by `up`. */
+  isStale?: () => boolean;
 }
 
 function specs(config: Config): ServiceSpec[] {
@@ -60,6 +62,7 @@ function specs(config: Config): ServiceSpec[] {
       logFile: ferret.log,
       probe: () => probeMongo(config.mongo.uri, 2000),
       start: (onStep) => startFerretdb(stateDir, mongo, onStep),
+      isStale: () => ferretdbIsStale(stateDir),
     },
   ];
 }
@@ -119,6 +122,10 @@ async function ensure(
   onStep: (msg: string) => void,
   timeoutMs: number,
 ): Promise<ServiceStatus> {
+  if (livePid(spec.pidFile) !== undefined && spec.isStale?.() === true) {
+    onStep(`restarting the local ${spec.label}: it was built from older sources`);
+    await stopPid(spec.pidFile, 10_000);
+  }
   if (await spec.probe()) return statusOf(spec);
   let pid = livePid(spec.pidFile);
   if (pid === undefined) {
