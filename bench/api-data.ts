@@ -1,20 +1,20 @@
 /**
- * A synthetic data set for the API benchmark. The benchmark measures reads, so the data set is
- * written the quickest way that yields exactly the documents ingest would have stored: events as
- * EventStore builds them, and the devices and minute/hour buckets computed here in one pass and
- * inserted whole (a fresh database needs no offset guards; `hw` is set as the guards would leave
- * it). Going through EventStore.write instead costs one rollup update per device and bucket, which
- * on FerretDB (one update per command) turns a million events into hours of loading.
+ * A synthetic data set for the API benchmark, and its bulk loader. The benchmark measures reads,
+ * so the data set is written the quickest way that leaves exactly the documents ingest would have
+ * stored: the same rollup planner that EventStore.write runs, applied in memory to large batches
+ * of the generator's events (in time order, so every bucket is complete, inserted whole and
+ * forgotten once the stream has passed it), with device ids assigned in first-seen order.
+ * test/integration/bench-api-data.test.ts recounts every document it writes from the events.
  */
-import { Binary, type Collection, type Db, type Document, type OptionalUnlessRequiredId } from 'mongodb';
+import { type Collection, type Db, type Document, type OptionalUnlessRequiredId } from 'mongodb';
 import { type DeviceEvent, partitionKey, recordId } from '../src/events/event.ts';
 import { canonicalizeIp } from '../src/events/ip.ts';
 import { createRandom } from '../src/events/synthetic.ts';
-import { HyperLogLog } from '../src/sketch/hll.ts';
-import { HLL_PRECISION, HOUR_MS, MINUTE_MS, toEventDoc } from '../src/store/event-store.ts';
-import { bucketId } from '../src/store/rollup-plan.ts';
-import { type BucketDoc, COLLECTIONS, type DeviceDoc, type EventDoc } from '../src/store/schema.ts';
-import { ensureSchema } from '../src/store/schema.ts';
+import { loadBitmaps } from '../src/sketch/bitmap.ts';
+import { toEventDoc } from '../src/store/event-store.ts';
+import { bucketEnd, parseBucketId } from '../src/store/levels.ts';
+import { type RollupEvent, planRollups, touchedDocs } from '../src/store/rollup-plan.ts';
+import { COLLECTIONS, type DeviceDoc, type Guarded, ensureSchema } from '../src/store/schema.ts';
 
 export interface BenchDataOptions {
   events: number;
@@ -23,8 +23,9 @@ export interface BenchDataOptions {
   hours: number;
   endMs: number;
   partitions: number;
-  batchSize: number;
   seed: number;
+  /** Store the event documents too (the API never reads them; they make the store its real size). */
+  withEvents: boolean;
   onProgress?: (written: number) => void;
 }
 
@@ -34,6 +35,8 @@ export interface BenchData {
 }
 
 const TOPIC = 'bench-api';
+/** Events planned at a time: large, so that each bucket is rewritten in memory only a few times. */
+const PLAN_BATCH = 250_000;
 
 /** The i-th address of the pool: IPv4 for most, IPv6 for every fifth, canonical as ingest stores them. */
 export function benchIp(i: number): string {
@@ -44,79 +47,9 @@ export function benchIp(i: number): string {
   return canonicalizeIp(text)!;
 }
 
-/** Inserts documents in chunks, so memory stays bounded whatever the data set's size. */
-class ChunkedInserter<D extends Document> {
-  readonly #pending: D[] = [];
-  readonly #collection: Collection<D>;
-  readonly #chunk: number;
-  constructor(collection: Collection<D>, chunk: number) {
-    this.#collection = collection;
-    this.#chunk = chunk;
-  }
-
-  async add(doc: D): Promise<void> {
-    this.#pending.push(doc);
-    if (this.#pending.length >= this.#chunk) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    if (this.#pending.length === 0) return;
-    const docs = this.#pending.splice(0);
-    // Every document here carries its _id, which the driver's generic type cannot see.
-    await this.#collection.insertMany(docs as unknown as OptionalUnlessRequiredId<D>[], { ordered: false });
-  }
-}
-
-interface OpenBucket {
-  events: number;
-  sketch: HyperLogLog;
-  hw: number;
-}
-
-/** The buckets of the current period, per partition; events arrive in time order, so a bucket is
- * complete (and written) as soon as an event of a later period shows up. */
-class BucketRoller {
-  #start = -Infinity;
-  readonly #open = new Map<string, OpenBucket>();
-  readonly sizeMs: number;
-  readonly out: ChunkedInserter<BucketDoc>;
-  constructor(sizeMs: number, out: ChunkedInserter<BucketDoc>) {
-    this.sizeMs = sizeMs;
-    this.out = out;
-  }
-
-  async add(ts: number, pk: string, ip: string, offset: number): Promise<void> {
-    const start = Math.floor(ts / this.sizeMs) * this.sizeMs;
-    if (start !== this.#start) {
-      await this.close();
-      this.#start = start;
-    }
-    let bucket = this.#open.get(pk);
-    if (bucket === undefined)
-      this.#open.set(pk, (bucket = { events: 0, sketch: new HyperLogLog(HLL_PRECISION), hw: -1 }));
-    bucket.events++;
-    bucket.sketch.add(ip);
-    bucket.hw = offset;
-  }
-
-  async close(): Promise<void> {
-    for (const [pk, b] of this.#open) {
-      await this.out.add({
-        _id: bucketId(this.#start, pk),
-        start: new Date(this.#start),
-        pk,
-        events: b.events,
-        hll: new Binary(b.sketch.toBytes()),
-        hw: b.hw,
-      });
-    }
-    this.#open.clear();
-  }
-}
-
 /** The data set's events, in time order: evenly spaced, round-robin over the partitions. */
 export function* benchEvents(
-  options: Omit<BenchDataOptions, 'batchSize' | 'onProgress'>,
+  options: Pick<BenchDataOptions, 'events' | 'ips' | 'hours' | 'endMs' | 'partitions' | 'seed'>,
 ): Generator<DeviceEvent> {
   const random = createRandom(options.seed);
   const startMs = options.endMs - options.hours * 3_600_000;
@@ -141,46 +74,83 @@ export function* benchEvents(
   }
 }
 
+async function insertAll<D extends Document>(collection: Collection<D>, docs: D[]): Promise<void> {
+  for (let i = 0; i < docs.length; i += 1000) {
+    // Every document here carries its _id, which the driver's generic type cannot see.
+    const chunk = docs.slice(i, i + 1000) as unknown as OptionalUnlessRequiredId<D>[];
+    await collection.insertMany(chunk, { ordered: false });
+  }
+}
+
 export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<BenchData> {
   await ensureSchema(db);
-  const events = new ChunkedInserter(db.collection<EventDoc>(COLLECTIONS.events), options.batchSize);
-  const minutes = new BucketRoller(MINUTE_MS, new ChunkedInserter(db.collection(COLLECTIONS.minutes), 1000));
-  const hours = new BucketRoller(HOUR_MS, new ChunkedInserter(db.collection(COLLECTIONS.hours), 100));
+  await loadBitmaps();
+  const began = performance.now();
+  const rollups = db.collection<Guarded>(COLLECTIONS.rollups);
+  const deviceStats = db.collection<Guarded>(COLLECTIONS.deviceStats);
+  const docs = new Map<string, { collection: 'rollups' | 'deviceStats'; doc: Guarded }>();
   const devices = new Map<string, DeviceDoc>();
   const now = new Date();
-  const began = performance.now();
   let written = 0;
-  for (const e of benchEvents(options)) {
-    const pk = partitionKey(e.topic, e.partition);
-    await events.add(toEventDoc(e, now));
-    await minutes.add(e.ts, pk, e.ip, e.offset);
-    await hours.add(e.ts, pk, e.ip, e.offset);
-    let device = devices.get(e.ip);
-    if (device === undefined) {
-      device = {
-        _id: e.ip,
-        firstSeen: new Date(e.ts),
-        lastSeen: new Date(e.ts),
-        events: 0,
-        errorCodes: {},
-        hw: {},
-      };
-      devices.set(e.ip, device);
+
+  const flush = async (finishedBy: number): Promise<void> => {
+    const done: Record<'rollups' | 'deviceStats', Guarded[]> = { rollups: [], deviceStats: [] };
+    for (const [id, entry] of docs) {
+      const bucket = parseBucketId(id);
+      if (bucket !== null && bucketEnd(bucket.level, bucket.start) <= finishedBy) {
+        done[entry.collection].push(entry.doc);
+        docs.delete(id);
+      }
     }
-    device.events++;
-    device.lastSeen = new Date(e.ts);
-    device.errorCodes[e.errorCode] = (device.errorCodes[e.errorCode] ?? 0) + 1;
-    device.hw[pk] = e.offset;
-    if (++written % options.batchSize === 0) options.onProgress?.(written);
+    await insertAll(rollups, done.rollups);
+  };
+
+  const plan = async (batch: DeviceEvent[]): Promise<void> => {
+    const events: RollupEvent[] = batch.map((e) => {
+      let device = devices.get(e.ip);
+      if (device === undefined) devices.set(e.ip, (device = { _id: e.ip, n: devices.size, by: e.id }));
+      return {
+        pk: partitionKey(e.topic, e.partition),
+        offset: e.offset,
+        ts: e.ts,
+        ip: e.ip,
+        id: device.n,
+        code: e.errorCode,
+        registers: device.by === e.id,
+      };
+    });
+    const rollupBatch = { events, deadLetters: [] };
+    const current = new Map(touchedDocs(rollupBatch).map((r) => [r.id, docs.get(r.id)?.doc ?? null]));
+    for (const w of planRollups(rollupBatch, current))
+      docs.set(w.doc._id, { collection: w.collection, doc: w.doc });
+    if (options.withEvents)
+      await insertAll(
+        db.collection(COLLECTIONS.events),
+        batch.map((e) => toEventDoc(e, now)),
+      );
+    written += batch.length;
+    options.onProgress?.(written);
+    // The stream is in time order: buckets that end before its last event are complete.
+    await flush(batch.at(-1)!.ts);
+  };
+
+  let batch: DeviceEvent[] = [];
+  for (const e of benchEvents(options)) {
+    batch.push(e);
+    if (batch.length === PLAN_BATCH) {
+      await plan(batch);
+      batch = [];
+    }
   }
-  await events.flush();
-  for (const roller of [minutes, hours]) {
-    await roller.close();
-    await roller.out.flush();
-  }
-  const deviceOut = new ChunkedInserter(db.collection<DeviceDoc>(COLLECTIONS.devices), 5000);
-  for (const device of devices.values()) await deviceOut.add(device);
-  await deviceOut.flush();
-  options.onProgress?.(options.events);
+  if (batch.length > 0) await plan(batch);
+  await flush(Infinity);
+  const rest: Record<'rollups' | 'deviceStats', Guarded[]> = { rollups: [], deviceStats: [] };
+  for (const { collection, doc } of docs.values()) rest[collection].push(doc);
+  await insertAll(rollups, rest.rollups);
+  await insertAll(deviceStats, rest.deviceStats);
+  await insertAll(db.collection<DeviceDoc>(COLLECTIONS.devices), [...devices.values()]);
+  await db
+    .collection<{ _id: string; next: number }>(COLLECTIONS.meta)
+    .insertOne({ _id: 'device-ids', next: devices.size });
   return { loadSeconds: (performance.now() - began) / 1000 };
 }

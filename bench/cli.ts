@@ -29,10 +29,15 @@ export function registerBenchCommand(program: Command): void {
   bench
     .command('api')
     .description(
-      'analytics routes req/s and p50/p99 over a loaded data set (1M events, 100k addresses by default)',
+      'analytics routes req/s and p50/p99 over a loaded data set (10M events, 1M addresses over 14 days by default), every answer checked',
     )
-    .option('--events <n>', 'events to load', intOption(1000, 100_000_000), 1_000_000)
+    .option('--events <n>', 'events to load', intOption(1000, 100_000_000), 10_000_000)
     .option('--ips <n>', 'distinct addresses (default: events / 10)', intOption(1, 100_000_000))
+    .option('--days <n>', 'days the events span', intOption(8, 3650), 14)
+    .option(
+      '--without-events',
+      'load only the read model, not the event documents (the API never reads them)',
+    )
     .option('--seconds <s>', 'load per route', numberOption(0.5, 600), 5)
     .option('--concurrency <n>', 'concurrent HTTP clients', intOption(1, 1024), 8)
     .option('--keep', 'keep the loaded database and reuse it on the next run with the same sizes')
@@ -40,6 +45,8 @@ export function registerBenchCommand(program: Command): void {
       async (opts: {
         events: number;
         ips?: number;
+        days: number;
+        withoutEvents?: boolean;
         seconds: number;
         concurrency: number;
         keep?: boolean;
@@ -50,6 +57,8 @@ export function registerBenchCommand(program: Command): void {
           mongo: config.mongo,
           events: opts.events,
           ...(opts.ips === undefined ? {} : { ips: opts.ips }),
+          hours: opts.days * 24,
+          withEvents: opts.withoutEvents !== true,
           seconds: opts.seconds,
           concurrency: opts.concurrency,
           keep: opts.keep === true,

@@ -21,12 +21,15 @@ export interface LoadResult {
   p99Ms: number | null;
   /** The body of the last successful answer, for the report. */
   lastBody: unknown;
+  /** How many different bodies the successful answers had (1 for a route over static data). */
+  distinctBodies: number;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let lastBody: unknown = null;
+  const bodies = new Set<string>();
   const started = performance.now();
   const deadline = started + options.seconds * 1000;
   const client = async (): Promise<void> => {
@@ -38,7 +41,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const text = await response.text();
         if (response.ok) {
           latencies.push(performance.now() - t0);
-          lastBody = JSON.parse(text) as unknown;
+          if (!bodies.has(text)) {
+            bodies.add(text);
+            lastBody = JSON.parse(text) as unknown;
+          }
         } else {
           errors++;
         }
@@ -58,5 +64,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     lastBody,
+    distinctBodies: bodies.size,
   };
 }

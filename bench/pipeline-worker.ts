@@ -59,7 +59,7 @@ function countingWriter(sizes: BatchSizes, inner: EventStore | null): BatchWrite
 
 async function openStore(job: Pick<WorkerJob, 'config'>): Promise<{ mongo: MongoHandle; store: EventStore }> {
   const mongo = await connectMongo(job.config.mongo, 'ipstream-bench');
-  return { mongo, store: new EventStore(mongo.db, await detectStoreProfile(mongo.db)) };
+  return { mongo, store: new EventStore(mongo.db, { profile: await detectStoreProfile(mongo.db) }) };
 }
 
 /** The Ingestor as IngestPool runs it, its writer wrapped to count batch sizes. */

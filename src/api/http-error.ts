@@ -5,6 +5,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryTimeoutError, ValidationError } from '../errors/errors.ts';
+import { QueryTooBroadError } from '../query/reader.ts';
 
 /** An answer a route chooses on purpose, e.g. `new HttpError(404, 'IP_NOT_FOUND', '...')`. */
 export class HttpError extends Error {
@@ -63,6 +64,7 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
     request.log.warn({ err: error }, 'query stopped at its time limit');
     return reply.code(503).header('retry-after', '30').send({ error: error.code, message });
   }
+  if (error instanceof QueryTooBroadError) return reply.code(503).send({ error: error.code, message });
   if (error instanceof HttpError) {
     if (error.status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.code(error.status).send({ error: error.code, message });

@@ -114,7 +114,7 @@ export class Ingestor {
     );
     this.#mongo = mongo;
     const profile = await this.#retry('detect the store', () => detectStoreProfile(mongo.db));
-    return new EventStore(mongo.db, profile);
+    return new EventStore(mongo.db, { profile });
   }
 
   async #startConsumer(): Promise<void> {

@@ -1,8 +1,9 @@
 /** Records that could not be accepted: how many, and the latest with their reasons. */
 import type { Db } from 'mongodb';
 import { formatIsoMs } from '../events/timestamp.ts';
-import { COLLECTIONS, type DeadLetterDoc } from '../store/schema.ts';
-import { collectionSize } from './totals.ts';
+import { LATEST_DEAD_LETTERS_ID } from '../store/levels.ts';
+import { COLLECTIONS, type DeadLetterDoc, type LatestDeadLettersDoc } from '../store/schema.ts';
+import { QueryReader } from './reader.ts';
 
 export const DEFAULT_DEAD_LETTER_LIMIT = 50;
 
@@ -20,23 +21,24 @@ export interface DeadLetterItem {
   at: string;
 }
 
+/** The total from the totals document, the latest from the list writers keep: O(limit) reads. */
 export async function deadLetters(
   db: Db,
   limit: number,
 ): Promise<{ total: number; items: DeadLetterItem[] }> {
-  const [total, docs] = await Promise.all([
-    collectionSize(db, COLLECTIONS.deadLetters),
-    // One flush stores its dead letters with one `at`; the Kafka coordinates break the tie.
-    db
-      .collection<DeadLetterDoc>(COLLECTIONS.deadLetters)
-      .find({})
-      .sort({ at: -1, partition: 1, offset: -1 })
-      .limit(limit)
-      .toArray(),
+  const reader = await QueryReader.open(db);
+  const [totals, latest] = await Promise.all([
+    reader.totals(),
+    reader.rollups<LatestDeadLettersDoc>([LATEST_DEAD_LETTERS_ID], 'the latest dead letters'),
   ]);
-  return {
-    total,
-    items: docs.map((d) => ({
+  const ids = (latest.get(LATEST_DEAD_LETTERS_ID)?.ids ?? []).slice(0, limit);
+  const docs = await reader.byIds<DeadLetterDoc>(COLLECTIONS.deadLetters, ids, 'the latest dead letters');
+  const items: DeadLetterItem[] = [];
+  for (const id of ids) {
+    const d = docs.get(id);
+    // Listed but gone: removed since (a replay that stored it after all).
+    if (d === null || d === undefined) continue;
+    items.push({
       reason: d.reason,
       message: d.message,
       topic: d.topic,
@@ -46,6 +48,7 @@ export async function deadLetters(
       value: d.value,
       valueBytes: d.valueBytes,
       at: formatIsoMs(d.at.getTime()),
-    })),
-  };
+    });
+  }
+  return { total: totals?.deadLetters ?? 0, items };
 }

@@ -3,7 +3,9 @@ import type { Db } from 'mongodb';
 import { ValidationError } from '../errors/errors.ts';
 import { canonicalizeIp } from '../events/ip.ts';
 import { formatIsoMs } from '../events/timestamp.ts';
-import { COLLECTIONS, type DeviceDoc } from '../store/schema.ts';
+import { DEVICE_CHUNK_BITS, deviceChunkId } from '../store/levels.ts';
+import { COLLECTIONS, type DeviceDoc, type DeviceStatsDoc } from '../store/schema.ts';
+import { QueryReader } from './reader.ts';
 
 export interface IpDetail {
   ip: string;
@@ -28,18 +30,29 @@ export function requireIp(text: string): string {
 
 /**
  * Any spelling of an address finds its device (`2001:DB8::1` finds `2001:db8::1`); null when the
- * address never sent an event. Text that is not an address is a ValidationError (IP_INVALID).
+ * address never sent an event. Text that is not an address is a ValidationError (IP_INVALID). Two
+ * reads by _id: the device's id, then the document of details that holds it.
  */
 export async function ipDetail(db: Db, ip: string): Promise<IpDetail | null> {
   const canonical = requireIp(ip);
+  const reader = await QueryReader.open(db);
   // The canonical form is made of hex digits, dots and colons only: safe as an _id value.
-  const device = await db.collection<DeviceDoc>(COLLECTIONS.devices).findOne({ _id: canonical });
-  if (device === null) return null;
+  const device = (await reader.byIds<DeviceDoc>(COLLECTIONS.devices, [canonical], 'the device')).get(
+    canonical,
+  );
+  if (device === null || device === undefined) return null;
+  const chunk = deviceChunkId(device.n);
+  const stats = (await reader.byIds<DeviceStatsDoc>(COLLECTIONS.deviceStats, [chunk], 'the device')).get(
+    chunk,
+  );
+  const detail = stats?.slots[String(device.n & ((1 << DEVICE_CHUNK_BITS) - 1))];
+  // Registered, but its first batch's details not written yet (a moment in a live stream).
+  if (detail === undefined) return null;
   return {
-    ip: device._id,
-    firstSeen: formatIsoMs(device.firstSeen.getTime()),
-    lastSeen: formatIsoMs(device.lastSeen.getTime()),
-    events: device.events,
-    errorCodes: device.errorCodes,
+    ip: canonical,
+    firstSeen: formatIsoMs(detail.first.getTime()),
+    lastSeen: formatIsoMs(detail.last.getTime()),
+    events: detail.events,
+    errorCodes: detail.codes,
   };
 }

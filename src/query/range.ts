@@ -5,10 +5,6 @@
 import { ValidationError } from '../errors/errors.ts';
 import { formatIsoMs, parseTimestamp } from '../events/timestamp.ts';
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
-
 /** Epoch milliseconds; null is an open end. */
 export interface TimeRange {
   from: number | null;
@@ -45,30 +41,17 @@ export function isAllTime(range: TimeRange): boolean {
 }
 
 /**
- * Refuses ranges wider than `maxMs` (an open start is infinitely wide; an open end reaches `now`).
- * Exact answers read every event in the range, so their cost grows with its width.
+ * A range with its open ends closed by the data: an open start is the earliest event stored, an
+ * open end just after the latest. Null when nothing is stored, or nothing can be in the range.
  */
-export function requireSpanAtMost(range: TimeRange, maxMs: number, advice: string, now = Date.now()): void {
-  const span = (range.to ?? Math.max(now, range.from ?? now)) - (range.from ?? -Infinity);
-  if (span > maxMs) {
-    const days = maxMs / DAY_MS;
-    const width = range.from === null ? 'an open start' : `${(span / DAY_MS).toFixed(1)} days`;
-    throw new ValidationError(
-      'RANGE_TOO_WIDE',
-      `exact answers cover at most ${days} days and this range has ${width}; ${advice}`,
-    );
-  }
-}
-
-/**
- * The MongoDB filter for `field` in the range, `{}` when both ends are open. Its values are Dates
- * built here, never client input, so no request can put an operator in it.
- */
-export function timeFilter(field: string, range: TimeRange): Record<string, { $gte?: Date; $lt?: Date }> {
-  const condition: { $gte?: Date; $lt?: Date } = {};
-  if (range.from !== null) condition.$gte = new Date(range.from);
-  if (range.to !== null) condition.$lt = new Date(range.to);
-  return Object.keys(condition).length === 0 ? {} : { [field]: condition };
+export function closeRange(
+  range: TimeRange,
+  stored: { firstTs: Date | null; lastTs: Date | null } | null,
+): { from: number; to: number } | null {
+  if (stored === null || stored.firstTs === null || stored.lastTs === null) return null;
+  const from = range.from ?? stored.firstTs.getTime();
+  const to = range.to ?? stored.lastTs.getTime() + 1;
+  return from < to ? { from, to } : null;
 }
 
 export function floorTo(ms: number, unit: number): number {

@@ -1,29 +1,31 @@
 /**
- * Events and distinct addresses per minute or per hour, read from the rollups. Every bucket of the
- * range is in the answer, empty ones as zeros, so a chart needs no gap handling.
+ * Events and distinct addresses per minute or per hour, exact, read from the series that each
+ * hour (per minute) and each day (per hour) keeps: a day by minute reads 24 or 25 documents. Every
+ * bucket of the range is in the answer, empty ones as zeros, so a chart needs no gap handling.
  *
- * Without `to`, the series ends at the latest hour holding data, or at the current bucket when that
- * is earlier (a live stream); without `from`, it covers the 60 minutes or 48 hours before `to`.
+ * Without `to`, the series ends at the latest event stored, or at the current bucket when that is
+ * earlier (a live stream); without `from`, it covers the 60 minutes or 48 hours before `to`.
  * Buckets are aligned: `from` is rounded down and `to` up to whole buckets.
  */
 import type { Db } from 'mongodb';
 import { ValidationError } from '../errors/errors.ts';
 import { formatIsoMs } from '../events/timestamp.ts';
-import { COLLECTIONS, type BucketDoc } from '../store/schema.ts';
-import {
-  BUCKET_MS,
-  type BucketPart,
-  type BucketSize,
-  emptySketch,
-  findBuckets,
-  mergeInto,
-} from './buckets.ts';
-import { HOUR_MS, MINUTE_MS, type TimeRange, ceilTo, floorTo } from './range.ts';
+import { HOUR_MS, MINUTE_MS, bucketEnd, bucketId, bucketStart, childIndex } from '../store/levels.ts';
+import type { HeadDoc } from '../store/schema.ts';
+import { type TimeRange, ceilTo, floorTo } from './range.ts';
+import { QueryReader } from './reader.ts';
+
+export type BucketSize = 'minute' | 'hour';
+
+export const BUCKET_MS: Record<BucketSize, number> = { minute: MINUTE_MS, hour: HOUR_MS };
 
 /** A day of minutes, two months of hours: enough for a chart, bounded in work. */
 export const MAX_BUCKETS = 1440;
 
 const DEFAULT_SPAN_MS: Record<BucketSize, number> = { minute: 60 * MINUTE_MS, hour: 48 * HOUR_MS };
+
+/** The level whose heads hold the series of each bucket size. */
+const PARENT = { minute: 'hour', hour: 'day' } as const;
 
 export interface TimeseriesBucket {
   start: string;
@@ -36,18 +38,6 @@ export interface Timeseries {
   from: string;
   to: string;
   buckets: TimeseriesBucket[];
-}
-
-async function latestHourEnd(db: Db): Promise<number | null> {
-  // The hour collection is small (one document per hour and partition), so this stays cheap even
-  // where the sort is not served by the index.
-  const [latest] = await db
-    .collection<BucketDoc>(COLLECTIONS.hours)
-    .find({}, { projection: { start: 1 } })
-    .sort({ start: -1 })
-    .limit(1)
-    .toArray();
-  return latest === undefined ? null : latest.start.getTime() + HOUR_MS;
 }
 
 function checkBucketCount(from: number, to: number, size: BucketSize): void {
@@ -68,46 +58,41 @@ export function checkSeriesRange(range: TimeRange, size: BucketSize): void {
     checkBucketCount(floorTo(range.from, unit), ceilTo(range.to, unit), size);
 }
 
-/** The aligned range the series covers, defaults filled in. */
-export async function seriesRange(db: Db, range: TimeRange, size: BucketSize, now: number) {
-  const unit = BUCKET_MS[size];
-  let to = range.to;
-  if (to === null) {
-    const current = floorTo(now, unit) + unit;
-    const latest = await latestHourEnd(db);
-    to = latest === null ? current : Math.min(current, latest);
-    if (range.from !== null && to <= range.from) to = range.from + unit;
-  }
-  const from = floorTo(range.from ?? to - DEFAULT_SPAN_MS[size], unit);
-  to = ceilTo(to, unit);
-  checkBucketCount(from, to, size);
-  return { from, to };
-}
-
 export async function timeseries(
   db: Db,
   range: TimeRange,
   size: BucketSize,
   now = Date.now(),
 ): Promise<Timeseries> {
+  const reader = await QueryReader.open(db);
   const unit = BUCKET_MS[size];
-  const { from, to } = await seriesRange(db, range, size, now);
-  const parts = await findBuckets(db, size, [{ from, to }]);
-  const byStart = new Map<number, BucketPart[]>();
-  for (const part of parts) {
-    const list = byStart.get(part.start);
-    if (list === undefined) byStart.set(part.start, [part]);
-    else list.push(part);
+  let to = range.to;
+  if (to === null) {
+    const current = floorTo(now, unit) + unit;
+    const latest = (await reader.totals())?.lastTs?.getTime();
+    to = latest === undefined ? current : Math.min(current, floorTo(latest, unit) + unit);
+    if (range.from !== null && to <= range.from) to = range.from + unit;
   }
+  const from = floorTo(range.from ?? to - DEFAULT_SPAN_MS[size], unit);
+  to = ceilTo(to, unit);
+  checkBucketCount(from, to, size);
+
+  const parent = PARENT[size];
+  const heads: number[] = [];
+  for (let start = bucketStart(parent, from); start < to; start = bucketEnd(parent, start)) heads.push(start);
+  const docs = await reader.rollups<HeadDoc>(
+    heads.map((start) => bucketId(parent, start)),
+    'the series',
+  );
   const buckets: TimeseriesBucket[] = [];
   for (let start = from; start < to; start += unit) {
-    const list = byStart.get(start) ?? [];
-    let events = 0;
-    for (const p of list) events += p.events;
+    const headStart = bucketStart(parent, start);
+    const series = docs.get(bucketId(parent, headStart))?.series;
+    const i = childIndex(parent, headStart, start);
     buckets.push({
       start: formatIsoMs(start),
-      events,
-      uniqueIps: list.length === 0 ? 0 : Math.round(mergeInto(emptySketch(), list).estimate()),
+      events: series?.events[i] ?? 0,
+      uniqueIps: series?.unique[i] ?? 0,
     });
   }
   return { bucket: size, from: formatIsoMs(from), to: formatIsoMs(to), buckets };

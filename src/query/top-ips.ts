@@ -1,60 +1,198 @@
 /**
- * The addresses with the most events: over all time from the `devices` rollup (its `events_desc`
- * index), over a range by grouping the events in it, which is as costly as an exact unique count
- * and so limited to the same 31 days.
+ * The addresses with the most events over all time or any range, exactly, without reading events.
+ *
+ * A range is tiled as for unique counts (tiling.ts). Minutes and minute parts give exact
+ * per-device counts. Months, days and hours (and all time) keep, per id chunk, the devices with the
+ * most events and a threshold no other device of the chunk exceeds; a device's count over the range
+ * lies between what those lists show and that plus the thresholds of the lists it is missing from.
+ * When the bounds decide the top N (the N-th best lower bound beats every other upper bound, and
+ * no device outside the lists could reach it), the answer is exact; until then the chunks whose
+ * thresholds stand in the way are read in full (their exact counts), largest threshold first. On
+ * skewed traffic the lists decide at once; on flat traffic the reads grow, within the request's
+ * document budget (QueryTooBroadError past it).
  */
 import type { Db } from 'mongodb';
-import { COLLECTIONS, type DeviceDoc, type EventDoc } from '../store/schema.ts';
-import { type TimeRange, isAllTime, requireSpanAtMost, timeFilter } from './range.ts';
-import { MAX_EXACT_SPAN_MS } from './unique-ips.ts';
-import { QUERY_TIME_LIMIT_MS, withTimeLimit } from './time-limit.ts';
+import { IpstreamError } from '../errors/errors.ts';
+import { type TopList, decodeCounts, decodeTop } from '../sketch/count-vector.ts';
+import { countsBetween, decodeMinuteEvents } from '../sketch/minute-events.ts';
+import {
+  ALL_TIME_ID,
+  DEVICE_CHUNK_BITS,
+  bucketId,
+  countsId,
+  deviceChunkId,
+  idChunk,
+} from '../store/levels.ts';
+import {
+  COLLECTIONS,
+  type CountsDoc,
+  type DeviceStatsDoc,
+  type HeadDoc,
+  type MinuteDoc,
+} from '../store/schema.ts';
+import { type TimeRange, closeRange, isAllTime } from './range.ts';
+import { QueryReader } from './reader.ts';
+import { tileRange } from './tiling.ts';
 
 export const DEFAULT_TOP_LIMIT = 10;
+/** Chunk count documents read per refinement round. */
+const REFINE_BATCH = 64;
 
 export interface TopIp {
   ip: string;
   events: number;
 }
 
-/** Refuses what topIps would refuse, without a database. */
-export function checkTopIpsRange(range: TimeRange, now = Date.now()): void {
-  if (!isAllTime(range)) {
-    requireSpanAtMost(
-      range,
-      MAX_EXACT_SPAN_MS,
-      'narrow the range, or leave out from and to for all time',
-      now,
-    );
+/** A bucket known by its top lists, some of whose chunks have been read in full. */
+interface Summary {
+  headId: string;
+  tops: Map<number, TopList>;
+  refined: Set<number>;
+}
+
+function decodeStored<T>(what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof IpstreamError && error.code === 'STORE_CORRUPT') throw error;
+    throw new IpstreamError('STORE_CORRUPT', `${what} does not decode: ${String(error)}`, { cause: error });
   }
 }
 
 /** Most events first; equal counts in address order, so the answer is stable. */
-export async function topIps(db: Db, range: TimeRange, limit: number, now = Date.now()): Promise<TopIp[]> {
-  checkTopIpsRange(range, now);
+export async function topIps(db: Db, range: TimeRange, limit: number): Promise<TopIp[]> {
+  const reader = await QueryReader.open(db);
+  const exact = new Map<number, number>();
+  const summaries: Summary[] = [];
+  const summaryHeads: string[] = [];
   if (isAllTime(range)) {
-    const devices = await withTimeLimit('top IPs', 'try again later', () =>
-      db
-        .collection<DeviceDoc>(COLLECTIONS.devices)
-        .find({}, { projection: { events: 1 }, maxTimeMS: QUERY_TIME_LIMIT_MS })
-        .sort({ events: -1, _id: 1 })
-        .limit(limit)
-        .toArray(),
-    );
-    return devices.map((d) => ({ ip: d._id, events: d.events }));
+    summaryHeads.push(ALL_TIME_ID);
+  } else {
+    const closed = closeRange(range, await reader.totals());
+    if (closed === null) return [];
+    const pieces = tileRange(closed.from, closed.to);
+    const minuteIds: string[] = [];
+    for (const p of pieces) {
+      if (p.kind === 'bucket' && p.level !== 'minute') summaryHeads.push(bucketId(p.level, p.start));
+      else minuteIds.push(bucketId('minute', p.start));
+    }
+    const minutes = await reader.rollups<MinuteDoc>(minuteIds, 'top IPs');
+    for (const p of pieces) {
+      if (p.kind === 'bucket' && p.level !== 'minute') continue;
+      const doc = minutes.get(bucketId('minute', p.start));
+      if (doc === null || doc === undefined) continue;
+      const events = decodeStored(doc._id, () => decodeMinuteEvents(doc.detail.buffer));
+      const counts = p.kind === 'partial' ? countsBetween(events, p.fromMs, p.toMs) : countsBetween(events);
+      counts.ids.forEach((id, i) => exact.set(id, (exact.get(id) ?? 0) + counts.counts[i]!));
+    }
   }
-  const groups = await withTimeLimit('top IPs over the range', 'narrow the range', () =>
-    db
-      .collection<EventDoc>(COLLECTIONS.events)
-      .aggregate<{ _id: string; events: number }>(
-        [
-          { $match: timeFilter('ts', range) },
-          { $group: { _id: '$ip', events: { $sum: 1 } } },
-          { $sort: { events: -1, _id: 1 } },
-          { $limit: limit },
-        ],
-        { maxTimeMS: QUERY_TIME_LIMIT_MS },
-      )
-      .toArray(),
-  );
-  return groups.map((g) => ({ ip: g._id, events: g.events }));
+  const heads = await reader.rollups<HeadDoc>(summaryHeads, 'top IPs');
+  for (const headId of summaryHeads) {
+    const head = heads.get(headId);
+    if (head === null || head === undefined) continue;
+    const tops = new Map(
+      head.tops.map((t) => [t.chunk, decodeStored(headId, () => decodeTop(t.top.buffer))]),
+    );
+    summaries.push({ headId, tops, refined: new Set() });
+  }
+
+  for (;;) {
+    const bounds = computeBounds(exact, summaries);
+    const pending = undecided(bounds, summaries, limit);
+    if (pending.length === 0) return await rank(reader, bounds, limit);
+    const batch = pending.slice(0, REFINE_BATCH);
+    const docs = await reader.rollups<CountsDoc>(
+      batch.map((r) => countsId(r.summary.headId, r.chunk)),
+      'top IPs over this range',
+    );
+    for (const r of batch) {
+      const doc = docs.get(countsId(r.summary.headId, r.chunk)) ?? null;
+      r.summary.refined.add(r.chunk);
+      if (doc === null) continue;
+      const counts = decodeStored(doc._id, () => decodeCounts(doc.counts.buffer));
+      counts.ids.forEach((id, i) => exact.set(id, (exact.get(id) ?? 0) + counts.counts[i]!));
+    }
+  }
+}
+
+interface Bounds {
+  /** Per candidate: events known for certain. */
+  lower: Map<number, number>;
+  /** Per id chunk: the most events an id could have in the lists it is missing from. */
+  slack: Map<number, number>;
+  /** Per candidate: the part of its chunk's slack from lists that do show it. */
+  listedSlack: Map<number, number>;
+}
+
+function computeBounds(exact: Map<number, number>, summaries: Summary[]): Bounds {
+  const lower = new Map(exact);
+  const slack = new Map<number, number>();
+  const listedSlack = new Map<number, number>();
+  for (const s of summaries) {
+    for (const [chunk, top] of s.tops) {
+      if (s.refined.has(chunk)) continue;
+      slack.set(chunk, (slack.get(chunk) ?? 0) + top.threshold);
+      top.ids.forEach((id, i) => {
+        lower.set(id, (lower.get(id) ?? 0) + top.counts[i]!);
+        listedSlack.set(id, (listedSlack.get(id) ?? 0) + top.threshold);
+      });
+    }
+  }
+  return { lower, slack, listedSlack };
+}
+
+function upperOf(b: Bounds, id: number): number {
+  return (b.lower.get(id) ?? 0) + (b.slack.get(idChunk(id)) ?? 0) - (b.listedSlack.get(id) ?? 0);
+}
+
+function byLowerDesc(b: Bounds): number[] {
+  return [...b.lower.keys()].sort((x, y) => b.lower.get(y)! - b.lower.get(x)! || x - y);
+}
+
+/**
+ * The (bucket, chunk) lists that must be read in full before the top `limit` is certain, most
+ * uncertain first; empty when it is.
+ */
+function undecided(b: Bounds, summaries: Summary[], limit: number): { summary: Summary; chunk: number }[] {
+  const order = byLowerDesc(b);
+  const cutoff = order.length >= limit ? b.lower.get(order[limit - 1]!)! : 0;
+  const unsure = new Set<number>(); // chunks whose lists must be read
+  for (let i = 0; i < order.length; i++) {
+    const id = order[i]!;
+    const upper = upperOf(b, id);
+    const inTop = i < limit;
+    // In the top: its count must be exact. Outside: it must not be able to reach the cutoff,
+    // unless it ties there exactly (then the address decides).
+    if (upper > b.lower.get(id)! && (inTop || upper >= cutoff)) unsure.add(idChunk(id));
+  }
+  // A device in no list at all has at most its chunk's slack.
+  for (const [chunk, slack] of b.slack) if (slack > 0 && slack >= cutoff) unsure.add(chunk);
+  const wanted: { summary: Summary; chunk: number; threshold: number }[] = [];
+  for (const s of summaries) {
+    for (const [chunk, top] of s.tops) {
+      if (unsure.has(chunk) && !s.refined.has(chunk) && top.threshold > 0) {
+        wanted.push({ summary: s, chunk, threshold: top.threshold });
+      }
+    }
+  }
+  return wanted.sort((x, y) => y.threshold - x.threshold);
+}
+
+/** The top `limit` by exact count, ties by address (whose text is read for the candidates). */
+async function rank(reader: QueryReader, b: Bounds, limit: number): Promise<TopIp[]> {
+  const order = byLowerDesc(b);
+  if (order.length === 0) return [];
+  const cutoff = b.lower.get(order[Math.min(limit, order.length) - 1]!)!;
+  const contenders = order.filter((id) => b.lower.get(id)! >= cutoff);
+  const chunks = [...new Set(contenders.map(deviceChunkId))];
+  const devices = await reader.byIds<DeviceStatsDoc>(COLLECTIONS.deviceStats, chunks, 'top IPs');
+  const ipOf = (id: number): string => {
+    const ip = devices.get(deviceChunkId(id))?.slots[String(id & ((1 << DEVICE_CHUNK_BITS) - 1))]?.ip;
+    if (ip === undefined) throw new IpstreamError('STORE_CORRUPT', `device ${id} has counts but no details`);
+    return ip;
+  };
+  return contenders
+    .map((id) => ({ ip: ipOf(id), events: b.lower.get(id)! }))
+    .sort((x, y) => y.events - x.events || (x.ip < y.ip ? -1 : x.ip > y.ip ? 1 : 0))
+    .slice(0, limit);
 }

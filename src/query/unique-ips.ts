@@ -1,37 +1,28 @@
 /**
- * How many distinct device addresses sent events, over all time or a time range.
+ * How many distinct device addresses sent events, over all time or any time range, without
+ * reading events.
  *
- * - All time: the size of `devices` (one document per canonical address), from collection
- *   metadata on MongoDB (constant time; FerretDB counts the table, see totals.ts).
- * - A range, exact: every event in the range is read and grouped by address. Its cost grows with
- *   the events in the range (on FerretDB, with all stored events: it filters without the index),
- *   so ranges are limited to 31 days.
- * - A range, approx: the HyperLogLog sketches of the hours fully inside the range, plus those of
- *   the minutes in the partial hours at its edges, merged. Cost grows with the number of buckets,
- *   not events. Minute buckets are the finest grain: the range counted is the requested one widened
- *   outward to whole minutes (`coveredFrom`/`coveredTo` in the answer).
+ * - All time: the totals document (one read).
+ * - A range, exact: the union of the device-id bitmaps of the whole months, days and hours inside
+ *   it, the ids of the whole minutes at its edges, and of the events in the parts of minutes at its
+ *   ends (each minute keeps its events' milliseconds, so the edges are exact to the millisecond).
+ *   A few hundred documents at most, whatever the width.
+ * - A range, approx: the HyperLogLog sketches of the same whole buckets, with the range widened
+ *   to whole minutes (`coveredFrom`/`coveredTo`); cheaper than the bitmaps of long ranges.
  */
 import type { Db } from 'mongodb';
-import { COLLECTIONS, type EventDoc } from '../store/schema.ts';
-import { emptySketch, findBuckets, mergeInto, sumEvents } from './buckets.ts';
-import {
-  DAY_MS,
-  HOUR_MS,
-  MINUTE_MS,
-  type TimeRange,
-  ceilTo,
-  floorTo,
-  isAllTime,
-  isoOrNull,
-  requireSpanAtMost,
-  timeFilter,
-} from './range.ts';
-import { QUERY_TIME_LIMIT_MS, withTimeLimit } from './time-limit.ts';
-import { totals } from './totals.ts';
+import { formatIsoMs } from '../events/timestamp.ts';
+import { BitmapUnion, loadBitmaps } from '../sketch/bitmap.ts';
+import { HyperLogLog } from '../sketch/hll.ts';
+import { type MinuteEvents, countsBetween, decodeMinuteEvents } from '../sketch/minute-events.ts';
+import { type Level, bucketId, setId } from '../store/levels.ts';
+import { HEAD_HLL_PRECISION } from '../store/rollup-plan.ts';
+import type { HeadDoc, MinuteDoc, SetDoc } from '../store/schema.ts';
+import { type TimeRange, closeRange, isAllTime, isoOrNull } from './range.ts';
+import { QueryReader } from './reader.ts';
+import { type Piece, tileMinutes, tileRange } from './tiling.ts';
 
 export type CountMode = 'exact' | 'approx';
-
-export const MAX_EXACT_SPAN_MS = 31 * DAY_MS;
 
 export interface UniqueIpsQuery extends TimeRange {
   mode: CountMode;
@@ -43,90 +34,97 @@ export interface UniqueIpsAnswer {
   from: string | null;
   to: string | null;
   mode: CountMode;
-  /** Standard error of an approx answer, as a fraction (0.0081 is ±0.81%). */
+  /** Standard error of an approx answer, as a fraction (0.016 is ±1.6%). */
   relativeError?: number;
   /** The minute-aligned range an approx answer actually counted. */
   coveredFrom?: string | null;
   coveredTo?: string | null;
 }
 
-/** Refuses what uniqueIps would refuse, without a database (callers check before they need one). */
-export function checkUniqueIpsQuery(query: UniqueIpsQuery, now = Date.now()): void {
-  if (query.mode === 'exact' && !isAllTime(query)) {
-    requireSpanAtMost(query, MAX_EXACT_SPAN_MS, 'use mode=approx for wider ranges', now);
-  }
-}
-
-export async function uniqueIps(db: Db, query: UniqueIpsQuery, now = Date.now()): Promise<UniqueIpsAnswer> {
-  checkUniqueIpsQuery(query, now);
-  const range = { from: query.from, to: query.to };
-  const answer = { from: isoOrNull(range.from), to: isoOrNull(range.to) };
-  if (isAllTime(range)) {
-    const all = await totals(db);
+export async function uniqueIps(db: Db, query: UniqueIpsQuery): Promise<UniqueIpsAnswer> {
+  const reader = await QueryReader.open(db);
+  const answer = { from: isoOrNull(query.from), to: isoOrNull(query.to) };
+  const stored = await reader.totals();
+  if (isAllTime(query)) {
     // Exact and cheaper than any sketch, so an approx request over all time gets it too.
-    return { ...answer, uniqueIps: all.devices, events: all.events, mode: 'exact' };
+    return { ...answer, uniqueIps: stored?.devices ?? 0, events: stored?.events ?? 0, mode: 'exact' };
   }
-  if (query.mode === 'approx') return { ...answer, ...(await approxInRange(db, range)), mode: 'approx' };
-  return { ...answer, ...(await exactInRange(db, range)), mode: 'exact' };
+  const range = closeRange(query, stored);
+  if (query.mode === 'approx') {
+    if (range === null) return { ...answer, uniqueIps: 0, events: 0, mode: 'approx', relativeError: 0 };
+    return { ...answer, ...(await approxInRange(reader, range.from, range.to)), mode: 'approx' };
+  }
+  if (range === null) return { ...answer, uniqueIps: 0, events: 0, mode: 'exact' };
+  return { ...answer, ...(await exactInRange(reader, range.from, range.to)), mode: 'exact' };
 }
 
-async function exactInRange(db: Db, range: TimeRange): Promise<{ uniqueIps: number; events: number }> {
-  const events = db.collection<EventDoc>(COLLECTIONS.events);
-  const match = timeFilter('ts', range);
-  const options = { maxTimeMS: QUERY_TIME_LIMIT_MS };
-  const [distinct, count] = await withTimeLimit(
-    'the exact count',
-    'narrow the range or use mode=approx',
-    () =>
-      Promise.all([
-        // $group + $count streams the groups instead of building one array document as $addToSet would
-        // (which breaks the 16 MiB document limit past a few hundred thousand addresses).
-        events
-          .aggregate<{ n: number }>([{ $match: match }, { $group: { _id: '$ip' } }, { $count: 'n' }], options)
-          .toArray(),
-        events.countDocuments(match, options),
-      ]),
-  );
-  return { uniqueIps: distinct[0]?.n ?? 0, events: count };
+/** The document each piece is answered from (exact: bitmaps of summary buckets, minutes' events). */
+function exactDocId(piece: Piece): string {
+  if (piece.kind === 'partial') return bucketId('minute', piece.start);
+  return piece.level === 'minute'
+    ? bucketId('minute', piece.start)
+    : setId(bucketId(piece.level, piece.start));
 }
 
-/** The buckets that tile `range` widened to whole minutes: full hours inside, minutes at the edges. */
-export function approxPlan(range: TimeRange): {
-  hours: TimeRange[];
-  minutes: TimeRange[];
-  covered: TimeRange;
-} {
-  const covered = {
-    from: range.from === null ? null : floorTo(range.from, MINUTE_MS),
-    to: range.to === null ? null : ceilTo(range.to, MINUTE_MS),
-  };
-  const hourFrom = covered.from === null ? null : ceilTo(covered.from, HOUR_MS);
-  const hourTo = covered.to === null ? null : floorTo(covered.to, HOUR_MS);
-  if (hourFrom !== null && hourTo !== null && hourFrom >= hourTo) {
-    return { hours: [], minutes: [covered], covered };
-  }
-  const minutes: TimeRange[] = [];
-  if (covered.from !== null && hourFrom !== null && covered.from < hourFrom) {
-    minutes.push({ from: covered.from, to: hourFrom });
-  }
-  if (covered.to !== null && hourTo !== null && hourTo < covered.to) {
-    minutes.push({ from: hourTo, to: covered.to });
-  }
-  return { hours: [{ from: hourFrom, to: hourTo }], minutes, covered };
+function eventsOf(doc: MinuteDoc | null): MinuteEvents | null {
+  return doc === null ? null : decodeMinuteEvents(doc.detail.buffer);
 }
 
-async function approxInRange(db: Db, range: TimeRange) {
-  const plan = approxPlan(range);
-  const [hours, minutes] = await Promise.all([
-    findBuckets(db, 'hour', plan.hours),
-    findBuckets(db, 'minute', plan.minutes),
-  ]);
-  const sketch = mergeInto(mergeInto(emptySketch(), hours), minutes);
+export async function exactInRange(
+  reader: QueryReader,
+  from: number,
+  to: number,
+): Promise<{ uniqueIps: number; events: number }> {
+  const pieces = tileRange(from, to);
+  const docs = await reader.rollups<MinuteDoc | SetDoc>(pieces.map(exactDocId), 'the exact count');
+  await loadBitmaps();
+  const union = new BitmapUnion();
+  try {
+    let events = 0;
+    for (const piece of pieces) {
+      const doc = docs.get(exactDocId(piece)) ?? null;
+      if (doc === null) continue;
+      if (piece.kind === 'bucket' && piece.level !== 'minute') {
+        const set = doc as SetDoc;
+        union.addBitmap(set.bitmap.buffer);
+        events += set.events;
+        continue;
+      }
+      const minute = eventsOf(doc as MinuteDoc)!;
+      const counts =
+        piece.kind === 'partial' ? countsBetween(minute, piece.fromMs, piece.toMs) : countsBetween(minute);
+      union.addIds(counts.ids);
+      for (const c of counts.counts) events += c;
+    }
+    return { uniqueIps: union.size, events };
+  } finally {
+    union.close();
+  }
+}
+
+async function approxInRange(reader: QueryReader, from: number, to: number) {
+  const tiling = tileMinutes(from, to);
+  const ids = tiling.pieces.map((p) => bucketId((p as { level: Level }).level, p.start));
+  const docs = await reader.rollups<MinuteDoc | HeadDoc>(ids, 'the approx count');
+  const sketch = new HyperLogLog(HEAD_HLL_PRECISION);
+  let events = 0;
+  for (const id of ids) {
+    const doc = docs.get(id) ?? null;
+    if (doc === null) continue;
+    if ('detail' in doc) {
+      const minute = eventsOf(doc)!;
+      for (const deviceId of minute.ids) sketch.add(String(deviceId));
+      events += doc.events;
+    } else {
+      if (doc.hll !== null) sketch.merge(HyperLogLog.fromBytes(doc.hll.buffer, HEAD_HLL_PRECISION));
+      events += doc.events;
+    }
+  }
   return {
     uniqueIps: Math.round(sketch.estimate()),
-    events: sumEvents(hours) + sumEvents(minutes),
+    events,
     relativeError: sketch.relativeError,
-    coveredFrom: isoOrNull(plan.covered.from),
-    coveredTo: isoOrNull(plan.covered.to),
+    coveredFrom: formatIsoMs(tiling.from),
+    coveredTo: formatIsoMs(tiling.to),
   };
 }

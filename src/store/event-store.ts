@@ -1,22 +1,21 @@
-import { Binary, type Collection, type Db } from 'mongodb';
-import type { DeadLetter, DeviceEvent } from '../events/event.ts';
-import { HyperLogLog } from '../sketch/hll.ts';
+import type { Collection, Db } from 'mongodb';
+import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/event.ts';
+import { IpstreamError } from '../errors/errors.ts';
+import { loadBitmaps } from '../sketch/bitmap.ts';
 import { MONGODB_PROFILE, type StoreProfile } from './backend.ts';
-import { casRounds, insertIdempotent } from './cas.ts';
-import { withLease } from './lease.ts';
+import { readByIds, writeDocs } from './docs.ts';
+import { FencedLease, type HeldLease } from './lease.ts';
+import { DeviceRegistry } from './registry.ts';
 import {
-  bucketId,
-  deviceDelta,
-  freshEntries,
-  groupByBucket,
-  groupByDevice,
-  type BucketGroup,
+  type CurrentDocs,
+  type PlannedWrite,
+  type RollupBatch,
+  type RollupCollection,
+  planRollups,
+  touchedDocs,
 } from './rollup-plan.ts';
-import { type BucketDoc, COLLECTIONS, type DeadLetterDoc, type DeviceDoc, type EventDoc } from './schema.ts';
-
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-export const HLL_PRECISION = 14;
+import { COLLECTIONS, type DeadLetterDoc, type EventDoc, type Guarded } from './schema.ts';
+import { insertOutcome } from './write-errors.ts';
 
 export interface StoreBatch {
   events: DeviceEvent[];
@@ -30,13 +29,29 @@ export interface StoreResult {
   deadLetterDuplicates: number;
 }
 
+/** Stops a rollup phase between its reads and its writes (tests stall a lease holder here). */
+export type RollupPause = (stage: 'planned') => Promise<void>;
+
+export interface EventStoreOptions {
+  profile?: StoreProfile;
+  /** Rollup lease expiry on servers that need one (default: the profile's). */
+  leaseMs?: number;
+  /** Lease renewal period (default: a third of its expiry). */
+  leaseRenewMs?: number;
+  /** Device ids kept in memory. */
+  deviceCacheSize?: number;
+  pause?: RollupPause;
+}
+
+const MAX_ROUNDS = 20;
+const REFUSED_VALUE_CHARS = 4096;
+
 export function toEventDoc(e: DeviceEvent, ingestedAt: Date): EventDoc {
   const doc: EventDoc = {
     _id: e.id,
     ts: new Date(e.ts),
     ip: e.ip,
     errorCode: e.errorCode,
-    minute: new Date(Math.floor(e.ts / MINUTE_MS) * MINUTE_MS),
     topic: e.topic,
     partition: e.partition,
     offset: e.offset,
@@ -46,7 +61,7 @@ export function toEventDoc(e: DeviceEvent, ingestedAt: Date): EventDoc {
   return doc;
 }
 
-function toDeadLetterDoc(d: DeadLetter, at: Date): DeadLetterDoc {
+export function toDeadLetterDoc(d: DeadLetter, at: Date): DeadLetterDoc {
   return {
     _id: d.id,
     reason: d.reason,
@@ -61,55 +76,83 @@ function toDeadLetterDoc(d: DeadLetter, at: Date): DeadLetterDoc {
   };
 }
 
+/** An event the store refused to keep: a dead letter in its place, with the server's reason. */
+function refusedEvent(e: DeviceEvent, code: number, message: string): DeadLetter {
+  return {
+    id: e.id,
+    topic: e.topic,
+    partition: e.partition,
+    offset: e.offset,
+    reason: 'STORE_REJECTED',
+    message: `the store refused the event (code ${code}): ${message}`.slice(0, 1000),
+    key: null,
+    // The raw value is gone by now; its decoded fields say what the record held.
+    value: JSON.stringify({
+      timestamp: new Date(e.ts).toISOString(),
+      device_ip: e.ip,
+      error_code: e.errorCode,
+      ...e.extra,
+    }).slice(0, REFUSED_VALUE_CHARS),
+    valueBytes: e.bytes,
+    bytes: e.bytes,
+  };
+}
+
 /**
- * Writes one batch: events and dead letters by deterministic _id (a replay inserts nothing), then
- * the rollups (devices, minute and hour buckets) through per-partition offset guards. Safe to call
- * again with any overlapping batch, from any worker, at any time: nothing is counted twice.
+ * Writes one batch: events and dead letters by their Kafka coordinates (a replay inserts nothing),
+ * then the read model (rollups, device details, totals), each document guarded by per-partition
+ * offsets. Safe to call again with any overlapping batch, from any worker, at any time: nothing is
+ * counted twice. docs/store.md describes the documents.
  */
 export class EventStore {
+  readonly #db: Db;
   readonly #events: Collection<EventDoc>;
   readonly #deadLetters: Collection<DeadLetterDoc>;
-  readonly #devices: Collection<DeviceDoc>;
-  readonly #minutes: Collection<BucketDoc>;
-  readonly #hours: Collection<BucketDoc>;
   readonly #profile: StoreProfile;
+  readonly #registry: DeviceRegistry;
+  readonly #lease: FencedLease | null;
+  readonly #pause: RollupPause | undefined;
 
-  readonly #db: Db;
-
-  constructor(db: Db, profile: StoreProfile = MONGODB_PROFILE) {
+  constructor(db: Db, options: EventStoreOptions = {}) {
     this.#db = db;
-    this.#profile = profile;
+    this.#profile = options.profile ?? MONGODB_PROFILE;
     this.#events = db.collection(COLLECTIONS.events);
     this.#deadLetters = db.collection(COLLECTIONS.deadLetters);
-    this.#devices = db.collection(COLLECTIONS.devices);
-    this.#minutes = db.collection(COLLECTIONS.minutes);
-    this.#hours = db.collection(COLLECTIONS.hours);
+    this.#registry = new DeviceRegistry(db, this.#profile, options.deviceCacheSize);
+    const leaseMs = options.leaseMs ?? this.#profile.rollupLeaseMs;
+    this.#lease =
+      leaseMs === null
+        ? null
+        : new FencedLease(db, 'rollups', {
+            ttlMs: leaseMs,
+            ...(options.leaseRenewMs === undefined ? {} : { renewEveryMs: options.leaseRenewMs }),
+          });
+    this.#pause = options.pause;
   }
 
   async write(batch: StoreBatch, now = new Date()): Promise<StoreResult> {
-    const [events, deadLetters] = await Promise.all([
-      insertIdempotent(
-        this.#events,
-        batch.events.map((e) => toEventDoc(e, now)),
-      ),
-      insertIdempotent(
-        this.#deadLetters,
-        batch.deadLetters.map((d) => toDeadLetterDoc(d, now)),
-      ),
-    ]);
-    if (batch.events.length > 0) {
-      const rollups = [
-        () => this.#rollDevices(batch.events),
-        () => this.#rollBuckets(this.#minutes, groupByBucket(batch.events, MINUTE_MS)),
-        () => this.#rollBuckets(this.#hours, groupByBucket(batch.events, HOUR_MS)),
-      ];
-      const rollAll = async (): Promise<void> => {
-        if (this.#profile.parallelRollups) await Promise.all(rollups.map((r) => r()));
-        else for (const r of rollups) await r();
-      };
-      if (this.#profile.rollupLeaseMs === null) await rollAll();
-      else await withLease(this.#db, 'rollups', this.#profile.rollupLeaseMs, rollAll);
+    await loadBitmaps();
+    const events = await this.#insert(
+      this.#events,
+      batch.events.map((e) => toEventDoc(e, now)),
+    );
+    const refused = events.refused.map((r) => refusedEvent(batch.events[r.index]!, r.code, r.message));
+    const deadLetterList = [...batch.deadLetters, ...refused];
+    const deadLetters = await this.#insert(
+      this.#deadLetters,
+      deadLetterList.map((d) => toDeadLetterDoc(d, now)),
+    );
+    if (deadLetters.refused.length > 0) {
+      // Dead letters carry a bounded copy of the value: if even one is refused, no retry helps.
+      const r = deadLetters.refused[0]!;
+      throw new IpstreamError(
+        'STORE_REJECTED',
+        `the store refused a dead letter (code ${r.code}): ${r.message}`,
+      );
     }
+    const refusedIds = new Set(refused.map((d) => d.id));
+    const stored = batch.events.filter((e) => !refusedIds.has(e.id));
+    if (stored.length > 0 || deadLetterList.length > 0) await this.#rollUp(stored, deadLetterList);
     return {
       inserted: events.inserted,
       duplicates: events.duplicates,
@@ -118,110 +161,104 @@ export class EventStore {
     };
   }
 
-  async #rollDevices(events: DeviceEvent[]): Promise<void> {
-    const groups = groupByDevice(events);
-    await casRounds(
-      this.#devices,
-      [...groups.keys()],
-      { hw: 1 },
-      this.#profile.updatesPerCommand,
-      (ip, current) => {
-        const byPk = groups.get(ip)!;
-        if (current === null) {
-          // A new device: insert it whole. If another writer inserts it first, the insert fails
-          // with a duplicate key and the next round updates the document that writer created.
-          const doc: DeviceDoc = {
-            _id: ip,
-            firstSeen: new Date(8.64e15),
-            lastSeen: new Date(-8.64e15),
-            events: 0,
-            errorCodes: {},
-            hw: {},
-          };
-          for (const [pk, entries] of byPk) {
-            const d = deviceDelta(entries, -1)!;
-            doc.events += d.events;
-            if (d.firstSeen < doc.firstSeen.getTime()) doc.firstSeen = new Date(d.firstSeen);
-            if (d.lastSeen > doc.lastSeen.getTime()) doc.lastSeen = new Date(d.lastSeen);
-            for (const [code, n] of Object.entries(d.codes))
-              doc.errorCodes[code] = (doc.errorCodes[code] ?? 0) + n;
-            doc.hw[pk] = d.maxOffset;
-          }
-          return { insertOne: { document: doc } };
-        }
-        // Existing device: one update for all its partitions in this batch, conditioned on every
-        // partition's hw being what we read (absent = never applied).
-        const filter: Record<string, unknown> = { _id: ip };
-        const inc: Record<string, number> = {};
-        const set: Record<string, number> = {};
-        let first = Infinity;
-        let last = -Infinity;
-        for (const [pk, entries] of byPk) {
-          const hw = current.hw?.[pk];
-          const d = deviceDelta(entries, hw ?? -1);
-          if (d === null) continue;
-          filter[`hw.${pk}`] = hw === undefined ? { $exists: false } : hw;
-          set[`hw.${pk}`] = d.maxOffset;
-          inc.events = (inc.events ?? 0) + d.events;
-          for (const [code, n] of Object.entries(d.codes))
-            inc[`errorCodes.${code}`] = (inc[`errorCodes.${code}`] ?? 0) + n;
-          first = Math.min(first, d.firstSeen);
-          last = Math.max(last, d.lastSeen);
-        }
-        if (Object.keys(set).length === 0) return null;
-        return {
-          updateOne: {
-            filter,
-            update: {
-              $inc: inc,
-              $set: set,
-              $min: { firstSeen: new Date(first) },
-              $max: { lastSeen: new Date(last) },
-            },
-          },
-        };
-      },
-    );
+  /** Inserts documents whose _id makes a replay a no-op; documents the server refuses are returned. */
+  async #insert<D extends { _id: string }>(collection: Collection<D>, docs: D[]) {
+    const result = {
+      inserted: 0,
+      duplicates: 0,
+      refused: [] as { index: number; code: number; message: string }[],
+    };
+    if (docs.length === 0) return result;
+    try {
+      // Our documents always carry their _id, which the driver's generic type cannot see.
+      await collection.insertMany(docs as unknown as Parameters<Collection<D>['insertMany']>[0], {
+        ordered: false,
+      });
+      result.inserted = docs.length;
+    } catch (error) {
+      const outcome = insertOutcome(error);
+      if (outcome === undefined) throw error;
+      result.duplicates = outcome.duplicates.length;
+      result.refused = outcome.refused;
+      result.inserted = docs.length - result.duplicates - result.refused.length;
+    }
+    return result;
   }
 
-  async #rollBuckets(collection: Collection<BucketDoc>, groups: Map<string, BucketGroup>): Promise<void> {
-    await casRounds(
-      collection,
-      [...groups.keys()],
-      { hw: 1, hll: 1, events: 1 },
-      this.#profile.updatesPerCommand,
-      (id, current) => {
-        const group = groups.get(id)!;
-        const fresh = freshEntries(group.entries, current?.hw ?? -1);
-        if (fresh.length === 0) return null;
-        const sketch =
-          current === null
-            ? new HyperLogLog(HLL_PRECISION)
-            : HyperLogLog.fromBytes(current.hll.buffer as Uint8Array);
-        for (const e of fresh) sketch.add(e.ip);
-        const maxOffset = fresh[fresh.length - 1]!.offset;
-        const hll = new Binary(sketch.toBytes());
-        if (current === null) {
-          return {
-            insertOne: {
-              document: {
-                _id: bucketId(group.start, group.pk),
-                start: new Date(group.start),
-                pk: group.pk,
-                events: fresh.length,
-                hll,
-                hw: maxOffset,
-              },
-            },
-          };
-        }
+  async #rollUp(events: DeviceEvent[], deadLetters: DeadLetter[]): Promise<void> {
+    const body = async (lease: HeldLease | null): Promise<void> => {
+      const batch = await this.#rollupBatch(events, deadLetters);
+      const refs = touchedDocs(batch);
+      for (let round = 1; round <= MAX_ROUNDS; round++) {
+        const current = await this.#read(refs);
+        const writes = planRollups(batch, current);
+        await this.#pause?.('planned');
+        if (writes.length === 0) return;
+        const conflicts = await this.#write(writes, lease);
+        if (conflicts === 0) return;
+      }
+      throw new IpstreamError('ROLLUP_CONTENTION', `rollups did not settle in ${MAX_ROUNDS} rounds`, {
+        retriable: true,
+      });
+    };
+    if (this.#lease === null) await body(null);
+    else await this.#lease.run(body);
+  }
+
+  async #rollupBatch(events: DeviceEvent[], deadLetters: DeadLetter[]): Promise<RollupBatch> {
+    // New devices get ids in the order the batch meets them (arrival order).
+    const firstEvents = new Map<string, string>();
+    for (const e of events) if (!firstEvents.has(e.ip)) firstEvents.set(e.ip, e.id);
+    const ids = await this.#registry.resolve(firstEvents);
+    return {
+      events: events.map((e) => {
+        const device = ids.get(e.ip)!;
         return {
-          updateOne: {
-            filter: { _id: id, hw: current.hw },
-            update: { $inc: { events: fresh.length }, $set: { hll, hw: maxOffset } },
-          },
+          pk: partitionKey(e.topic, e.partition),
+          offset: e.offset,
+          ts: e.ts,
+          ip: e.ip,
+          id: device.n,
+          code: e.errorCode,
+          registers: device.by === e.id,
         };
-      },
-    );
+      }),
+      deadLetters: deadLetters.map((d) => ({
+        pk: partitionKey(d.topic, d.partition),
+        offset: d.offset,
+        docId: d.id,
+      })),
+    };
+  }
+
+  #collection(name: RollupCollection): Collection<Guarded> {
+    return this.#db.collection<Guarded>(name === 'rollups' ? COLLECTIONS.rollups : COLLECTIONS.deviceStats);
+  }
+
+  async #read(refs: ReturnType<typeof touchedDocs>): Promise<CurrentDocs> {
+    const current = new Map<string, Guarded | null>();
+    for (const name of ['rollups', 'deviceStats'] as const) {
+      const ids = refs.filter((r) => r.collection === name).map((r) => r.id);
+      for (const [id, doc] of await readByIds(this.#collection(name), ids, this.#profile))
+        current.set(id, doc);
+    }
+    return current;
+  }
+
+  /** Phase by phase (children before the heads that summarise them); returns the conflicts. */
+  async #write(writes: PlannedWrite[], lease: HeldLease | null): Promise<number> {
+    const phases = [...new Set(writes.map((w) => w.phase))].sort((a, b) => a - b);
+    let conflicts = 0;
+    for (const phase of phases) {
+      for (const name of ['rollups', 'deviceStats'] as const) {
+        const these = writes.filter((w) => w.phase === phase && w.collection === name);
+        if (these.length === 0) continue;
+        const result = await writeDocs(this.#collection(name), these, this.#profile, lease?.check);
+        conflicts += result.conflicts;
+      }
+      // A head must not be written over children that did not all land: plan again from reads.
+      if (conflicts > 0) return conflicts;
+    }
+    return 0;
   }
 }

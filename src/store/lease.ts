@@ -1,40 +1,190 @@
+/**
+ * A fenced lease, for servers without atomic updates (FerretDB): rollup writers across all threads,
+ * processes and hosts take turns, one at a time.
+ *
+ * Each holder gets a new epoch, claimed by inserting `lease:<name>#<epoch>` (an insert of a unique
+ * _id is atomic everywhere). Whoever inserts epoch e+1 holds the lease, and from that moment epoch
+ * e is fenced: its holder checks, before each write command, that epoch e+1 does not exist, and
+ * stops if it does. An epoch may be claimed only when the one before it was released or has
+ * expired, judged by the server's clock (`hello.localTime`), not the claimant's, so clock skew
+ * between hosts cannot hand out a live lease. The holder renews its epoch while it works, so a slow
+ * but live holder keeps it; one that stalls past its expiry (a frozen process) is fenced at its
+ * next check, and the next holder's writes, planned from fresh reads, stand.
+ *
+ * What a fence cannot stop on a server without conditional writes: one statement already on its
+ * way when the holder stalled, landing after the next holder's. docs/store.md says more.
+ */
 import { randomUUID } from 'node:crypto';
-import type { Db } from 'mongodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Collection, Db, Document } from 'mongodb';
+import { IpstreamError } from '../errors/errors.ts';
 import { COLLECTIONS } from './schema.ts';
 
-interface LeaseDoc {
+interface EpochDoc extends Document {
   _id: string;
-  token: string;
+  holder: string;
   expiresAt: Date;
+  released: boolean;
 }
 
 /**
- * Runs `body` while holding a database-wide lease, so that no two writers (threads, processes or
- * hosts) run it at once. Acquiring is an insert of a unique _id, which is atomic everywhere; a
- * lease whose holder died is taken over once it expires. Only used on FerretDB (see backend.ts).
+ * Where to start looking for the latest epoch, and how far epochs were collected. Epochs are
+ * deleted strictly in order, so while epoch e exists every later one does too: a claimant that
+ * reads epoch e and finds no e+1 has found the latest.
  */
-export async function withLease<T>(db: Db, name: string, ttlMs: number, body: () => Promise<T>): Promise<T> {
-  const leases = db.collection<LeaseDoc>(COLLECTIONS.leases);
-  const token = randomUUID();
-  for (let attempt = 0; ; attempt++) {
+interface HintDoc extends Document {
+  _id: string;
+  epoch: number;
+  collectedBelow: number;
+}
+
+/** The lease was lost (fenced or expired) while held: what was not yet written must be redone. */
+export class LeaseLostError extends IpstreamError {
+  constructor(message: string) {
+    super('LEASE_LOST', message, { retriable: true });
+  }
+}
+
+export interface LeaseOptions {
+  ttlMs: number;
+  /** How often a holder extends its expiry (default: a third of the TTL; Infinity never does). */
+  renewEveryMs?: number;
+}
+
+export interface HeldLease {
+  readonly epoch: number;
+  /** Throws LeaseLostError unless this holder still holds the lease. Call before each write. */
+  check(): Promise<void>;
+}
+
+export class FencedLease {
+  readonly #epochs: Collection<EpochDoc>;
+  readonly #hints: Collection<HintDoc>;
+  readonly #db: Db;
+  readonly #name: string;
+  readonly #ttlMs: number;
+  readonly #renewEveryMs: number;
+  readonly #holder = randomUUID();
+
+  constructor(db: Db, name: string, options: LeaseOptions) {
+    this.#db = db;
+    this.#epochs = db.collection<EpochDoc>(COLLECTIONS.meta);
+    this.#hints = db.collection<HintDoc>(COLLECTIONS.meta);
+    this.#name = name;
+    this.#ttlMs = options.ttlMs;
+    this.#renewEveryMs = options.renewEveryMs ?? options.ttlMs / 3;
+  }
+
+  #epochId(epoch: number): string {
+    return `lease:${this.#name}#${epoch}`;
+  }
+
+  get #hintId(): string {
+    return `lease:${this.#name}`;
+  }
+
+  async #serverNow(): Promise<{ server: number; local: number }> {
+    const local = performance.now();
+    const hello = await this.#db.admin().command({ hello: 1 });
+    return { server: (hello.localTime as Date).getTime(), local: (local + performance.now()) / 2 };
+  }
+
+  async #exists(epoch: number): Promise<boolean> {
+    return (await this.#epochs.findOne({ _id: this.#epochId(epoch) }, { projection: { _id: 1 } })) !== null;
+  }
+
+  /** Runs `body` holding the lease; released afterwards, whatever happens. */
+  async run<T>(body: (lease: HeldLease) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const held = await this.#acquire(signal);
     try {
-      await leases.insertOne({ _id: name, token, expiresAt: new Date(Date.now() + ttlMs) });
-      break;
-    } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
-      const held = await leases.findOne({ _id: name });
-      if (held !== null && held.expiresAt.getTime() < Date.now()) {
-        await leases.deleteOne({ _id: name, token: held.token });
-        continue;
-      }
-      await new Promise((r) =>
-        setTimeout(r, Math.min(200, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())),
-      );
+      return await body(held);
+    } finally {
+      await held.release();
     }
   }
-  try {
-    return await body();
-  } finally {
-    await leases.deleteOne({ _id: name, token });
+
+  async #acquire(signal?: AbortSignal): Promise<HeldLease & { release(): Promise<void> }> {
+    const epochs = this.#epochs;
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
+      const hint = await this.#hints.findOne({ _id: this.#hintId });
+      let latest = hint?.epoch ?? 0;
+      while (await this.#exists(latest + 1)) latest++;
+      const current = latest === 0 ? null : await epochs.findOne({ _id: this.#epochId(latest) });
+      if (latest > 0 && current === null) {
+        // Collected since the hint was read: read the hint again; never claim after a missing epoch.
+        continue;
+      }
+      const now = await this.#serverNow();
+      if (current !== null && !current.released && current.expiresAt.getTime() > now.server) {
+        const wait = Math.min(current.expiresAt.getTime() - now.server, 5 * 2 ** Math.min(attempt, 6));
+        await sleep(Math.max(1, wait) * (0.5 + Math.random()), undefined, { signal });
+        continue;
+      }
+      const epoch = latest + 1;
+      try {
+        await epochs.insertOne({
+          _id: this.#epochId(epoch),
+          holder: this.#holder,
+          expiresAt: new Date(now.server + this.#ttlMs),
+          released: false,
+        });
+      } catch (error) {
+        if ((error as { code?: number }).code === 11000) continue; // another claimant won
+        throw error;
+      }
+      return this.#held(epoch, now);
+    }
+  }
+
+  #held(epoch: number, claimedAt: { server: number; local: number }) {
+    const epochs = this.#epochs;
+    // Where the server's clock stands, from ours: its reading at the claim plus our elapsed time.
+    const serverAt = (local: number) => claimedAt.server + (local - claimedAt.local);
+    let validUntilLocal = claimedAt.local + this.#ttlMs;
+    let lost: string | undefined;
+    const renew = async (): Promise<void> => {
+      const sent = performance.now();
+      const expiresAt = serverAt(sent) + this.#ttlMs;
+      const result = await epochs.updateOne(
+        { _id: this.#epochId(epoch) },
+        { $set: { expiresAt: new Date(expiresAt) } },
+      );
+      if (result.matchedCount === 1) validUntilLocal = sent + this.#ttlMs;
+    };
+    const renewing = Number.isFinite(this.#renewEveryMs)
+      ? setInterval(
+          () => void renew().catch((e: unknown) => (lost ??= `renewal failed: ${String(e)}`)),
+          this.#renewEveryMs,
+        )
+      : undefined;
+    renewing?.unref();
+    return {
+      epoch,
+      check: async (): Promise<void> => {
+        // Expired by our own count (renewals failed or never ran): another may hold it by now.
+        if (performance.now() > validUntilLocal - Math.min(1000, this.#ttlMs / 10)) {
+          lost ??= `epoch ${epoch} expired before it was renewed`;
+        } else if (await this.#exists(epoch + 1)) {
+          lost ??= `epoch ${epoch} was fenced by epoch ${epoch + 1}`;
+        }
+        if (lost !== undefined) throw new LeaseLostError(`rollup lease lost: ${lost}`);
+      },
+      release: async (): Promise<void> => {
+        clearInterval(renewing);
+        if (lost !== undefined) return;
+        await epochs.updateOne({ _id: this.#epochId(epoch) }, { $set: { released: true } });
+        // Collect the epochs before the previous one, oldest first (see HintDoc).
+        const hints = this.#hints;
+        const hint = await hints.findOne({ _id: this.#hintId });
+        const from = hint?.collectedBelow ?? 1;
+        for (let old = from; old < epoch - 1; old++) await epochs.deleteOne({ _id: this.#epochId(old) });
+        await hints.updateOne(
+          { _id: this.#hintId },
+          { $max: { epoch, collectedBelow: Math.max(from, epoch - 1) } },
+          { upsert: true },
+        );
+      },
+    };
   }
 }

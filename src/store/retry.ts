@@ -9,7 +9,9 @@ import {
 
 // Server error codes that mean "the server is stepping down, shutting down or unreachable right
 // now" (the driver's retryable-write list): the same write may succeed later.
-const TRANSIENT_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+export const TRANSIENT_SERVER_CODES: ReadonlySet<number> = new Set([
+  6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436,
+]);
 
 function bulkWriteErrorCount(error: MongoBulkWriteError): number {
   return Array.isArray(error.writeErrors) ? error.writeErrors.length : 1;
@@ -22,11 +24,11 @@ export function isRetriableStoreError(error: unknown): boolean {
   if (error instanceof MongoBulkWriteError && bulkWriteErrorCount(error) === 0 && !error.writeConcernError) {
     // A bulk that failed as a whole, before any per-document answer: the driver wraps network
     // errors (a connection closed as the server stopped) this way, without their class or labels.
-    return error.code === undefined || TRANSIENT_CODES.has(Number(error.code));
+    return error.code === undefined || TRANSIENT_SERVER_CODES.has(Number(error.code));
   }
   if (error instanceof MongoWriteConcernError) return true;
   if (error instanceof MongoServerError) {
-    return error.hasErrorLabel('RetryableWriteError') || TRANSIENT_CODES.has(Number(error.code));
+    return error.hasErrorLabel('RetryableWriteError') || TRANSIENT_SERVER_CODES.has(Number(error.code));
   }
   return false;
 }

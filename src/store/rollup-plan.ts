@@ -1,91 +1,427 @@
-import { partitionKey, type DeviceEvent } from '../events/event.ts';
+/**
+ * Pure planning of the rollup writes of one batch: which documents it touches, and their new
+ * contents given what they hold now.
+ *
+ * Every rollup document carries, per topic-partition, the highest offset already applied to it
+ * (`hw`), and a plan applies to each document only the batch's records above its own mark. So a
+ * replayed, re-batched or concurrently delivered record is applied to each document once and only
+ * once, whichever documents a crash left written. Documents that summarise others (a bucket's head
+ * holds its children's series and its chunks' top lists) are computed from those others' new
+ * contents, and are written after them (`phase`), so a crash between the two leaves a head that the
+ * replay recomputes.
+ */
+import { Binary } from 'mongodb';
+import { addToBitmap } from '../sketch/bitmap.ts';
+import {
+  type CountVector,
+  EMPTY_COUNTS,
+  addCounts,
+  countIds,
+  decodeCounts,
+  decodeTop,
+  encodeCounts,
+  encodeTop,
+  topOf,
+} from '../sketch/count-vector.ts';
+import { HyperLogLog } from '../sketch/hll.ts';
+import {
+  NO_EVENTS,
+  decodeMinuteEvents,
+  encodeMinuteEvents,
+  mergeMinuteEvents,
+  minuteEvents,
+} from '../sketch/minute-events.ts';
+import {
+  ALL_TIME_ID,
+  CHILD_LEVEL,
+  DEVICE_CHUNK_BITS,
+  LATEST_DEAD_LETTERS_ID,
+  type Level,
+  SUMMARY_LEVELS,
+  TOTALS_ID,
+  bucketId,
+  bucketStart,
+  childCount,
+  childIndex,
+  countsId,
+  deviceChunkId,
+  idChunk,
+  setId,
+} from './levels.ts';
+import type {
+  ChunkTop,
+  CountsDoc,
+  DeviceStatsDoc,
+  Guarded,
+  HeadDoc,
+  LatestDeadLettersDoc,
+  MinuteDoc,
+  SetDoc,
+  TotalsDoc,
+} from './schema.ts';
 
-// Pure planning of the rollup writes for one batch. Every rollup document carries, per
-// topic-partition, the highest offset already applied to it ("hw"). A write applies exactly the
-// batch's events with offsets above the hw it read, and is conditioned on that hw being unchanged,
-// so a replayed, re-batched or concurrently delivered record is applied once and only once.
+/** HyperLogLog precision of bucket heads: 4 KiB, 1.6% standard error (approx answers). */
+export const HEAD_HLL_PRECISION = 12;
+/** Entries kept per id chunk in a head's top lists. */
+export const TOP_PER_CHUNK = 50;
+/** Dead letters listed newest first in `dead-letters` (the API's largest page). */
+export const LATEST_DEAD_LETTERS = 1000;
 
-export interface OffsetEntry {
+export interface RollupEvent {
+  /** partitionKey(topic, partition) */
+  pk: string;
+  offset: number;
+  ts: number;
+  ip: string;
+  /** The device's dense id. */
+  id: number;
+  code: number;
+  /** This event registered its device: it counts the device in the totals. */
+  registers: boolean;
+}
+
+export interface RollupDeadLetter {
+  pk: string;
+  offset: number;
+  /** The dead letter's document id. */
+  docId: string;
+}
+
+export interface RollupBatch {
+  events: RollupEvent[];
+  deadLetters: RollupDeadLetter[];
+}
+
+export type RollupCollection = 'rollups' | 'deviceStats';
+
+export interface DocRef {
+  collection: RollupCollection;
+  id: string;
+}
+
+/** The documents a batch's rollups read and may write. */
+export function touchedDocs(batch: RollupBatch): DocRef[] {
+  const rollups = new Set<string>([TOTALS_ID]);
+  const devices = new Set<string>();
+  if (batch.deadLetters.length > 0) rollups.add(LATEST_DEAD_LETTERS_ID);
+  if (batch.events.length > 0) rollups.add(ALL_TIME_ID);
+  for (const e of batch.events) {
+    rollups.add(bucketId('minute', bucketStart('minute', e.ts)));
+    for (const level of SUMMARY_LEVELS) {
+      const head = bucketId(level, bucketStart(level, e.ts));
+      rollups
+        .add(head)
+        .add(setId(head))
+        .add(countsId(head, idChunk(e.id)));
+    }
+    rollups.add(countsId(ALL_TIME_ID, idChunk(e.id)));
+    devices.add(deviceChunkId(e.id));
+  }
+  return [
+    ...[...rollups].map((id) => ({ collection: 'rollups' as const, id })),
+    ...[...devices].map((id) => ({ collection: 'deviceStats' as const, id })),
+  ];
+}
+
+/** A document to write: an insert when `expectedV` is null, else a replacement of version expectedV. */
+export interface PlannedWrite {
+  collection: RollupCollection;
+  doc: Guarded;
+  expectedV: number | null;
+  /** Writes of a lower phase go first: children before the heads summarising them. */
+  phase: number;
+}
+
+export type CurrentDocs = ReadonlyMap<string, Guarded | null>;
+
+interface Offset {
+  pk: string;
   offset: number;
 }
 
-/** Entries with offset > hw, in offset order, each offset once. */
-export function freshEntries<E extends OffsetEntry>(entries: E[], hw: number): E[] {
-  const fresh = entries.filter((e) => e.offset > hw).sort((a, b) => a.offset - b.offset);
-  return fresh.filter((e, i) => i === 0 || e.offset !== fresh[i - 1]!.offset);
+function fresh<E extends Offset>(hw: Record<string, number> | undefined, entries: readonly E[]): E[] {
+  if (hw === undefined) return [...entries];
+  return entries.filter((e) => e.offset > (hw[e.pk] ?? -1));
 }
 
-export interface DeviceEntry extends OffsetEntry {
-  ts: number;
-  code: number;
+function advanced(
+  hw: Record<string, number> | undefined,
+  entries: readonly Offset[],
+): Record<string, number> {
+  const next = { ...hw };
+  for (const e of entries) if (e.offset > (next[e.pk] ?? -1)) next[e.pk] = e.offset;
+  return next;
 }
 
-export interface DeviceDelta {
-  events: number;
-  firstSeen: number;
-  lastSeen: number;
-  codes: Record<string, number>;
-  maxOffset: number;
+function binary(bytes: Uint8Array): Binary {
+  return new Binary(bytes);
 }
 
-/** ip -> partition key -> entries. */
-export function groupByDevice(events: DeviceEvent[]): Map<string, Map<string, DeviceEntry[]>> {
-  const byIp = new Map<string, Map<string, DeviceEntry[]>>();
-  for (const e of events) {
-    let byPk = byIp.get(e.ip);
-    if (byPk === undefined) byIp.set(e.ip, (byPk = new Map()));
-    const pk = partitionKey(e.topic, e.partition);
-    let entries = byPk.get(pk);
-    if (entries === undefined) byPk.set(pk, (entries = []));
-    entries.push({ offset: e.offset, ts: e.ts, code: e.errorCode });
-  }
-  return byIp;
+function bytesOf(b: Binary): Uint8Array {
+  return b.buffer;
 }
 
-export function deviceDelta(entries: DeviceEntry[], hw: number): DeviceDelta | null {
-  const fresh = freshEntries(entries, hw);
-  if (fresh.length === 0) return null;
-  const delta: DeviceDelta = {
-    events: 0,
-    firstSeen: Infinity,
-    lastSeen: -Infinity,
-    codes: {},
-    maxOffset: hw,
-  };
-  for (const e of fresh) {
-    delta.events++;
-    if (e.ts < delta.firstSeen) delta.firstSeen = e.ts;
-    if (e.ts > delta.lastSeen) delta.lastSeen = e.ts;
-    delta.codes[e.code] = (delta.codes[e.code] ?? 0) + 1;
-    delta.maxOffset = e.offset;
-  }
-  return delta;
-}
-
-export interface BucketEntry extends OffsetEntry {
-  ip: string;
-}
-
-export interface BucketGroup {
-  start: number;
-  pk: string;
-  entries: BucketEntry[];
-}
-
-/** Bucket documents are per (bucket start, partition): one writer each, except during rebalances. */
-export function bucketId(start: number, pk: string): string {
-  return `${start}|${pk}`;
-}
-
-export function groupByBucket(events: DeviceEvent[], bucketMs: number): Map<string, BucketGroup> {
-  const groups = new Map<string, BucketGroup>();
-  for (const e of events) {
-    const start = Math.floor(e.ts / bucketMs) * bucketMs;
-    const pk = partitionKey(e.topic, e.partition);
-    const id = bucketId(start, pk);
-    let group = groups.get(id);
-    if (group === undefined) groups.set(id, (group = { start, pk, entries: [] }));
-    group.entries.push({ offset: e.offset, ip: e.ip });
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list === undefined) groups.set(k, [item]);
+    else list.push(item);
   }
   return groups;
+}
+
+/**
+ * Plans the writes for `batch` against the current contents of every document in
+ * touchedDocs(batch) (null where one does not exist yet). Documents with nothing fresh are left
+ * alone. Pure: the same inputs give the same writes.
+ */
+export function planRollups(batch: RollupBatch, current: CurrentDocs): PlannedWrite[] {
+  const plan = new Planner(current);
+  const events = batch.events;
+  for (const [id, entries] of groupBy(events, (e) => bucketId('minute', bucketStart('minute', e.ts)))) {
+    plan.minute(id, bucketStart('minute', entries[0]!.ts), entries);
+  }
+  for (const level of SUMMARY_LEVELS) {
+    for (const [id, entries] of groupBy(events, (e) => bucketId(level, bucketStart(level, e.ts)))) {
+      plan.summary(level, id, bucketStart(level, entries[0]!.ts), entries);
+    }
+  }
+  if (events.length > 0) plan.allTime(events);
+  for (const [id, entries] of groupBy(events, (e) => deviceChunkId(e.id))) plan.devices(id, entries);
+  plan.totals(batch);
+  if (batch.deadLetters.length > 0) plan.latestDeadLetters(batch.deadLetters);
+  return plan.writes;
+}
+
+class Planner {
+  readonly writes: PlannedWrite[] = [];
+  /** Every document's content after this plan: what heads summarise. */
+  readonly #after = new Map<string, Guarded | null>();
+
+  constructor(current: CurrentDocs) {
+    for (const [id, doc] of current) this.#after.set(id, doc);
+  }
+
+  #get<D extends Guarded>(id: string): D | null {
+    if (!this.#after.has(id)) throw new Error(`planRollups: ${id} was not read (touchedDocs is out of step)`);
+    return this.#after.get(id) as D | null;
+  }
+
+  #put(collection: 'rollups' | 'deviceStats', before: Guarded | null, doc: Guarded, phase: number): void {
+    const written = { ...doc, v: (before?.v ?? 0) + 1 };
+    this.#after.set(doc._id, written);
+    this.writes.push({ collection, doc: written, expectedV: before === null ? null : before.v, phase });
+  }
+
+  minute(id: string, start: number, entries: RollupEvent[]): void {
+    const before = this.#get<MinuteDoc>(id);
+    const add = fresh(before?.hw, entries);
+    if (add.length === 0) return;
+    const detail = mergeMinuteEvents(
+      before === null ? NO_EVENTS : decodeMinuteEvents(bytesOf(before.detail)),
+      minuteEvents(add.map((e) => ({ ms: e.ts - start, id: e.id }))),
+    );
+    const doc: MinuteDoc = {
+      _id: id,
+      v: 0,
+      hw: advanced(before?.hw, add),
+      start: new Date(start),
+      events: detail.ms.length,
+      unique: countIds(detail.ids).ids.length,
+      detail: binary(encodeMinuteEvents(detail)),
+    };
+    this.#put('rollups', before, doc, 0);
+  }
+
+  /** A chunk's counts after adding its fresh entries; writes it if any. Returns its counts. */
+  #counts(id: string, entries: readonly RollupEvent[]): CountVector {
+    const before = this.#get<CountsDoc>(id);
+    const stored = before === null ? EMPTY_COUNTS : decodeCounts(bytesOf(before.counts));
+    const add = fresh(before?.hw, entries);
+    if (add.length === 0) return stored;
+    const counts = addCounts(stored, countIds(add.map((e) => e.id)));
+    this.#put(
+      'rollups',
+      before,
+      { _id: id, v: 0, hw: advanced(before?.hw, add), counts: binary(encodeCounts(counts)) } as CountsDoc,
+      0,
+    );
+    return counts;
+  }
+
+  /** The head's top lists with those of the touched chunks recomputed. */
+  #tops(before: HeadDoc | null, chunks: Map<number, CountVector>): ChunkTop[] {
+    const tops = new Map<number, ChunkTop>((before?.tops ?? []).map((t) => [t.chunk, t]));
+    for (const [chunk, counts] of chunks) {
+      tops.set(chunk, { chunk, top: binary(encodeTop(topOf(counts, TOP_PER_CHUNK))) });
+    }
+    return [...tops.values()].sort((a, b) => a.chunk - b.chunk);
+  }
+
+  summary(level: Exclude<Level, 'minute'>, headId: string, start: number, entries: RollupEvent[]): void {
+    // Children first: the bitmap and the per-chunk counts.
+    const setBefore = this.#get<SetDoc>(setId(headId));
+    const setAdd = fresh(setBefore?.hw, entries);
+    let size = setBefore?.size ?? 0;
+    if (setAdd.length > 0) {
+      const bitmap = addToBitmap(
+        setBefore === null ? null : bytesOf(setBefore.bitmap),
+        setAdd.map((e) => e.id),
+      );
+      size = bitmap.size;
+      const doc: SetDoc = {
+        _id: setId(headId),
+        v: 0,
+        hw: advanced(setBefore?.hw, setAdd),
+        bitmap: binary(bitmap.bytes),
+        size,
+        events: (setBefore?.events ?? 0) + setAdd.length,
+      };
+      this.#put('rollups', setBefore, doc, 0);
+    }
+    const chunks = new Map<number, CountVector>();
+    for (const [chunk, list] of groupBy(entries, (e) => String(idChunk(e.id)))) {
+      chunks.set(Number(chunk), this.#counts(countsId(headId, Number(chunk)), list));
+    }
+
+    const before = this.#get<HeadDoc>(headId);
+    const add = fresh(before?.hw, entries);
+    if (add.length === 0) return;
+    const hll = before?.hll
+      ? HyperLogLog.fromBytes(bytesOf(before.hll), HEAD_HLL_PRECISION)
+      : new HyperLogLog(HEAD_HLL_PRECISION);
+    for (const e of add) hll.add(String(e.id));
+    const childLevel = CHILD_LEVEL[level];
+    const series = before?.series ?? {
+      events: new Array<number>(childCount(level, start)).fill(0),
+      unique: new Array<number>(childCount(level, start)).fill(0),
+    };
+    const events = [...series.events];
+    const unique = [...series.unique];
+    for (const childStart of new Set(entries.map((e) => bucketStart(childLevel, e.ts)))) {
+      const i = childIndex(level, start, childStart);
+      const child = this.#childSummary(childLevel, childStart);
+      events[i] = child.events;
+      unique[i] = child.unique;
+    }
+    const doc: HeadDoc = {
+      _id: headId,
+      v: 0,
+      hw: advanced(before?.hw, add),
+      level,
+      start: new Date(start),
+      events: (before?.events ?? 0) + add.length,
+      unique: size,
+      hll: binary(hll.toBytes()),
+      series: { events, unique },
+      tops: this.#tops(before, chunks),
+    };
+    // Hours after minutes, days after hours, months after days.
+    this.#put('rollups', before, doc, 1 + SUMMARY_LEVELS.indexOf(level));
+  }
+
+  #childSummary(level: Level, start: number): { events: number; unique: number } {
+    const id = bucketId(level, start);
+    if (level === 'minute') {
+      const minute = this.#get<MinuteDoc>(id);
+      return { events: minute?.events ?? 0, unique: minute?.unique ?? 0 };
+    }
+    const head = this.#get<HeadDoc>(id);
+    return { events: head?.events ?? 0, unique: head?.unique ?? 0 };
+  }
+
+  allTime(events: RollupEvent[]): void {
+    const chunks = new Map<number, CountVector>();
+    for (const [chunk, list] of groupBy(events, (e) => String(idChunk(e.id)))) {
+      chunks.set(Number(chunk), this.#counts(countsId(ALL_TIME_ID, Number(chunk)), list));
+    }
+    const before = this.#get<HeadDoc>(ALL_TIME_ID);
+    const add = fresh(before?.hw, events);
+    if (add.length === 0) return;
+    const doc: HeadDoc = {
+      _id: ALL_TIME_ID,
+      v: 0,
+      hw: advanced(before?.hw, add),
+      level: 'all',
+      start: null,
+      events: (before?.events ?? 0) + add.length,
+      unique: (before?.unique ?? 0) + add.filter((e) => e.registers).length,
+      hll: null,
+      series: null,
+      tops: this.#tops(before, chunks),
+    };
+    this.#put('rollups', before, doc, 1 + SUMMARY_LEVELS.length);
+  }
+
+  devices(id: string, entries: RollupEvent[]): void {
+    const before = this.#get<DeviceStatsDoc>(id);
+    const add = fresh(before?.hw, entries);
+    if (add.length === 0) return;
+    const slots = { ...before?.slots };
+    for (const e of add) {
+      const slot = String(e.id & ((1 << DEVICE_CHUNK_BITS) - 1));
+      const d = slots[slot];
+      const codes = { ...d?.codes };
+      codes[e.code] = (codes[e.code] ?? 0) + 1;
+      slots[slot] = {
+        ip: e.ip,
+        events: (d?.events ?? 0) + 1,
+        first: d === undefined || e.ts < d.first.getTime() ? new Date(e.ts) : d.first,
+        last: d === undefined || e.ts > d.last.getTime() ? new Date(e.ts) : d.last,
+        codes,
+      };
+    }
+    this.#put(
+      'deviceStats',
+      before,
+      { _id: id, v: 0, hw: advanced(before?.hw, add), slots } as DeviceStatsDoc,
+      0,
+    );
+  }
+
+  totals(batch: RollupBatch): void {
+    const before = this.#get<TotalsDoc>(TOTALS_ID);
+    const events = fresh(before?.hw, batch.events);
+    const deadLetters = fresh(before?.hw, batch.deadLetters);
+    if (events.length === 0 && deadLetters.length === 0) return;
+    let first = before?.firstTs?.getTime() ?? Infinity;
+    let last = before?.lastTs?.getTime() ?? -Infinity;
+    for (const e of events) {
+      if (e.ts < first) first = e.ts;
+      if (e.ts > last) last = e.ts;
+    }
+    const doc: TotalsDoc = {
+      _id: TOTALS_ID,
+      v: 0,
+      hw: advanced(advanced(before?.hw, events), deadLetters),
+      events: (before?.events ?? 0) + events.length,
+      devices: (before?.devices ?? 0) + events.filter((e) => e.registers).length,
+      deadLetters: (before?.deadLetters ?? 0) + deadLetters.length,
+      firstTs: Number.isFinite(first) ? new Date(first) : null,
+      lastTs: Number.isFinite(last) ? new Date(last) : null,
+    };
+    this.#put('rollups', before, doc, 9);
+  }
+
+  latestDeadLetters(deadLetters: RollupDeadLetter[]): void {
+    const before = this.#get<LatestDeadLettersDoc>(LATEST_DEAD_LETTERS_ID);
+    const add = fresh(before?.hw, deadLetters);
+    if (add.length === 0) return;
+    // Newest first: this batch's, latest offset first, ahead of those already listed.
+    const added = [...add].sort((a, b) => (a.pk === b.pk ? b.offset - a.offset : a.pk < b.pk ? -1 : 1));
+    const doc: LatestDeadLettersDoc = {
+      _id: LATEST_DEAD_LETTERS_ID,
+      v: 0,
+      hw: advanced(before?.hw, add),
+      ids: [...added.map((d) => d.docId), ...(before?.ids ?? [])].slice(0, LATEST_DEAD_LETTERS),
+    };
+    this.#put('rollups', before, doc, 9);
+  }
+}
+
+/** The top list of one chunk of a head, decoded (the query side's entry point). */
+export function chunkTop(top: ChunkTop): ReturnType<typeof decodeTop> {
+  return decodeTop(bytesOf(top.top));
 }

@@ -1,49 +1,39 @@
+/**
+ * The storage layout. Every document is read and written by _id alone, so each operation costs
+ * the same whatever the collections hold, on MongoDB and on FerretDB (which pushes nothing else
+ * down to SQLite). docs/store.md explains the layout and why it is exact.
+ */
 import type { Binary, Db } from 'mongodb';
 
-/** Collection names: the storage layout, in one place. */
 export const COLLECTIONS = {
+  /** One document per accepted record, `_id` = `topic/partition/offset`. */
   events: 'events',
-  devices: 'devices',
-  minutes: 'stats_minute',
-  hours: 'stats_hour',
+  /** One per rejected record, same ids. */
   deadLetters: 'dead_letters',
-  leases: 'leases',
+  /** Device registry: canonical address -> dense numeric id. */
+  devices: 'devices',
+  /** Device details, 256 ids per document. */
+  deviceStats: 'device_stats',
+  /** Time buckets, all-time counts, totals, the latest dead letters. */
+  rollups: 'rollups',
+  /** Id allocation and the FerretDB rollup lease. */
+  meta: 'meta',
 } as const;
 
-/** One accepted record. `_id` is `${topic}/${partition}/${offset}`. */
+/** Collections of the first layout (before the read model): no longer written or read. */
+export const RETIRED_COLLECTIONS = ['stats_minute', 'stats_hour', 'leases'] as const;
+
+/** One accepted record. */
 export interface EventDoc {
   _id: string;
   ts: Date;
   ip: string;
   errorCode: number;
-  /** ts truncated to the minute, so per-minute questions group on a stored field. */
-  minute: Date;
   topic: string;
   partition: number;
   offset: number;
   extra?: Record<string, unknown>;
   ingestedAt: Date;
-}
-
-/** One device (canonical IP); rolled up exactly once per event through the per-partition `hw` guard. */
-export interface DeviceDoc {
-  _id: string;
-  firstSeen: Date;
-  lastSeen: Date;
-  events: number;
-  errorCodes: Record<string, number>;
-  /** Highest offset applied, per partition key: the idempotence guard of every update. */
-  hw: Record<string, number>;
-}
-
-/** Events and a HyperLogLog of IPs for one time bucket and one topic-partition. */
-export interface BucketDoc {
-  _id: string;
-  start: Date;
-  pk: string;
-  events: number;
-  hll: Binary;
-  hw: number;
 }
 
 export interface DeadLetterDoc {
@@ -59,21 +49,104 @@ export interface DeadLetterDoc {
   at: Date;
 }
 
-const INDEXES: { collection: string; name: string; keys: Record<string, 1 | -1> }[] = [
-  { collection: COLLECTIONS.events, name: 'ts', keys: { ts: 1 } },
-  { collection: COLLECTIONS.events, name: 'ip_ts', keys: { ip: 1, ts: 1 } },
-  { collection: COLLECTIONS.devices, name: 'events_desc', keys: { events: -1 } },
-  { collection: COLLECTIONS.minutes, name: 'start', keys: { start: 1 } },
-  { collection: COLLECTIONS.hours, name: 'start', keys: { start: 1 } },
-  { collection: COLLECTIONS.deadLetters, name: 'at_desc', keys: { at: -1 } },
-];
+/** A device and its dense id; `by` is the event that registered it (which counts it once). */
+export interface DeviceDoc {
+  _id: string;
+  n: number;
+  by: string;
+}
 
 /**
- * Creates the collections and indexes the writers and queries rely on; a no-op when they exist.
+ * Every rollup document is replay-safe the same way: `hw` holds, per topic-partition, the highest
+ * offset already applied to it, and a write applies only the records above it. `v` counts writes;
+ * on MongoDB each write is conditioned on the `v` it read (compare-and-set).
+ */
+export interface Guarded {
+  _id: string;
+  v: number;
+  hw: Record<string, number>;
+}
+
+export interface DeviceDetail {
+  ip: string;
+  events: number;
+  first: Date;
+  last: Date;
+  codes: Record<string, number>;
+}
+
+export interface DeviceStatsDoc extends Guarded {
+  /** By slot (the id's low 8 bits). */
+  slots: Record<string, DeviceDetail>;
+}
+
+/** A minute: its events as (millisecond, device id) pairs, for exact sub-minute edges. */
+export interface MinuteDoc extends Guarded {
+  start: Date;
+  events: number;
+  unique: number;
+  detail: Binary;
+}
+
+/** One id chunk's top list in a bucket head: the ids with the most events, and a bound for the rest. */
+export interface ChunkTop {
+  chunk: number;
+  top: Binary;
+}
+
+/**
+ * An hour, day or month, or all time (`all`): totals, a HyperLogLog of its device ids (as decimal
+ * strings), series and top lists.
+ */
+export interface HeadDoc extends Guarded {
+  level: 'hour' | 'day' | 'month' | 'all';
+  start: Date | null;
+  events: number;
+  unique: number;
+  hll: Binary | null;
+  /** Events and distinct devices of each child bucket (minutes of an hour, hours of a day...). */
+  series: { events: number[]; unique: number[] } | null;
+  tops: ChunkTop[];
+}
+
+/**
+ * The distinct device ids of a bucket, as a portable Roaring bitmap, and its events: all an exact
+ * count over a range reads of each whole bucket.
+ */
+export interface SetDoc extends Guarded {
+  bitmap: Binary;
+  size: number;
+  events: number;
+}
+
+/** Exact per-device event counts of one id chunk of a bucket (or of all time). */
+export interface CountsDoc extends Guarded {
+  counts: Binary;
+}
+
+export interface TotalsDoc extends Guarded {
+  events: number;
+  devices: number;
+  deadLetters: number;
+  /** Earliest and latest event time stored, for open-ended ranges. */
+  firstTs: Date | null;
+  lastTs: Date | null;
+}
+
+export interface LatestDeadLettersDoc extends Guarded {
+  /** Ids of the latest dead letters, newest first. */
+  ids: string[];
+}
+
+export type RollupDoc = MinuteDoc | HeadDoc | SetDoc | CountsDoc | TotalsDoc | LatestDeadLettersDoc;
+
+/**
+ * Creates the collections the writers use; a no-op when they exist. No secondary index: nothing
+ * reads by anything but _id.
  *
  * Run once per process before any writer starts, one statement at a time, and only for what is
- * missing: FerretDB 1.24 (SQLite) can deadlock when collection or index creation runs while other
- * connections are writing, and even a createIndexes of an existing index takes its schema lock.
+ * missing: FerretDB 1.24 (SQLite) can deadlock when collection creation runs while other
+ * connections are writing.
  */
 export async function ensureSchema(db: Db): Promise<void> {
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
@@ -86,9 +159,10 @@ export async function ensureSchema(db: Db): Promise<void> {
       if ((error as { code?: number }).code !== 48) throw error;
     }
   }
-  for (const index of INDEXES) {
-    const present = await db.collection(index.collection).listIndexes().toArray();
-    if (present.some((i) => i.name === index.name)) continue;
-    await db.collection(index.collection).createIndex(index.keys, { name: index.name });
-  }
+}
+
+/** Collections of the first layout that this database still holds (their data is not used). */
+export async function retiredCollections(db: Db): Promise<string[]> {
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  return names.filter((n) => (RETIRED_COLLECTIONS as readonly string[]).includes(n));
 }

@@ -47,7 +47,7 @@ before(async () => {
   await admin.create(config.kafka.topic, 2);
   db = client.db(config.mongo.db);
   await ensureSchema(db);
-  const store = new EventStore(db, await detectStoreProfile(db));
+  const store = new EventStore(db, { profile: await detectStoreProfile(db) });
   const base = Date.UTC(2024, 8, 18, 14);
   const ips = ['10.0.0.1', '10.0.0.2', '2001:db8::1', 'fe80::1'];
   await store.write({

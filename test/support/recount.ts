@@ -1,7 +1,39 @@
 import assert from 'node:assert/strict';
 import { type Db, MongoClient } from 'mongodb';
+import { RoaringBitmap32 } from 'roaring-wasm';
 import type { Config } from '../../src/config/config.ts';
-import { COLLECTIONS } from '../../src/store/schema.ts';
+import { loadBitmaps } from '../../src/sketch/bitmap.ts';
+import { decodeCounts, decodeTop } from '../../src/sketch/count-vector.ts';
+import { HyperLogLog } from '../../src/sketch/hll.ts';
+import { decodeMinuteEvents } from '../../src/sketch/minute-events.ts';
+import {
+  ALL_TIME_ID,
+  LATEST_DEAD_LETTERS_ID,
+  DEVICE_CHUNK_BITS,
+  type Level,
+  SUMMARY_LEVELS,
+  TOTALS_ID,
+  bucketEnd,
+  bucketId,
+  bucketStart,
+  childCount,
+  childIndex,
+  countsId,
+  idChunk,
+  setId,
+  CHILD_LEVEL,
+} from '../../src/store/levels.ts';
+import { HEAD_HLL_PRECISION } from '../../src/store/rollup-plan.ts';
+import {
+  COLLECTIONS,
+  type CountsDoc,
+  type DeviceDoc,
+  type DeviceStatsDoc,
+  type HeadDoc,
+  type MinuteDoc,
+  type SetDoc,
+  type TotalsDoc,
+} from '../../src/store/schema.ts';
 
 export async function withDb<T>(config: Config, body: (db: Db) => Promise<T>): Promise<T> {
   const client = new MongoClient(config.mongo.uri);
@@ -12,47 +44,201 @@ export async function withDb<T>(config: Config, body: (db: Db) => Promise<T>): P
   }
 }
 
+interface Ev {
+  ts: number;
+  ip: string;
+  code: number;
+  n: number;
+}
+
+function bitmapIds(bytes: Uint8Array): number[] {
+  const b = RoaringBitmap32.deserialize(bytes, 'portable');
+  try {
+    return [...b.toUint32Array()];
+  } finally {
+    b.dispose();
+  }
+}
+
+function histogram(events: readonly Ev[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const e of events) counts.set(e.n, (counts.get(e.n) ?? 0) + 1);
+  return counts;
+}
+
+/** A bucket's top lists must show true counts, and no device left out may exceed the threshold. */
+function assertTops(where: string, head: HeadDoc, counts: Map<number, number>): void {
+  const byChunk = new Map<number, Map<number, number>>();
+  for (const [n, c] of counts) {
+    const chunk = byChunk.get(idChunk(n)) ?? new Map<number, number>();
+    chunk.set(n, c);
+    byChunk.set(idChunk(n), chunk);
+  }
+  assert.deepEqual(
+    head.tops.map((t) => t.chunk),
+    [...byChunk.keys()].sort((a, b) => a - b),
+    `${where}: a top list per id chunk with events`,
+  );
+  for (const t of head.tops) {
+    const top = decodeTop(t.top.buffer);
+    const chunk = byChunk.get(t.chunk)!;
+    top.ids.forEach((n, i) =>
+      assert.equal(top.counts[i], chunk.get(n), `${where}: listed count of device ${n}`),
+    );
+    const listed = new Set(top.ids);
+    for (const [n, c] of chunk) {
+      if (!listed.has(n))
+        assert.ok(c <= top.threshold, `${where}: device ${n} (${c}) above threshold ${top.threshold}`);
+    }
+  }
+}
+
 /**
- * The rollups must equal a recount from the events themselves: per device (events, error codes,
- * first and last seen) and in both bucket sizes. Any event applied twice or never shows up here.
+ * The read model must equal a recount from the events themselves, document by document: every
+ * minute's events, every hour's, day's and month's bitmap, per-device counts, HyperLogLog, series
+ * and top lists, the all-time counts, every device's details, and the totals. A record applied
+ * twice or never shows up here, even when errors in two buckets would cancel out in a sum.
  */
 export async function assertRollupsMatchEvents(db: Db): Promise<void> {
-  const events = await db
+  await loadBitmaps();
+  const registry = new Map<string, number>();
+  for (const d of await db.collection<DeviceDoc>(COLLECTIONS.devices).find().toArray())
+    registry.set(d._id, d.n);
+  const events: Ev[] = [];
+  for await (const e of db
     .collection(COLLECTIONS.events)
-    .find({}, { projection: { ip: 1, ts: 1, errorCode: 1 } })
-    .toArray();
-  const expected = new Map<
-    string,
-    { events: number; first: number; last: number; codes: Record<string, number> }
-  >();
-  for (const e of events) {
-    const ts = (e.ts as Date).getTime();
-    const d = expected.get(e.ip) ?? { events: 0, first: Infinity, last: -Infinity, codes: {} };
-    d.events++;
-    d.first = Math.min(d.first, ts);
-    d.last = Math.max(d.last, ts);
-    d.codes[e.errorCode] = (d.codes[e.errorCode] ?? 0) + 1;
-    expected.set(e.ip, d);
+    .find({}, { projection: { ts: 1, ip: 1, errorCode: 1 } })) {
+    const n = registry.get(e.ip as string);
+    assert.ok(n !== undefined, `device ${e.ip} is registered`);
+    events.push({ ts: (e.ts as Date).getTime(), ip: e.ip as string, code: e.errorCode as number, n });
   }
-  const devices = await db.collection(COLLECTIONS.devices).find().toArray();
-  assert.equal(devices.length, expected.size, 'one device document per distinct IP among events');
-  for (const doc of devices) {
-    const want = expected.get(doc._id as unknown as string);
-    assert.ok(want, `device ${doc._id} has events`);
-    assert.equal(doc.events, want.events, `events of ${doc._id}`);
-    assert.deepEqual(doc.errorCodes, want.codes, `error codes of ${doc._id}`);
-    assert.equal((doc.firstSeen as Date).getTime(), want.first, `firstSeen of ${doc._id}`);
-    assert.equal((doc.lastSeen as Date).getTime(), want.last, `lastSeen of ${doc._id}`);
+  const ips = new Set(events.map((e) => e.ip));
+  assert.equal(registry.size, ips.size, 'one registered device per distinct address among events');
+  const rollups = new Map<string, unknown>();
+  for (const d of await db.collection<{ _id: string }>(COLLECTIONS.rollups).find().toArray())
+    rollups.set(d._id, d);
+  const get = <D>(id: string) => rollups.get(id) as D | undefined;
+
+  const deadLetters = await db.collection(COLLECTIONS.deadLetters).countDocuments();
+  const totals = get<TotalsDoc>(TOTALS_ID);
+  assert.equal(totals?.events ?? 0, events.length, 'totals: events');
+  assert.equal(totals?.devices ?? 0, ips.size, 'totals: devices');
+  assert.equal(totals?.deadLetters ?? 0, deadLetters, 'totals: dead letters');
+  if (events.length === 0) return;
+  assert.equal(totals!.firstTs!.getTime(), Math.min(...events.map((e) => e.ts)), 'totals: first event');
+  assert.equal(totals!.lastTs!.getTime(), Math.max(...events.map((e) => e.ts)), 'totals: last event');
+
+  const group = (level: Level) => {
+    const buckets = new Map<number, Ev[]>();
+    for (const e of events) {
+      const start = bucketStart(level, e.ts);
+      const list = buckets.get(start) ?? [];
+      list.push(e);
+      buckets.set(start, list);
+    }
+    return buckets;
+  };
+  const expected = new Set<string>([TOTALS_ID, LATEST_DEAD_LETTERS_ID]);
+  const minutes = group('minute');
+  for (const [start, list] of minutes) {
+    const id = bucketId('minute', start);
+    const doc = get<MinuteDoc>(id);
+    assert.ok(doc, `${id} exists`);
+    expected.add(id);
+    const detail = decodeMinuteEvents(doc.detail.buffer);
+    const want = list.map((e) => `${e.ts - start}/${e.n}`).sort();
+    const got = [...detail.ms].map((ms, i) => `${ms}/${detail.ids[i]}`).sort();
+    assert.deepEqual(got, want, `${id}: its events (time and device)`);
+    assert.equal(doc.events, list.length, `${id}: events`);
+    assert.equal(doc.unique, new Set(list.map((e) => e.n)).size, `${id}: distinct devices`);
   }
-  for (const name of [COLLECTIONS.minutes, COLLECTIONS.hours]) {
-    const buckets = await db
-      .collection(name)
-      .find({}, { projection: { events: 1 } })
-      .toArray();
+  const unique = (list: readonly Ev[]) => new Set(list.map((e) => e.n)).size;
+  for (const level of SUMMARY_LEVELS) {
+    for (const [start, list] of group(level)) {
+      const id = bucketId(level, start);
+      const head = get<HeadDoc>(id);
+      const set = get<SetDoc>(setId(id));
+      assert.ok(head && set, `${id} and its set exist`);
+      expected.add(id).add(setId(id));
+      const counts = histogram(list);
+      assert.equal(head.events, list.length, `${id}: events`);
+      assert.equal(set.events, list.length, `${id}: events in its set document`);
+      assert.equal(head.unique, counts.size, `${id}: distinct devices`);
+      assert.deepEqual(
+        bitmapIds(set.bitmap.buffer),
+        [...counts.keys()].sort((a, b) => a - b),
+        `${id}: bitmap`,
+      );
+      const hll = new HyperLogLog(HEAD_HLL_PRECISION);
+      for (const n of counts.keys()) hll.add(String(n));
+      assert.deepEqual(
+        [...head.hll!.buffer],
+        [...hll.toBytes()],
+        `${id}: HyperLogLog equals one built from its devices`,
+      );
+      for (const chunk of new Set([...counts.keys()].map(idChunk))) {
+        const doc = get<CountsDoc>(countsId(id, chunk));
+        assert.ok(doc, `${countsId(id, chunk)} exists`);
+        expected.add(countsId(id, chunk));
+        const v = decodeCounts(doc.counts.buffer);
+        const want = [...counts].filter(([n]) => idChunk(n) === chunk).sort((a, b) => a[0] - b[0]);
+        assert.deepEqual(
+          [...v.ids].map((n, i) => [n, v.counts[i]]),
+          want,
+          `${countsId(id, chunk)}: per-device counts`,
+        );
+      }
+      assertTops(id, head, counts);
+      const child = CHILD_LEVEL[level];
+      const series = {
+        events: new Array<number>(childCount(level, start)).fill(0),
+        unique: new Array<number>(childCount(level, start)).fill(0),
+      };
+      for (let c = start; c < bucketEnd(level, start); c = bucketEnd(child, c)) {
+        const inChild = list.filter((e) => bucketStart(child, e.ts) === c);
+        series.events[childIndex(level, start, c)] = inChild.length;
+        series.unique[childIndex(level, start, c)] = unique(inChild);
+      }
+      assert.deepEqual(head.series, series, `${id}: series of its ${child}s`);
+    }
+  }
+  const all = get<HeadDoc>(ALL_TIME_ID);
+  assert.ok(all, 'the all-time head exists');
+  expected.add(ALL_TIME_ID);
+  const allCounts = histogram(events);
+  assert.equal(all.events, events.length, 'all time: events');
+  assert.equal(all.unique, ips.size, 'all time: devices');
+  for (const chunk of new Set([...allCounts.keys()].map(idChunk))) {
+    const doc = get<CountsDoc>(countsId(ALL_TIME_ID, chunk));
+    assert.ok(doc, `${countsId(ALL_TIME_ID, chunk)} exists`);
+    expected.add(countsId(ALL_TIME_ID, chunk));
+    const v = decodeCounts(doc.counts.buffer);
+    for (let i = 0; i < v.ids.length; i++)
+      assert.equal(v.counts[i], allCounts.get(v.ids[i]!), `all time: device ${v.ids[i]}`);
     assert.equal(
-      buckets.reduce((n, b) => n + (b.events as number), 0),
-      events.length,
-      `${name} events add up to the stored events`,
+      v.ids.length,
+      [...allCounts.keys()].filter((n) => idChunk(n) === chunk).length,
+      'all time: devices per chunk',
     );
   }
+  assertTops('all time', all, allCounts);
+
+  const stats = new Map<string, DeviceStatsDoc>();
+  for (const d of await db.collection<DeviceStatsDoc>(COLLECTIONS.deviceStats).find().toArray())
+    stats.set(d._id, d);
+  for (const ip of ips) {
+    const mine = events.filter((e) => e.ip === ip);
+    const n = mine[0]!.n;
+    const detail = stats.get(`dev/${n >>> DEVICE_CHUNK_BITS}`)?.slots[String(n & 255)];
+    assert.ok(detail, `details of ${ip}`);
+    assert.equal(detail.ip, ip, `device ${n} is ${ip}`);
+    assert.equal(detail.events, mine.length, `events of ${ip}`);
+    assert.equal(detail.first.getTime(), Math.min(...mine.map((e) => e.ts)), `first seen of ${ip}`);
+    assert.equal(detail.last.getTime(), Math.max(...mine.map((e) => e.ts)), `last seen of ${ip}`);
+    const codes: Record<string, number> = {};
+    for (const e of mine) codes[e.code] = (codes[e.code] ?? 0) + 1;
+    assert.deepEqual(detail.codes, codes, `error codes of ${ip}`);
+  }
+  const extra = [...rollups.keys()].filter((id) => !expected.has(id));
+  assert.deepEqual(extra, [], 'no rollup document without events behind it');
 }

@@ -3,8 +3,8 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ipDetail, requireIp } from '../../query/ip-detail.ts';
 import { parseRange } from '../../query/range.ts';
-import { DEFAULT_TOP_LIMIT, checkTopIpsRange, topIps } from '../../query/top-ips.ts';
-import { checkUniqueIpsQuery, uniqueIps } from '../../query/unique-ips.ts';
+import { DEFAULT_TOP_LIMIT, topIps } from '../../query/top-ips.ts';
+import { uniqueIps } from '../../query/unique-ips.ts';
 import type { ApiDeps } from '../app.ts';
 import { ErrorBody, HttpError } from '../http-error.ts';
 import { From, Iso, IsoOrNull, Limit, Query, To, plainLimit } from '../schemas.ts';
@@ -21,7 +21,7 @@ const UniqueAnswer = Type.Object(
     mode: Mode,
     relativeError: Type.Optional(
       Type.Number({
-        description: 'approx only: standard error of uniqueIps, as a fraction (0.0081 = ±0.81%)',
+        description: 'approx only: standard error of uniqueIps, as a fraction (0.016 = ±1.6%)',
       }),
     ),
     coveredFrom: Type.Optional(IsoOrNull),
@@ -37,11 +37,12 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
       schema: {
         summary: 'Count distinct device addresses',
         description:
-          'Without from and to: all time, exact, from collection metadata (mode is then always exact). With a ' +
-          'range, mode=exact (default) reads every event in it and is limited to 31 days; mode=approx ' +
-          'merges HyperLogLog sketches of whole hours and, at the edges, whole minutes: any width, ' +
-          'standard error relativeError (about 0.8%). Minutes are its finest grain, so an approx ' +
-          'range is widened outward to whole minutes; coveredFrom/coveredTo say which were counted.',
+          'Without from and to: all time, exact, from the totals (mode is then always exact). With a ' +
+          'range of any width, mode=exact (default) unions the device bitmaps of the whole months, ' +
+          'days, hours and minutes inside it and the events of the minute parts at its ends: exact to ' +
+          'the millisecond, without reading events. mode=approx merges HyperLogLog sketches of the ' +
+          'same buckets (standard error relativeError, about 1.6%); minutes are its finest grain, so ' +
+          'an approx range is widened outward to whole minutes (coveredFrom/coveredTo).',
         tags: ['ips'],
         querystring: Query({
           from: Type.Optional(From),
@@ -54,8 +55,6 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
     async (request) => {
       const { from, to, mode } = request.query;
       const query = { ...parseRange(from, to), mode: mode ?? 'exact' };
-      // Client mistakes answer 400 whether or not a store is configured.
-      checkUniqueIpsQuery(query);
       return uniqueIps(requireDb(deps.db), query);
     },
   );
@@ -67,8 +66,9 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
       schema: {
         summary: 'Addresses with the most events',
         description:
-          'All time from the per-device totals; with from/to, counted from the events in the range ' +
-          '(at most 31 days). Ties are listed in address order.',
+          'Exact, over all time or any range: from the top lists each month, day and hour keeps per ' +
+          'group of devices, refined with their exact counts where the lists alone cannot decide, ' +
+          'and the exact counts of the minutes at the edges. Ties are listed in address order.',
         tags: ['ips'],
         querystring: Query({
           limit: Type.Optional(Limit(DEFAULT_TOP_LIMIT)),
@@ -88,7 +88,6 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
     async (request) => {
       const { limit, from, to } = request.query;
       const range = parseRange(from, to);
-      checkTopIpsRange(range);
       return { items: await topIps(requireDb(deps.db), range, limit ?? DEFAULT_TOP_LIMIT) };
     },
   );

@@ -18,7 +18,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
           'Every bucket of the range, oldest first, empty ones as zeros; from is rounded down and to up ' +
           'to whole buckets. Without to: up to the latest hour with data, or the current bucket if ' +
           `earlier; without from: 60 minutes or 48 hours before to. At most ${MAX_BUCKETS} buckets. ` +
-          'uniqueIps per bucket is a HyperLogLog estimate (standard error about 0.8%).',
+          'Both counts are exact.',
         tags: ['stats'],
         querystring: Query({
           from: Type.Optional(From),
@@ -35,7 +35,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
                 Type.Object({
                   start: Iso,
                   events: Type.Integer({ description: 'events with a timestamp in the bucket' }),
-                  uniqueIps: Type.Integer({ description: 'distinct addresses among them (estimate)' }),
+                  uniqueIps: Type.Integer({ description: 'distinct addresses among them' }),
                 }),
               ),
             },

@@ -97,7 +97,7 @@ export function registerIngestCommand(program: Command): void {
         const profile = await detectStoreProfile(mongo.db);
         if (profile.server === 'ferretdb') {
           log.warn(
-            `FerretDB detected: rollup updates go ${profile.updatesPerCommand} per command and one writer at a time under a lease (FerretDB 1.24 holds a connection per update statement and its updates are not atomic); MongoDB needs neither`,
+            `FerretDB detected: rollup writes go ${profile.statementsPerCommand} per command, one writer at a time under a fenced lease (FerretDB 1.24 holds a connection per update statement and its updates are not atomic); MongoDB needs neither`,
           );
         }
       } finally {

@@ -1,0 +1,98 @@
+/**
+ * Every read of the query side goes through here: by _id only (batched as the server serves best),
+ * each under a server-side time limit, and within a budget of documents per request, so that no
+ * request can make the store scan or read without bound.
+ */
+import { type Collection, type Db, type Document, MongoServerError } from 'mongodb';
+import { IpstreamError, QueryTimeoutError } from '../errors/errors.ts';
+import { type StoreProfile, detectStoreProfile } from '../store/backend.ts';
+import { readByIds } from '../store/docs.ts';
+import { TOTALS_ID } from '../store/levels.ts';
+import { COLLECTIONS, type TotalsDoc } from '../store/schema.ts';
+
+/** The longest one read may run on the server (maxTimeMS). */
+export const QUERY_TIME_LIMIT_MS = 10_000;
+/** Documents one request may read: a range tiling is a few hundred; top lists may refine more. */
+export const MAX_DOCS_PER_REQUEST = 20_000;
+
+const MAX_TIME_MS_EXPIRED = 50;
+
+/** The answer needs more reading than one request is allowed: a narrower question can be answered. */
+export class QueryTooBroadError extends IpstreamError {
+  constructor(message: string) {
+    super('QUERY_TOO_BROAD', message);
+  }
+}
+
+const profiles = new WeakMap<Db, Promise<StoreProfile>>();
+
+function profileOf(db: Db): Promise<StoreProfile> {
+  let profile = profiles.get(db);
+  if (profile === undefined) {
+    profile = detectStoreProfile(db);
+    profile.catch(() => profiles.delete(db));
+    profiles.set(db, profile);
+  }
+  return profile;
+}
+
+export class QueryReader {
+  readonly db: Db;
+  readonly #profile: StoreProfile;
+  #budget: number;
+
+  private constructor(db: Db, profile: StoreProfile, budget: number) {
+    this.db = db;
+    this.#profile = profile;
+    this.#budget = budget;
+  }
+
+  /** A reader for one request. */
+  static async open(db: Db, budget = MAX_DOCS_PER_REQUEST): Promise<QueryReader> {
+    return new QueryReader(db, await profileOf(db), budget);
+  }
+
+  /** Documents still allowed in this request. */
+  get budget(): number {
+    return this.#budget;
+  }
+
+  async byIds<D extends Document & { _id: string }>(
+    collection: string,
+    ids: readonly string[],
+    what: string,
+  ): Promise<Map<string, D | null>> {
+    if (ids.length > this.#budget) {
+      throw new QueryTooBroadError(
+        `${what} needs more than the ${MAX_DOCS_PER_REQUEST} documents one request may read; narrow the range`,
+      );
+    }
+    this.#budget -= ids.length;
+    try {
+      return await readByIds(this.db.collection<D>(collection) as Collection<D>, ids, this.#profile, {
+        maxTimeMS: QUERY_TIME_LIMIT_MS,
+      });
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === MAX_TIME_MS_EXPIRED) {
+        throw new QueryTimeoutError(
+          `${what} took longer than ${QUERY_TIME_LIMIT_MS / 1000} s on the server`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async rollups<D extends Document & { _id: string }>(
+    ids: readonly string[],
+    what: string,
+  ): Promise<Map<string, D | null>> {
+    return this.byIds<D>(COLLECTIONS.rollups, ids, what);
+  }
+
+  async totals(): Promise<TotalsDoc | null> {
+    return (await this.rollups<TotalsDoc>([TOTALS_ID], 'the totals')).get(TOTALS_ID) ?? null;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Every event of one minute as (millisecond within the minute, device id), ordered by time: what
+ * makes range answers exact at sub-minute edges without reading events. Stored as varints (the
+ * count, then millisecond deltas, then ids): two to four bytes per event.
+ */
+import { type CountVector, countIds } from './count-vector.ts';
+import { ByteReader, ByteWriter } from './varint.ts';
+
+export const MINUTE_MS = 60_000;
+
+export interface MinuteEvents {
+  /** Milliseconds since the minute began (0..59999), ascending. */
+  readonly ms: Uint16Array;
+  /** The device id of each event. */
+  readonly ids: Uint32Array;
+}
+
+export const NO_EVENTS: MinuteEvents = { ms: new Uint16Array(0), ids: new Uint32Array(0) };
+
+/** The events in time order (equal times by id, so the order is a function of the content). */
+export function minuteEvents(pairs: readonly { ms: number; id: number }[]): MinuteEvents {
+  const sorted = [...pairs].sort((a, b) => a.ms - b.ms || a.id - b.id);
+  return { ms: Uint16Array.from(sorted, (p) => p.ms), ids: Uint32Array.from(sorted, (p) => p.id) };
+}
+
+export function mergeMinuteEvents(a: MinuteEvents, b: MinuteEvents): MinuteEvents {
+  if (b.ms.length === 0) return a;
+  if (a.ms.length === 0) return b;
+  const pairs: { ms: number; id: number }[] = [];
+  for (const e of [a, b]) for (let i = 0; i < e.ms.length; i++) pairs.push({ ms: e.ms[i]!, id: e.ids[i]! });
+  return minuteEvents(pairs);
+}
+
+/** Per-device counts of the events with ms in [fromMs, toMs) (the whole minute by default). */
+export function countsBetween(events: MinuteEvents, fromMs = 0, toMs = MINUTE_MS): CountVector {
+  let lo = 0;
+  while (lo < events.ms.length && events.ms[lo]! < fromMs) lo++;
+  let hi = lo;
+  while (hi < events.ms.length && events.ms[hi]! < toMs) hi++;
+  return countIds(events.ids.subarray(lo, hi));
+}
+
+export function encodeMinuteEvents(events: MinuteEvents): Uint8Array {
+  const w = new ByteWriter(events.ms.length * 4 + 8).uint(events.ms.length);
+  let previous = 0;
+  for (const ms of events.ms) {
+    w.uint(ms - previous);
+    previous = ms;
+  }
+  for (const id of events.ids) w.uint(id);
+  return w.finish();
+}
+
+export function decodeMinuteEvents(bytes: Uint8Array): MinuteEvents {
+  const r = new ByteReader(bytes);
+  const n = r.uint();
+  const ms = new Uint16Array(n);
+  const ids = new Uint32Array(n);
+  let t = 0;
+  for (let i = 0; i < n; i++) ms[i] = t += r.uint();
+  for (let i = 0; i < n; i++) ids[i] = r.uint();
+  return { ms, ids };
+}

@@ -1,0 +1,70 @@
+/**
+ * Unsigned LEB128 varints: 7 bits per byte, low groups first, high bit set on every byte but the
+ * last. Rollup documents store sorted id lists as varint deltas and counts as varints, which packs
+ * the dense device ids ipstream assigns into one or two bytes each.
+ */
+import { IpstreamError } from '../errors/errors.ts';
+
+const MAX_SAFE_BYTES = 8; // 7 * 8 = 56 bits > 2^53
+
+export class ByteWriter {
+  #bytes: Uint8Array;
+  #length = 0;
+
+  constructor(capacity = 64) {
+    this.#bytes = new Uint8Array(Math.max(16, capacity));
+  }
+
+  #reserve(extra: number): void {
+    if (this.#length + extra <= this.#bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + extra));
+    grown.set(this.#bytes.subarray(0, this.#length));
+    this.#bytes = grown;
+  }
+
+  /** A non-negative safe integer. */
+  uint(value: number): this {
+    this.#reserve(MAX_SAFE_BYTES);
+    let v = value;
+    while (v >= 0x80) {
+      this.#bytes[this.#length++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.#bytes[this.#length++] = v;
+    return this;
+  }
+
+  finish(): Uint8Array {
+    return this.#bytes.slice(0, this.#length);
+  }
+}
+
+export class ByteReader {
+  readonly #bytes: Uint8Array;
+  #offset = 0;
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  get done(): boolean {
+    return this.#offset >= this.#bytes.length;
+  }
+
+  uint(): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < MAX_SAFE_BYTES; i++) {
+      if (this.#offset >= this.#bytes.length) throw corrupt('a varint runs past the end');
+      const byte = this.#bytes[this.#offset++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 0x80;
+    }
+    throw corrupt('a varint is longer than 8 bytes');
+  }
+}
+
+function corrupt(why: string): IpstreamError {
+  return new IpstreamError('STORE_CORRUPT', `stored bytes do not decode: ${why}`);
+}

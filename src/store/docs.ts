@@ -1,0 +1,101 @@
+/**
+ * Reads and writes of whole documents by _id, batched the way the server serves best (see
+ * backend.ts). Nothing here filters on anything but _id, so every statement costs the same
+ * whatever a collection holds.
+ */
+import {
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Document,
+  type Filter,
+  MongoBulkWriteError,
+} from 'mongodb';
+import type { StoreProfile } from './backend.ts';
+import { isDuplicateKeyOnly } from './write-errors.ts';
+
+export interface ReadOptions {
+  /** Server-side time limit of each find. */
+  maxTimeMS?: number;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+/** The documents with these ids (null for those that do not exist), by id. */
+export async function readByIds<D extends Document & { _id: string }>(
+  collection: Collection<D>,
+  ids: readonly string[],
+  profile: StoreProfile,
+  options: ReadOptions = {},
+): Promise<Map<string, D | null>> {
+  const found = new Map<string, D | null>(ids.map((id) => [id, null]));
+  if (ids.length === 0) return found;
+  const unique = [...found.keys()];
+  const reads = profile.reads;
+  if (reads.kind === 'in') {
+    for (let i = 0; i < unique.length; i += reads.idsPerQuery) {
+      const chunk = unique.slice(i, i + reads.idsPerQuery);
+      const docs = await collection.find({ _id: { $in: chunk } } as Filter<D>, options).toArray();
+      for (const d of docs) found.set(d._id, d as D);
+    }
+  } else {
+    const docs = await mapLimit(unique, reads.concurrency, (id) =>
+      collection.findOne({ _id: id } as Filter<D>, options),
+    );
+    for (const d of docs) if (d !== null) found.set(d._id, d as D);
+  }
+  return found;
+}
+
+/** A whole-document write: insert when `expectedV` is null, else replace the version read. */
+export interface DocWrite<D extends Document & { _id: string }> {
+  doc: D;
+  expectedV: number | null;
+}
+
+/**
+ * Writes the documents; returns how many did not apply because another writer got there first (an
+ * insert of an _id that now exists, or on MongoDB a replacement of a version no longer current).
+ * On FerretDB the replacement filter is the _id alone (the caller holds the rollup lease), and
+ * `beforeCommand` runs before each command (the lease's fence check).
+ */
+export async function writeDocs<D extends Document & { _id: string; v: number }>(
+  collection: Collection<D>,
+  writes: readonly DocWrite<D>[],
+  profile: StoreProfile,
+  beforeCommand?: () => Promise<void>,
+): Promise<{ conflicts: number }> {
+  let conflicts = 0;
+  for (let i = 0; i < writes.length; i += profile.statementsPerCommand) {
+    const chunk = writes.slice(i, i + profile.statementsPerCommand);
+    const ops: AnyBulkWriteOperation<D>[] = chunk.map(({ doc, expectedV }) => {
+      if (expectedV === null) return { insertOne: { document: doc } } as AnyBulkWriteOperation<D>;
+      const filter = profile.rollupLeaseMs === null ? { _id: doc._id, v: expectedV } : { _id: doc._id };
+      return { replaceOne: { filter, replacement: doc } } as AnyBulkWriteOperation<D>;
+    });
+    await beforeCommand?.();
+    try {
+      const result = await collection.bulkWrite(ops, { ordered: false });
+      conflicts += chunk.length - result.insertedCount - result.matchedCount;
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError) || !isDuplicateKeyOnly(error)) throw error;
+      conflicts += chunk.length - error.result.insertedCount - error.result.matchedCount;
+    }
+  }
+  return { conflicts };
+}

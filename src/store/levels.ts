@@ -1,0 +1,143 @@
+/**
+ * The time buckets of the read model (UTC): minutes, hours, days and calendar months, and the
+ * document ids they are stored under. Ids name the bucket in readable ISO form, so an operator can
+ * find "the hour 2024-09-18T14" as `h:2024-09-18T14` with a plain find by _id.
+ */
+export type Level = 'minute' | 'hour' | 'day' | 'month';
+
+/** Coarse to fine, as range tilings are built. */
+export const LEVELS_COARSE_FIRST: readonly Level[] = ['month', 'day', 'hour', 'minute'];
+
+/** Levels above the minute, which keep bitmaps, per-device counts and top lists. */
+export const SUMMARY_LEVELS: readonly Exclude<Level, 'minute'>[] = ['hour', 'day', 'month'];
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+export function bucketStart(level: Level, ts: number): number {
+  switch (level) {
+    case 'minute':
+      return Math.floor(ts / MINUTE_MS) * MINUTE_MS;
+    case 'hour':
+      return Math.floor(ts / HOUR_MS) * HOUR_MS;
+    case 'day':
+      return Math.floor(ts / DAY_MS) * DAY_MS;
+    case 'month': {
+      // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999.
+      const d = new Date(ts);
+      const start = new Date(0);
+      start.setUTCFullYear(d.getUTCFullYear(), d.getUTCMonth(), 1);
+      return start.getTime();
+    }
+  }
+}
+
+export function bucketEnd(level: Level, start: number): number {
+  switch (level) {
+    case 'minute':
+      return start + MINUTE_MS;
+    case 'hour':
+      return start + HOUR_MS;
+    case 'day':
+      return start + DAY_MS;
+    case 'month': {
+      const d = new Date(start);
+      d.setUTCMonth(d.getUTCMonth() + 1);
+      return d.getTime();
+    }
+  }
+}
+
+/** The level whose buckets a bucket of `level` summarises in its series (hour: minutes...). */
+export const CHILD_LEVEL: Record<Exclude<Level, 'minute'>, Level> = {
+  hour: 'minute',
+  day: 'hour',
+  month: 'day',
+};
+
+/** Position of a child bucket in its parent's series: minute of the hour, hour of the day, day of the month. */
+export function childIndex(
+  parent: Exclude<Level, 'minute'>,
+  parentStart: number,
+  childStart: number,
+): number {
+  if (parent === 'month') return new Date(childStart).getUTCDate() - 1;
+  return Math.round((childStart - parentStart) / (parent === 'hour' ? MINUTE_MS : HOUR_MS));
+}
+
+export function childCount(parent: Exclude<Level, 'minute'>, parentStart: number): number {
+  if (parent === 'hour') return 60;
+  if (parent === 'day') return 24;
+  return Math.round((bucketEnd('month', parentStart) - parentStart) / DAY_MS);
+}
+
+const PREFIX: Record<Level, string> = { minute: 'm', hour: 'h', day: 'd', month: 'M' };
+const ISO_CHARS: Record<Level, number> = { minute: 16, hour: 13, day: 10, month: 7 };
+
+/** The head document of a bucket: `m:2024-09-18T14:14`, `h:2024-09-18T14`, `d:2024-09-18`, `M:2024-09`. */
+export function bucketId(level: Level, start: number): string {
+  return `${PREFIX[level]}:${isoUtc(start).slice(0, ISO_CHARS[level])}`;
+}
+
+const LEVEL_OF_PREFIX: Record<string, Level> = { m: 'minute', h: 'hour', d: 'day', M: 'month' };
+const ISO_SUFFIX: Record<Level, string> = {
+  minute: ':00Z',
+  hour: ':00:00Z',
+  day: 'T00:00:00Z',
+  month: '-01T00:00:00Z',
+};
+
+/** The bucket a document id belongs to (a head, its set or a chunk of its counts); null for others. */
+export function parseBucketId(id: string): { level: Level; start: number } | null {
+  const head = id.split('/')[0]!;
+  const level = LEVEL_OF_PREFIX[head[0] ?? ''];
+  if (level === undefined || head[1] !== ':' || head.length !== 2 + ISO_CHARS[level]) return null;
+  const start = Date.parse(`${head.slice(2)}${ISO_SUFFIX[level]}`);
+  return Number.isNaN(start) ? null : { level, start };
+}
+
+function isoUtc(ms: number): string {
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  if (year >= 0 && year <= 9999) {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    return `${pad(year, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  }
+  return d.toISOString();
+}
+
+/** Device ids are grouped by their high 16 bits for per-device counts and top lists. */
+export const ID_CHUNK_BITS = 16;
+
+export function idChunk(id: number): number {
+  return id >>> ID_CHUNK_BITS;
+}
+
+export function chunkRange(chunk: number): { from: number; to: number } {
+  return { from: chunk * 2 ** ID_CHUNK_BITS, to: (chunk + 1) * 2 ** ID_CHUNK_BITS };
+}
+
+/** The bitmap of the bucket's distinct device ids. */
+export function setId(headId: string): string {
+  return `${headId}/set`;
+}
+
+/** The per-device counts of one id chunk in the bucket. */
+export function countsId(headId: string, chunk: number): string {
+  return `${headId}/c${chunk}`;
+}
+
+/** All-time per-device counts and top lists: a bucket without time. */
+export const ALL_TIME_ID = 'all';
+
+export const TOTALS_ID = 'totals';
+
+export const LATEST_DEAD_LETTERS_ID = 'dead-letters';
+
+/** Device details (address, first and last seen, error codes) in documents of 256 ids. */
+export const DEVICE_CHUNK_BITS = 8;
+
+export function deviceChunkId(id: number): string {
+  return `dev/${id >>> DEVICE_CHUNK_BITS}`;
+}

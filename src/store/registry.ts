@@ -1,0 +1,121 @@
+/**
+ * Dense numeric ids for devices. The read model keeps sets and counts of devices per bucket, and
+ * small consecutive ids make those compact (a Roaring bitmap spends about one bit per id over a
+ * dense range, against two bytes or more for scattered 32-bit values, and IPv6 has no 32-bit form
+ * at all).
+ *
+ * `devices` holds one document per canonical address: its id and `by`, the event that registered
+ * it. Registering is an insert of a unique _id, atomic on every server: of two writers that meet a
+ * new address at once, one inserts and the other reads what the first wrote. Ids come from a
+ * counter in `meta`, a block at a time (findOneAndUpdate with $inc: atomic on MongoDB; on FerretDB
+ * the caller holds the rollup lease). An id handed out but not used (its address turned out to be
+ * registered already) is kept for the next new address; only those held at a crash are never used,
+ * which leaves gaps in the sequence and nothing else.
+ */
+import type { Collection, Db, Document } from 'mongodb';
+import type { StoreProfile } from './backend.ts';
+import { readByIds } from './docs.ts';
+import { COLLECTIONS, type DeviceDoc } from './schema.ts';
+import { insertOutcome } from './write-errors.ts';
+
+export interface DeviceId {
+  n: number;
+  /** The event that registered the device. */
+  by: string;
+}
+
+const COUNTER_ID = 'device-ids';
+const BLOCK = 256;
+
+interface CounterDoc extends Document {
+  _id: string;
+  next: number;
+}
+
+export class DeviceRegistry {
+  readonly #devices: Collection<DeviceDoc>;
+  readonly #meta: Collection<CounterDoc>;
+  readonly #profile: StoreProfile;
+  readonly #cacheLimit: number;
+  readonly #cache = new Map<string, DeviceId>();
+  readonly #spare: number[] = [];
+
+  constructor(db: Db, profile: StoreProfile, cacheLimit = 200_000) {
+    this.#devices = db.collection(COLLECTIONS.devices);
+    this.#meta = db.collection(COLLECTIONS.meta);
+    this.#profile = profile;
+    this.#cacheLimit = cacheLimit;
+  }
+
+  /**
+   * The id of every address in `firstEvents` (address -> the id of its first event in the batch),
+   * registering the new ones with that event as `by`.
+   */
+  async resolve(firstEvents: ReadonlyMap<string, string>): Promise<Map<string, DeviceId>> {
+    const out = new Map<string, DeviceId>();
+    const missing: string[] = [];
+    for (const ip of firstEvents.keys()) {
+      const known = this.#cache.get(ip);
+      if (known === undefined) missing.push(ip);
+      else out.set(ip, known);
+    }
+    if (missing.length === 0) return out;
+
+    const ids = await this.#take(missing.length);
+    const docs: DeviceDoc[] = missing.map((ip, i) => ({ _id: ip, n: ids[i]!, by: firstEvents.get(ip)! }));
+    let existing: string[] = [];
+    try {
+      await this.#devices.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const outcome = insertOutcome(error);
+      if (outcome === undefined || outcome.refused.length > 0) {
+        // Which of them were inserted is unknown, so none of these ids is reused: a gap at most.
+        throw error;
+      }
+      existing = outcome.duplicates.map((i) => docs[i]!._id);
+      for (const i of outcome.duplicates) this.#spare.push(docs[i]!.n);
+    }
+    const existingSet = new Set(existing);
+    for (const d of docs) if (!existingSet.has(d._id)) this.#remember(out, d._id, { n: d.n, by: d.by });
+    if (existing.length > 0) {
+      const found = await readByIds(this.#devices, existing, this.#profile);
+      for (const [ip, doc] of found) {
+        // Registered moments ago by another writer, so it exists: its absence is a store fault.
+        if (doc === null) throw new Error(`device ${ip} was reported registered but cannot be read`);
+        this.#remember(out, ip, { n: doc.n, by: doc.by });
+      }
+    }
+    return out;
+  }
+
+  #remember(out: Map<string, DeviceId>, ip: string, id: DeviceId): void {
+    out.set(ip, id);
+    if (this.#cache.size >= this.#cacheLimit) {
+      // Forget the oldest tenth (Map iterates in insertion order): the cache stays bounded.
+      let drop = Math.ceil(this.#cacheLimit / 10);
+      for (const key of this.#cache.keys()) {
+        this.#cache.delete(key);
+        if (--drop === 0) break;
+      }
+    }
+    this.#cache.set(ip, id);
+  }
+
+  async #take(count: number): Promise<number[]> {
+    const ids = this.#spare.splice(0, count);
+    if (ids.length < count) {
+      const block = Math.max(BLOCK, count - ids.length);
+      const after = await this.#meta.findOneAndUpdate(
+        { _id: COUNTER_ID },
+        { $inc: { next: block } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      const end = after!.next;
+      for (let n = end - block; n < end; n++) {
+        if (ids.length < count) ids.push(n);
+        else this.#spare.push(n);
+      }
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { type Piece, tileMinutes, tileRange } from '../../src/query/tiling.ts';
+import { type Level, bucketEnd, bucketId, parseBucketId } from '../../src/store/levels.ts';
+
+const T = (iso: string) => Date.parse(iso);
+
+function span(p: Piece): [number, number] {
+  return p.kind === 'partial'
+    ? [p.start + p.fromMs, p.start + p.toMs]
+    : [p.start, bucketEnd(p.level, p.start)];
+}
+
+function describePieces(pieces: Piece[]): string[] {
+  return pieces.map((p) => {
+    const [a, b] = span(p);
+    const kind = p.kind === 'partial' ? 'part' : p.level;
+    return `${kind} ${new Date(a).toISOString()}..${new Date(b).toISOString()}`;
+  });
+}
+
+describe('tileRange', () => {
+  it('uses the largest whole buckets inside and exact minute parts at the ends', () => {
+    const pieces = tileRange(T('2024-01-30T22:58:30.250Z'), T('2024-03-01T01:02:00.500Z'));
+    assert.deepEqual(describePieces(pieces), [
+      'part 2024-01-30T22:58:30.250Z..2024-01-30T22:59:00.000Z',
+      'minute 2024-01-30T22:59:00.000Z..2024-01-30T23:00:00.000Z',
+      'hour 2024-01-30T23:00:00.000Z..2024-01-31T00:00:00.000Z',
+      'day 2024-01-31T00:00:00.000Z..2024-02-01T00:00:00.000Z',
+      'month 2024-02-01T00:00:00.000Z..2024-03-01T00:00:00.000Z',
+      'hour 2024-03-01T00:00:00.000Z..2024-03-01T01:00:00.000Z',
+      'minute 2024-03-01T01:00:00.000Z..2024-03-01T01:01:00.000Z',
+      'minute 2024-03-01T01:01:00.000Z..2024-03-01T01:02:00.000Z',
+      'part 2024-03-01T01:02:00.000Z..2024-03-01T01:02:00.500Z',
+    ]);
+  });
+
+  it('answers a range inside one minute with one part, and an empty range with nothing', () => {
+    assert.deepEqual(describePieces(tileRange(T('2024-01-01T00:00:10Z'), T('2024-01-01T00:00:20Z'))), [
+      'part 2024-01-01T00:00:10.000Z..2024-01-01T00:00:20.000Z',
+    ]);
+    assert.deepEqual(tileRange(5, 5), []);
+    assert.deepEqual(tileRange(6, 5), []);
+  });
+
+  it('covers every range exactly once, in order, with a bounded number of pieces', () => {
+    const lo = T('0050-01-01T00:00:00Z');
+    const hi = T('9999-12-31T00:00:00Z');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: lo, max: hi }),
+        fc.integer({ min: 1, max: 400 * 86_400_000 }),
+        (from, width) => {
+          const to = Math.min(hi, from + width);
+          const pieces = tileRange(from, to);
+          let at = from;
+          for (const p of pieces) {
+            const [a, b] = span(p);
+            assert.equal(a, at, 'contiguous');
+            assert.ok(b > a, 'non-empty');
+            at = b;
+          }
+          assert.equal(at, to, 'reaches the end');
+          // 13 months + 2 × (30 days + 23 hours + 59 minutes + 1 part)
+          assert.ok(pieces.length <= 13 + 2 * (30 + 23 + 59 + 1), `${pieces.length} pieces`);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('tileMinutes', () => {
+  it('widens to whole minutes and uses whole buckets only', () => {
+    const t = tileMinutes(T('2024-01-01T10:15:30Z'), T('2024-01-01T12:00:00.001Z'));
+    assert.equal(new Date(t.from).toISOString(), '2024-01-01T10:15:00.000Z');
+    assert.equal(new Date(t.to).toISOString(), '2024-01-01T12:01:00.000Z');
+    assert.ok(t.pieces.every((p) => p.kind === 'bucket'));
+    assert.equal(span(t.pieces[0]!)[0], t.from);
+    assert.equal(span(t.pieces.at(-1)!)[1], t.to);
+  });
+});
+
+describe('bucket ids', () => {
+  it('name buckets in ISO form and parse back, for heads, sets and chunks alike', () => {
+    const cases: [Level, string, string][] = [
+      ['minute', '2024-09-18T14:14:00Z', 'm:2024-09-18T14:14'],
+      ['hour', '2024-09-18T14:00:00Z', 'h:2024-09-18T14'],
+      ['day', '2024-09-18T00:00:00Z', 'd:2024-09-18'],
+      ['month', '2024-09-01T00:00:00Z', 'M:2024-09'],
+    ];
+    for (const [level, iso, id] of cases) {
+      assert.equal(bucketId(level, T(iso)), id);
+      for (const suffix of ['', '/set', '/c3'])
+        assert.deepEqual(parseBucketId(`${id}${suffix}`), { level, start: T(iso) });
+    }
+    assert.equal(bucketId('month', T('0050-02-14T10:00:00Z')), 'M:0050-02');
+    for (const other of ['all', 'all/c1', 'totals', 'dev/4', 'dead-letters', 'h:2024-09-18T1']) {
+      assert.equal(parseBucketId(other), null, other);
+    }
+  });
+});
