@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { ValidationError } from '../errors/errors.ts';
 import { canonicalizeIp } from '../events/ip.ts';
 import { formatIsoMs } from '../events/timestamp.ts';
+import { decodeDeviceDetails } from '../store/device-details.ts';
 import { DEVICE_CHUNK_BITS, deviceChunkId } from '../store/levels.ts';
 import { COLLECTIONS, type DeviceDoc, type DeviceStatsDoc } from '../store/schema.ts';
 import { QueryReader } from './reader.ts';
@@ -45,14 +46,17 @@ export async function ipDetail(db: Db, ip: string): Promise<IpDetail | null> {
   const stats = (await reader.byIds<DeviceStatsDoc>(COLLECTIONS.deviceStats, [chunk], 'the device')).get(
     chunk,
   );
-  const detail = stats?.slots[String(device.n & ((1 << DEVICE_CHUNK_BITS) - 1))];
+  const detail =
+    stats === null || stats === undefined
+      ? undefined
+      : decodeDeviceDetails(stats.slots.buffer).get(device.n & ((1 << DEVICE_CHUNK_BITS) - 1));
   // Registered, but its first batch's details not written yet (a moment in a live stream).
   if (detail === undefined) return null;
   return {
     ip: canonical,
-    firstSeen: formatIsoMs(detail.first.getTime()),
-    lastSeen: formatIsoMs(detail.last.getTime()),
+    firstSeen: formatIsoMs(detail.first),
+    lastSeen: formatIsoMs(detail.last),
     events: detail.events,
-    errorCodes: detail.codes,
+    errorCodes: Object.fromEntries([...detail.codes].map(([code, n]) => [String(code), n])),
   };
 }

@@ -15,6 +15,7 @@ import type { Db } from 'mongodb';
 import { IpstreamError } from '../errors/errors.ts';
 import { type TopList, decodeCounts, decodeTop } from '../sketch/count-vector.ts';
 import { countsBetween, decodeMinuteEvents } from '../sketch/minute-events.ts';
+import { decodeDeviceDetails } from '../store/device-details.ts';
 import {
   ALL_TIME_ID,
   DEVICE_CHUNK_BITS,
@@ -186,8 +187,11 @@ async function rank(reader: QueryReader, b: Bounds, limit: number): Promise<TopI
   const contenders = order.filter((id) => b.lower.get(id)! >= cutoff);
   const chunks = [...new Set(contenders.map(deviceChunkId))];
   const devices = await reader.byIds<DeviceStatsDoc>(COLLECTIONS.deviceStats, chunks, 'top IPs');
+  const details = new Map(
+    [...devices].map(([chunk, doc]) => [chunk, doc === null ? null : decodeDeviceDetails(doc.slots.buffer)]),
+  );
   const ipOf = (id: number): string => {
-    const ip = devices.get(deviceChunkId(id))?.slots[String(id & ((1 << DEVICE_CHUNK_BITS) - 1))]?.ip;
+    const ip = details.get(deviceChunkId(id))?.get(id & ((1 << DEVICE_CHUNK_BITS) - 1))?.ip;
     if (ip === undefined) throw new IpstreamError('STORE_CORRUPT', `device ${id} has counts but no details`);
     return ip;
   };

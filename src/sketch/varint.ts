@@ -34,10 +34,28 @@ export class ByteWriter {
     return this;
   }
 
+  /** A signed safe integer (sign, then magnitude). */
+  int(value: number): this {
+    return this.uint(value < 0 ? 1 : 0).uint(Math.abs(value));
+  }
+
+  /** A UTF-8 string, length first. */
+  string(value: string): this {
+    const bytes = encoder.encode(value);
+    this.uint(bytes.length);
+    this.#reserve(bytes.length);
+    this.#bytes.set(bytes, this.#length);
+    this.#length += bytes.length;
+    return this;
+  }
+
   finish(): Uint8Array {
     return this.#bytes.slice(0, this.#length);
   }
 }
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export class ByteReader {
   readonly #bytes: Uint8Array;
@@ -62,6 +80,20 @@ export class ByteReader {
       scale *= 0x80;
     }
     throw corrupt('a varint is longer than 8 bytes');
+  }
+
+  int(): number {
+    const negative = this.uint() === 1;
+    const magnitude = this.uint();
+    return negative ? -magnitude : magnitude;
+  }
+
+  string(): string {
+    const length = this.uint();
+    if (this.#offset + length > this.#bytes.length) throw corrupt('a string runs past the end');
+    const text = decoder.decode(this.#bytes.subarray(this.#offset, this.#offset + length));
+    this.#offset += length;
+    return text;
   }
 }
 

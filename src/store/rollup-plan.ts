@@ -31,6 +31,7 @@ import {
   mergeMinuteEvents,
   minuteEvents,
 } from '../sketch/minute-events.ts';
+import { type DeviceDetails, decodeDeviceDetails, encodeDeviceDetails } from './device-details.ts';
 import {
   ALL_TIME_ID,
   CHILD_LEVEL,
@@ -359,26 +360,30 @@ class Planner {
     const before = this.#get<DeviceStatsDoc>(id);
     const add = fresh(before?.hw, entries);
     if (add.length === 0) return;
-    const slots = { ...before?.slots };
+    const slots =
+      before === null ? new Map<number, DeviceDetails>() : decodeDeviceDetails(bytesOf(before.slots));
     for (const e of add) {
-      const slot = String(e.id & ((1 << DEVICE_CHUNK_BITS) - 1));
-      const d = slots[slot];
-      const codes = { ...d?.codes };
-      codes[e.code] = (codes[e.code] ?? 0) + 1;
-      slots[slot] = {
+      const slot = e.id & ((1 << DEVICE_CHUNK_BITS) - 1);
+      const d = slots.get(slot) ?? {
         ip: e.ip,
-        events: (d?.events ?? 0) + 1,
-        first: d === undefined || e.ts < d.first.getTime() ? new Date(e.ts) : d.first,
-        last: d === undefined || e.ts > d.last.getTime() ? new Date(e.ts) : d.last,
-        codes,
+        events: 0,
+        first: e.ts,
+        last: e.ts,
+        codes: new Map<number, number>(),
       };
+      d.events++;
+      d.first = Math.min(d.first, e.ts);
+      d.last = Math.max(d.last, e.ts);
+      d.codes.set(e.code, (d.codes.get(e.code) ?? 0) + 1);
+      slots.set(slot, d);
     }
-    this.#put(
-      'deviceStats',
-      before,
-      { _id: id, v: 0, hw: advanced(before?.hw, add), slots } as DeviceStatsDoc,
-      0,
-    );
+    const doc: DeviceStatsDoc = {
+      _id: id,
+      v: 0,
+      hw: advanced(before?.hw, add),
+      slots: binary(encodeDeviceDetails(slots)),
+    };
+    this.#put('deviceStats', before, doc, 0);
   }
 
   totals(batch: RollupBatch): void {

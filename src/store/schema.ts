@@ -67,17 +67,9 @@ export interface Guarded {
   hw: Record<string, number>;
 }
 
-export interface DeviceDetail {
-  ip: string;
-  events: number;
-  first: Date;
-  last: Date;
-  codes: Record<string, number>;
-}
-
+/** Details of the devices whose ids share all but the low 8 bits (device-details.ts). */
 export interface DeviceStatsDoc extends Guarded {
-  /** By slot (the id's low 8 bits). */
-  slots: Record<string, DeviceDetail>;
+  slots: Binary;
 }
 
 /** A minute: its events as (millisecond, device id) pairs, for exact sub-minute edges. */

@@ -6,6 +6,7 @@ import { loadBitmaps } from '../../src/sketch/bitmap.ts';
 import { decodeCounts, decodeTop } from '../../src/sketch/count-vector.ts';
 import { HyperLogLog } from '../../src/sketch/hll.ts';
 import { decodeMinuteEvents } from '../../src/sketch/minute-events.ts';
+import { decodeDeviceDetails } from '../../src/store/device-details.ts';
 import {
   ALL_TIME_ID,
   LATEST_DEAD_LETTERS_ID,
@@ -229,14 +230,15 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
   for (const ip of ips) {
     const mine = events.filter((e) => e.ip === ip);
     const n = mine[0]!.n;
-    const detail = stats.get(`dev/${n >>> DEVICE_CHUNK_BITS}`)?.slots[String(n & 255)];
+    const doc = stats.get(`dev/${n >>> DEVICE_CHUNK_BITS}`);
+    const detail = doc === undefined ? undefined : decodeDeviceDetails(doc.slots.buffer).get(n & 255);
     assert.ok(detail, `details of ${ip}`);
     assert.equal(detail.ip, ip, `device ${n} is ${ip}`);
     assert.equal(detail.events, mine.length, `events of ${ip}`);
-    assert.equal(detail.first.getTime(), Math.min(...mine.map((e) => e.ts)), `first seen of ${ip}`);
-    assert.equal(detail.last.getTime(), Math.max(...mine.map((e) => e.ts)), `last seen of ${ip}`);
-    const codes: Record<string, number> = {};
-    for (const e of mine) codes[e.code] = (codes[e.code] ?? 0) + 1;
+    assert.equal(detail.first, Math.min(...mine.map((e) => e.ts)), `first seen of ${ip}`);
+    assert.equal(detail.last, Math.max(...mine.map((e) => e.ts)), `last seen of ${ip}`);
+    const codes = new Map<number, number>();
+    for (const e of mine) codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
     assert.deepEqual(detail.codes, codes, `error codes of ${ip}`);
   }
   const extra = [...rollups.keys()].filter((id) => !expected.has(id));

@@ -5,6 +5,7 @@ import { RoaringBitmap32 } from 'roaring-wasm';
 import { loadBitmaps } from '../../src/sketch/bitmap.ts';
 import { decodeCounts, decodeTop } from '../../src/sketch/count-vector.ts';
 import { decodeMinuteEvents } from '../../src/sketch/minute-events.ts';
+import { decodeDeviceDetails } from '../../src/store/device-details.ts';
 import {
   type PlannedWrite,
   type RollupBatch,
@@ -91,6 +92,7 @@ function normal(doc: Guarded): unknown {
   if ('detail' in out) out.detail = decodeMinuteEvents(bin('detail'));
   if ('counts' in out) out.counts = decodeCounts(bin('counts'));
   if ('bitmap' in out) out.bitmap = ids(bin('bitmap'));
+  if ('slots' in out) out.slots = decodeDeviceDetails(bin('slots'));
   if (out.hll) out.hll = [...bin('hll')];
   // The latest dead letters are listed in the order they were stored, which depends on batching.
   if (doc._id === 'dead-letters') out.ids = [...(out.ids as string[])].sort();

@@ -18,6 +18,7 @@ import {
   minuteEvents,
 } from '../../src/sketch/minute-events.ts';
 import { ByteReader, ByteWriter } from '../../src/sketch/varint.ts';
+import { decodeDeviceDetails, encodeDeviceDetails } from '../../src/store/device-details.ts';
 
 const histogram = (ids: readonly number[]) => {
   const m = new Map<number, number>();
@@ -86,6 +87,29 @@ describe('minute events', () => {
         const [from, to] = x <= y ? [x, y] : [y, x];
         const inside = [...a, ...b].filter((e) => e.ms >= from && e.ms < to).map((e) => e.id);
         assert.deepEqual(pairs(countsBetween(back, from, to)), histogram(inside));
+      }),
+    );
+  });
+});
+
+describe('device details', () => {
+  it('round-trip addresses, counts, times before 1970 and any integer error code', () => {
+    const detail = fc.record({
+      ip: fc.oneof(fc.ipV4(), fc.ipV6()),
+      events: fc.nat(),
+      first: fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), // years 0000-9999
+      span: fc.nat({ max: 10 * 86_400_000 }),
+      codes: fc.array(fc.tuple(fc.maxSafeInteger(), fc.nat()), { maxLength: 5 }),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: 255 }), detail), { maxLength: 20 }), (entries) => {
+        const slots = new Map(
+          entries.map(([slot, d]) => [
+            slot,
+            { ip: d.ip, events: d.events, first: d.first, last: d.first + d.span, codes: new Map(d.codes) },
+          ]),
+        );
+        assert.deepEqual(decodeDeviceDetails(encodeDeviceDetails(slots)), slots);
       }),
     );
   });
