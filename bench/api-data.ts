@@ -12,7 +12,7 @@ import { canonicalizeIp } from '../src/events/ip.ts';
 import { createRandom } from '../src/events/synthetic.ts';
 import { loadBitmaps } from '../src/sketch/bitmap.ts';
 import { toEventDoc } from '../src/store/event-store.ts';
-import { bucketEnd, parseBucketId } from '../src/store/levels.ts';
+import { BucketCache, bucketEnd, parseBucketId } from '../src/store/levels.ts';
 import { type RollupEvent, planRollups, touchedDocs } from '../src/store/rollup-plan.ts';
 import { COLLECTIONS, type DeviceDoc, type Guarded, ensureSchema } from '../src/store/schema.ts';
 
@@ -120,8 +120,11 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
       };
     });
     const rollupBatch = { events, deadLetters: [] };
-    const current = new Map(touchedDocs(rollupBatch).map((r) => [r.id, docs.get(r.id)?.doc ?? null]));
-    for (const w of planRollups(rollupBatch, current))
+    const buckets = new BucketCache();
+    const current = new Map(
+      touchedDocs(rollupBatch, buckets).map((r) => [r.id, docs.get(r.id)?.doc ?? null]),
+    );
+    for (const w of planRollups(rollupBatch, current, buckets))
       docs.set(w.doc._id, { collection: w.collection, doc: w.doc });
     if (options.withEvents)
       await insertAll(

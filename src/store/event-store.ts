@@ -4,6 +4,7 @@ import { IpstreamError } from '../errors/errors.ts';
 import { loadBitmaps } from '../sketch/bitmap.ts';
 import { MONGODB_PROFILE, type StoreProfile } from './backend.ts';
 import { readByIds, writeDocs } from './docs.ts';
+import { BucketCache } from './levels.ts';
 import { FencedLease, type HeldLease } from './lease.ts';
 import { DeviceRegistry } from './registry.ts';
 import {
@@ -188,10 +189,11 @@ export class EventStore {
   async #rollUp(events: DeviceEvent[], deadLetters: DeadLetter[]): Promise<void> {
     const body = async (lease: HeldLease | null): Promise<void> => {
       const batch = await this.#rollupBatch(events, deadLetters);
-      const refs = touchedDocs(batch);
+      const buckets = new BucketCache();
+      const refs = touchedDocs(batch, buckets);
       for (let round = 1; round <= MAX_ROUNDS; round++) {
         const current = await this.#read(refs);
-        const writes = planRollups(batch, current);
+        const writes = planRollups(batch, current, buckets);
         await this.#pause?.('planned');
         if (writes.length === 0) return;
         const conflicts = await this.#write(writes, lease);

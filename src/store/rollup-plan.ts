@@ -40,8 +40,8 @@ import {
   type Level,
   SUMMARY_LEVELS,
   TOTALS_ID,
+  BucketCache,
   bucketId,
-  bucketStart,
   childCount,
   childIndex,
   countsId,
@@ -101,19 +101,19 @@ export interface DocRef {
 }
 
 /** The documents a batch's rollups read and may write. */
-export function touchedDocs(batch: RollupBatch): DocRef[] {
+export function touchedDocs(batch: RollupBatch, buckets = new BucketCache()): DocRef[] {
   const rollups = new Set<string>([TOTALS_ID]);
   const devices = new Set<string>();
   if (batch.deadLetters.length > 0) rollups.add(LATEST_DEAD_LETTERS_ID);
   if (batch.events.length > 0) rollups.add(ALL_TIME_ID);
   for (const e of batch.events) {
-    rollups.add(bucketId('minute', bucketStart('minute', e.ts)));
+    const { ids } = buckets.of(e.ts);
+    rollups.add(ids.minute);
     for (const level of SUMMARY_LEVELS) {
-      const head = bucketId(level, bucketStart(level, e.ts));
       rollups
-        .add(head)
-        .add(setId(head))
-        .add(countsId(head, idChunk(e.id)));
+        .add(ids[level])
+        .add(setId(ids[level]))
+        .add(countsId(ids[level], idChunk(e.id)));
     }
     rollups.add(countsId(ALL_TIME_ID, idChunk(e.id)));
     devices.add(deviceChunkId(e.id));
@@ -178,15 +178,19 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
  * touchedDocs(batch) (null where one does not exist yet). Documents with nothing fresh are left
  * alone. Pure: the same inputs give the same writes.
  */
-export function planRollups(batch: RollupBatch, current: CurrentDocs): PlannedWrite[] {
-  const plan = new Planner(current);
+export function planRollups(
+  batch: RollupBatch,
+  current: CurrentDocs,
+  buckets = new BucketCache(),
+): PlannedWrite[] {
+  const plan = new Planner(current, buckets);
   const events = batch.events;
-  for (const [id, entries] of groupBy(events, (e) => bucketId('minute', bucketStart('minute', e.ts)))) {
-    plan.minute(id, bucketStart('minute', entries[0]!.ts), entries);
+  for (const [id, entries] of groupBy(events, (e) => buckets.of(e.ts).ids.minute)) {
+    plan.minute(id, buckets.of(entries[0]!.ts).starts.minute, entries);
   }
   for (const level of SUMMARY_LEVELS) {
-    for (const [id, entries] of groupBy(events, (e) => bucketId(level, bucketStart(level, e.ts)))) {
-      plan.summary(level, id, bucketStart(level, entries[0]!.ts), entries);
+    for (const [id, entries] of groupBy(events, (e) => buckets.of(e.ts).ids[level])) {
+      plan.summary(level, id, buckets.of(entries[0]!.ts).starts[level], entries);
     }
   }
   if (events.length > 0) plan.allTime(events);
@@ -201,8 +205,11 @@ class Planner {
   /** Every document's content after this plan: what heads summarise. */
   readonly #after = new Map<string, Guarded | null>();
 
-  constructor(current: CurrentDocs) {
+  readonly #buckets: BucketCache;
+
+  constructor(current: CurrentDocs, buckets: BucketCache) {
     for (const [id, doc] of current) this.#after.set(id, doc);
+    this.#buckets = buckets;
   }
 
   #get<D extends Guarded>(id: string): D | null {
@@ -301,7 +308,7 @@ class Planner {
     };
     const events = [...series.events];
     const unique = [...series.unique];
-    for (const childStart of new Set(entries.map((e) => bucketStart(childLevel, e.ts)))) {
+    for (const childStart of new Set(entries.map((e) => this.#buckets.of(e.ts).starts[childLevel]))) {
       const i = childIndex(level, start, childStart);
       const child = this.#childSummary(childLevel, childStart);
       events[i] = child.events;
