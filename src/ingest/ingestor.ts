@@ -202,9 +202,14 @@ export class Ingestor {
     this.#flushing = this.#flush(batch, reason, oldestAgeMs)
       .catch((error: unknown) => {
         // The batch stays uncommitted, so Kafka redelivers it to whoever reads these partitions
-        // next. No later batch may be stored and committed past it: the worker fails instead.
+        // next. No later batch may be stored and committed past it, and that holds while stopping
+        // too: the drain ends here instead of committing the batches behind this one.
+        this.#failed = true;
         if (this.#stopping) {
-          this.#log.error({ err: error, records: batch.count }, 'flush abandoned; records stay uncommitted');
+          this.#log.error(
+            { err: describeError(error), records: batch.count, left: this.#buffer.count },
+            'store failed while stopping; this batch and all after it stay uncommitted',
+          );
         } else {
           void this.#fail(error, batch.count);
         }
