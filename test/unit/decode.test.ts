@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeRecord, type RawRecord } from '../../src/events/decode.ts';
+import { MAX_RECORD_DEPTH } from '../../src/events/store-limits.ts';
 
 const LIMITS = { maxRecordBytes: 1024, deadLetterValueChars: 40 };
 const raw = (value: string | Buffer | null, key: string | null = null): RawRecord => ({
@@ -74,3 +75,46 @@ for (const [name, value, reason] of BAD) {
     assert.ok(d.value.length <= LIMITS.deadLetterValueChars, 'value text is cut to the bound');
   });
 }
+
+/** A valid record whose extra field `payload` nests `levels` containers of `open` around a 1. */
+function nestedRecord(levels: number, open: '[' | '{'): string {
+  const [head, tail] = open === '[' ? ['[', ']'] : ['{"a":', '}'];
+  return `{"timestamp":1,"device_ip":"1.2.3.4","error_code":0,"payload":${head.repeat(levels)}1${tail.repeat(levels)}}`;
+}
+
+const WIDE = { maxRecordBytes: 1024 * 1024, deadLetterValueChars: 40 };
+
+for (const open of ['[', '{'] as const) {
+  test(`a record ${open} nested thousands of levels deep is a TOO_DEEP dead letter, not a stack overflow`, () => {
+    for (const levels of [5_000, 100_000]) {
+      const decoded = decodeRecord(raw(nestedRecord(levels, open)), WIDE);
+      assert.equal(decoded.ok, false, `${levels} levels`);
+      if (!decoded.ok) assert.equal(decoded.deadLetter.reason, 'TOO_DEEP');
+    }
+  });
+
+  test(`${open} nesting: a record of MAX_RECORD_DEPTH levels is stored, one more is TOO_DEEP`, () => {
+    // The record object is level 1, so its field `payload` may nest MAX_RECORD_DEPTH - 1 levels.
+    const deepest = decodeRecord(raw(nestedRecord(MAX_RECORD_DEPTH - 1, open)), WIDE);
+    assert.ok(deepest.ok, 'at the bound');
+    const over = decodeRecord(raw(nestedRecord(MAX_RECORD_DEPTH, open)), WIDE);
+    assert.equal(over.ok, false, 'one past the bound');
+    if (!over.ok) {
+      assert.equal(over.deadLetter.reason, 'TOO_DEEP');
+      assert.match(over.deadLetter.message, new RegExp(`deeper than ${MAX_RECORD_DEPTH} levels`));
+    }
+  });
+}
+
+test('a deeply nested known field is TOO_DEEP too (its dead-letter message must not recurse into it)', () => {
+  for (const field of ['device_ip', 'error_code', 'timestamp']) {
+    const fields: Record<string, string> = { timestamp: '1', device_ip: '"1.2.3.4"', error_code: '0' };
+    fields[field] = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const value = `{${Object.entries(fields)
+      .map(([k, v]) => `"${k}":${v}`)
+      .join(',')}}`;
+    const decoded = decodeRecord(raw(value), WIDE);
+    assert.equal(decoded.ok, false, field);
+    if (!decoded.ok) assert.equal(decoded.deadLetter.reason, 'TOO_DEEP', field);
+  }
+});
