@@ -1,13 +1,15 @@
 import { isUtf8 } from 'node:buffer';
+import { BSON } from 'mongodb';
 import { canonicalizeIp } from './ip.ts';
-import { MAX_RECORD_DEPTH } from './store-limits.ts';
+import { EVENT_FIELDS_BSON_BYTES, MAX_RECORD_DEPTH, STORE_MAX_DOCUMENT_BYTES } from './store-limits.ts';
 import { isTimestampFailure, tryParseTimestamp } from './timestamp.ts';
 import { type DeadLetter, type DeviceEvent, recordId } from './event.ts';
 
 /** Stable reasons a record becomes a dead letter (timestamp failures carry the parser's TS_* code). */
 export const DEAD_LETTER_REASONS = {
   EMPTY: 'the record has no value',
-  OVERSIZED: 'the value is larger than the configured maximum',
+  OVERSIZED:
+    'the value is larger than the configured maximum, or its stored form (BSON) than the store accepts',
   INVALID_UTF8: 'the value is not valid UTF-8 (stored base64-encoded)',
   NOT_JSON: 'the value is not JSON',
   NOT_OBJECT: 'the value is JSON but not an object',
@@ -146,6 +148,18 @@ export function decodeRecord(raw: RawRecord, limits: DecodeLimits): Decoded {
     bytes: value.length,
   };
   const extra = extraFields(fields, shape);
-  if (extra !== undefined) event.extra = extra;
+  if (extra !== undefined) {
+    // Only records with extra fields can outgrow a document (numbers and small containers take
+    // several times their JSON size in BSON), so only they pay for computing the size.
+    const storedBytes = BSON.calculateObjectSize(extra) + EVENT_FIELDS_BSON_BYTES;
+    if (storedBytes > STORE_MAX_DOCUMENT_BYTES) {
+      return dead(
+        'OVERSIZED',
+        `the stored event would take about ${storedBytes} bytes of BSON; the store's limit is ${STORE_MAX_DOCUMENT_BYTES}`,
+        text,
+      );
+    }
+    event.extra = extra;
+  }
   return { ok: true, event };
 }

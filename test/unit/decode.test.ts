@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { BSON } from 'mongodb';
 import { decodeRecord, type RawRecord } from '../../src/events/decode.ts';
-import { MAX_RECORD_DEPTH } from '../../src/events/store-limits.ts';
+import { recordId } from '../../src/events/event.ts';
+import {
+  EVENT_FIELDS_BSON_BYTES,
+  MAX_RECORD_BYTES_LIMIT,
+  MAX_RECORD_DEPTH,
+  STORE_MAX_DOCUMENT_BYTES,
+} from '../../src/events/store-limits.ts';
+import { toEventDoc } from '../../src/store/event-store.ts';
 
 const LIMITS = { maxRecordBytes: 1024, deadLetterValueChars: 40 };
 const raw = (value: string | Buffer | null, key: string | null = null): RawRecord => ({
@@ -117,4 +125,39 @@ test('a deeply nested known field is TOO_DEEP too (its dead-letter message must 
     assert.equal(decoded.ok, false, field);
     if (!decoded.ok) assert.equal(decoded.deadLetter.reason, 'TOO_DEEP', field);
   }
+});
+
+test('a record whose stored form exceeds the store document limit is OVERSIZED, saying BSON size', () => {
+  // An array of small numbers grows about six times from JSON (2 bytes each) to BSON (1 type byte,
+  // the index as a name, 4 bytes of int32): 3 MB of JSON here stores as about 18 MB.
+  const limits = { maxRecordBytes: MAX_RECORD_BYTES_LIMIT, deadLetterValueChars: 40 };
+  const zeros = (n: number): string =>
+    `{"timestamp":1,"device_ip":"1.2.3.4","error_code":0,"samples":[${'0,'.repeat(n - 1)}0]}`;
+  const over = decodeRecord(raw(zeros(1_500_000)), limits);
+  assert.equal(over.ok, false);
+  if (!over.ok) {
+    assert.equal(over.deadLetter.reason, 'OVERSIZED');
+    assert.match(over.deadLetter.message, /BSON/);
+    assert.match(over.deadLetter.message, new RegExp(`${STORE_MAX_DOCUMENT_BYTES}`));
+  }
+  const under = decodeRecord(raw(zeros(1_000_000)), limits);
+  assert.ok(under.ok, 'about 12 MB of BSON is stored');
+});
+
+test('EVENT_FIELDS_BSON_BYTES covers every stored event field besides `extra`, for the longest topic', () => {
+  const topic = 't'.repeat(249);
+  const extra = { site: 'lab', samples: [1, 2, 3] };
+  const event = {
+    id: recordId(topic, 2 ** 31 - 1, Number.MAX_SAFE_INTEGER),
+    topic,
+    partition: 2 ** 31 - 1,
+    offset: Number.MAX_SAFE_INTEGER,
+    ts: Date.now(),
+    ip: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    errorCode: Number.MAX_SAFE_INTEGER,
+    extra,
+    bytes: 1,
+  };
+  const stored = BSON.calculateObjectSize(toEventDoc(event, new Date()));
+  assert.ok(stored <= BSON.calculateObjectSize(extra) + EVENT_FIELDS_BSON_BYTES, `${stored} bytes`);
 });
