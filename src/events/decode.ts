@@ -41,7 +41,11 @@ function isUnsafeKey(key: string): boolean {
   return key.startsWith('$') || key.includes('.') || key.includes('\0');
 }
 
-type Shape = 'plain' | 'unsafe-keys' | 'too-deep';
+/**
+ * `as-text`: fields the store cannot hold as they are, kept as JSON text instead: unsafe names, or
+ * an array directly in an array, which FerretDB 1.24 refuses ("nested arrays are not supported").
+ */
+type Shape = 'plain' | 'as-text' | 'too-deep';
 
 /**
  * Walks a parsed record once, with an explicit stack: a record under MAX_RECORD_BYTES can nest
@@ -49,7 +53,7 @@ type Shape = 'plain' | 'unsafe-keys' | 'too-deep';
  * JSON.stringify). Stops at the first level past MAX_RECORD_DEPTH.
  */
 function inspectShape(record: Record<string, unknown>): Shape {
-  let unsafeKeys = false;
+  let asText = false;
   const pending: object[] = [record];
   const depths: number[] = [1];
   while (pending.length > 0) {
@@ -57,26 +61,27 @@ function inspectShape(record: Record<string, unknown>): Shape {
     const childDepth = depths.pop()! + 1;
     const isArray = Array.isArray(value);
     for (const key in value) {
-      if (!isArray) unsafeKeys ||= isUnsafeKey(key);
+      if (!isArray) asText ||= isUnsafeKey(key);
       const child = (value as Record<string, unknown>)[key];
       if (child === null || typeof child !== 'object') continue;
       if (childDepth > MAX_RECORD_DEPTH) return 'too-deep';
+      if (isArray) asText ||= Array.isArray(child);
       pending.push(child);
       depths.push(childDepth);
     }
   }
-  return unsafeKeys ? 'unsafe-keys' : 'plain';
+  return asText ? 'as-text' : 'plain';
 }
 
-/** The record's fields beyond the known ones; kept as JSON text when their names cannot be stored. */
+/** The record's fields beyond the known ones; kept as JSON text when the store cannot hold them. */
 function extraFields(message: Record<string, unknown>, shape: Shape): Record<string, unknown> | undefined {
   let extra: Record<string, unknown> | undefined;
   for (const k in message) {
     if (KNOWN_FIELDS.has(k)) continue;
     (extra ??= {})[k] = message[k];
   }
-  // Known fields are scalars by now, so unsafe keys can only be in the extra fields.
-  if (extra !== undefined && shape === 'unsafe-keys') return { json: JSON.stringify(extra) };
+  // Known fields are scalars by now, so what made the shape `as-text` is in the extra fields.
+  if (extra !== undefined && shape === 'as-text') return { json: JSON.stringify(extra) };
   return extra;
 }
 

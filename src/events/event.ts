@@ -10,7 +10,10 @@ export interface DeviceEvent {
   /** Canonical address (RFC 5952 for IPv6), so one device counts once however it was spelled. */
   ip: string;
   errorCode: number;
-  /** Fields of the message beyond the three known ones, kept as sent. */
+  /**
+   * Fields of the message beyond the three known ones, kept as sent, or as `{ json: text }` when the
+   * store cannot hold them as they are (unsafe field names, arrays directly in arrays).
+   */
   extra?: Record<string, unknown>;
   /** Size of the record value in bytes, which the flush policy budgets by. */
   bytes: number;

@@ -47,6 +47,23 @@ test('extra fields with names MongoDB cannot store are kept as JSON text', () =>
   assert.deepEqual(decoded.event.extra, { json: '{"a.b":1,"n":{"$x":2}}' });
 });
 
+test('extra fields holding arrays directly in arrays (FerretDB refuses them) are kept as JSON text', () => {
+  const fields = '"timestamp":1,"device_ip":"1.2.3.4","error_code":0';
+  const nested = decodeRecord(raw(`{${fields},"m":[[1,2],[3]],"n":1}`), LIMITS);
+  assert.ok(nested.ok);
+  assert.deepEqual(nested.event.extra, { json: '{"m":[[1,2],[3]],"n":1}' });
+  const deeper = decodeRecord(raw(`{${fields},"n":{"a":[{"b":[[1]]}]}}`), LIMITS);
+  assert.ok(deeper.ok);
+  assert.deepEqual(deeper.event.extra, { json: '{"n":{"a":[{"b":[[1]]}]}}' });
+  const between = decodeRecord(raw(`{${fields},"n":{"a":[{"b":[1]}]}}`), LIMITS);
+  assert.ok(between.ok);
+  assert.deepEqual(
+    between.event.extra,
+    { n: { a: [{ b: [1] }] } },
+    'an object between two arrays is stored as is',
+  );
+});
+
 const BAD: [string, string | Buffer | null, string][] = [
   ['no value', null, 'EMPTY'],
   ['empty value', '', 'EMPTY'],
