@@ -7,7 +7,10 @@ export interface DeviceEvent {
   offset: number;
   /** Epoch milliseconds, UTC. */
   ts: number;
-  /** Canonical address (RFC 5952 for IPv6), so one device counts once however it was spelled. */
+  /**
+   * Canonical address (RFC 5952 for IPv6, dotted for IPv4 and IPv4-mapped IPv6), so one device
+   * counts once however it was spelled.
+   */
   ip: string;
   errorCode: number;
   /**

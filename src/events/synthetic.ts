@@ -5,10 +5,11 @@
  * Events use every format the original seed project's devices sent: timestamps rotate through
  * epoch seconds (number and string, with and without a fraction), epoch milliseconds (number and
  * string) and ISO 8601 (with Z, with an offset, without a zone, with a space separator). Device
- * addresses come from a pool of `devices` distinct addresses, about 80% IPv4 and 20% IPv6; an IPv6
- * device is sometimes spelled non-canonically (upper case, leading zeros, uncompressed), so the
- * stream holds more distinct spellings than devices while canonicalizing to exactly the pool. The
- * Kafka key is the raw spelling, as a device would send it.
+ * addresses come from a pool of `devices` distinct addresses, about 80% IPv4 and 20% IPv6, plus
+ * about 1% IPv4 devices that sometimes send their address as IPv4-mapped IPv6 (`::ffff:1.2.3.4`);
+ * an IPv6 device is sometimes spelled non-canonically (upper case, leading zeros, uncompressed), so
+ * the stream holds more distinct spellings than devices while canonicalizing to exactly the pool.
+ * The Kafka key is the raw spelling, as a device would send it.
  *
  * The malformed generator yields record values that the decoder must turn into dead letters, one
  * kind at a time in rotation, each with the reason category it should be filed under.
@@ -179,7 +180,7 @@ function randomIpv6Groups(random: Random): number[] {
   if (shape < 0.7) return [0xfd00 | intBelow(random, 256), r16(), r16(), 0, 0, 0, 0, r16() || 1]; // ULA, sparse
   if (shape < 0.85) return [0x2a02, r16(), r16(), r16(), r16(), r16(), r16(), r16()]; // dense global
   if (shape < 0.95) return [0x2001, 0xdb8, 0, r16(), 0, 0, 1, r16()]; // two zero runs
-  return [0, 0, 0, 0, 0, 0xffff, r16(), r16()]; // IPv4-mapped
+  return [0, 0, 0, 0, 0, 0xffff, r16(), r16()]; // IPv4-mapped: an IPv4 device, spelled as IPv6
 }
 
 function createDevices(random: Random, count: number): Device[] {
@@ -193,6 +194,8 @@ function createDevices(random: Random, count: number): Device[] {
       const groups = randomIpv6Groups(random);
       device = { canonical: canonicalizeIp(groups.map((g) => g.toString(16)).join(':'))!, groups };
     }
+    // Keyed by canonical text, so an IPv4-mapped draw of an address already in the pool as IPv4
+    // (or the other way round) is drawn again: no two entries are one device.
     if (seen.has(device.canonical)) continue;
     seen.add(device.canonical);
     devices.push(device);

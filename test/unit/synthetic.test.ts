@@ -79,6 +79,29 @@ describe('createEventGenerator', () => {
     for (const d of devices) assert.equal(canonicalizeIp(d), d);
   });
 
+  it('spells some IPv4 devices as IPv4-mapped IPv6, and they count as those IPv4 devices', () => {
+    const generator = createEventGenerator({ seed: 3, devices: 2000 });
+    const pool = new Set(generator.devices);
+    const spellings = new Map<string, Set<string>>();
+    for (let k = 0; k < 200_000; k++) {
+      const { event, canonicalIp } = generator.next();
+      if (ipVersion(canonicalIp) === 4) {
+        const seen = spellings.get(canonicalIp) ?? new Set<string>();
+        seen.add(event.device_ip);
+        spellings.set(canonicalIp, seen);
+      }
+    }
+    const both = [...spellings].filter(([ip, spelled]) => spelled.has(ip) && spelled.size > 1);
+    assert.ok(both.length > 0, 'a device sent both as IPv4 and as IPv4-mapped IPv6');
+    for (const [ip, spelled] of both) {
+      assert.ok(pool.has(ip));
+      for (const text of spelled) {
+        assert.equal(canonicalizeIp(text), ip, text);
+        if (text !== ip) assert.match(text, /ffff/i);
+      }
+    }
+  });
+
   it('builds consistent records: key, JSON value, event and expectations agree', () => {
     for (const e of draw(3000, 11, 50)) {
       assert.equal(e.key, e.event.device_ip);
