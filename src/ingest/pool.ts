@@ -7,6 +7,9 @@ import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.t
 
 const WORKER_URL = new URL('./worker-thread.ts', import.meta.url);
 
+/** Pause before replacing an exited worker, so a worker that fails at once does not spin. */
+const REPLACEMENT_DELAY_MS = 1000;
+
 interface Slot {
   id: number;
   worker: Worker;
@@ -25,6 +28,8 @@ export class IngestPool {
   readonly #slots = new Map<number, Slot>();
   /** Final counters of workers that have exited, so that totals never go backwards. */
   readonly #retired: WorkerStats[] = [];
+  /** Replacements waiting for their delay; stop() cancels them. */
+  readonly #replacements = new Set<NodeJS.Timeout>();
   #stopping = false;
   #nextId = 0;
   #autoscaleTimer: NodeJS.Timeout | undefined;
@@ -92,13 +97,20 @@ export class IngestPool {
       if (!this.#stopping) {
         // Its uncommitted records go back to the group; a fresh worker takes its place.
         this.#log.warn({ worker: id, code }, 'ingest worker exited; starting a replacement');
-        setTimeout(
-          () => void this.#spawn().catch((e: unknown) => this.#log.error({ err: e }, 'replacement failed')),
-          1000,
-        );
+        this.#replaceLater(REPLACEMENT_DELAY_MS);
       }
     });
     return started;
+  }
+
+  #replaceLater(delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.#replacements.delete(timer);
+      // stop() may have begun while the timer ran.
+      if (this.#stopping) return;
+      void this.#spawn().catch((e: unknown) => this.#log.error({ err: e }, 'replacement failed'));
+    }, delayMs);
+    this.#replacements.add(timer);
   }
 
   /**
@@ -127,6 +139,8 @@ export class IngestPool {
   async stop(graceMs = 30_000): Promise<void> {
     this.#stopping = true;
     clearInterval(this.#autoscaleTimer);
+    for (const timer of this.#replacements) clearTimeout(timer);
+    this.#replacements.clear();
     const slots = [...this.#slots.values()];
     for (const slot of slots) slot.worker.postMessage({ type: 'stop', graceMs } satisfies PoolToWorker);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs + 10_000).unref());
