@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
 import { IpstreamError } from '../errors/errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { emptyStats, type WorkerStats } from './stats.ts';
+import { emptyStats, retire, type WorkerStats } from './stats.ts';
 import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
 
 const WORKER_URL = new URL('./worker-thread.ts', import.meta.url);
@@ -26,8 +26,8 @@ export class IngestPool {
   readonly #config: WorkerInit['config'];
   readonly #log: Logger;
   readonly #slots = new Map<number, Slot>();
-  /** Final counters of workers that have exited, so that totals never go backwards. */
-  readonly #retired: WorkerStats[] = [];
+  /** The final counters of every worker that has exited, summed, so totals never go backwards. */
+  #retired: WorkerStats | undefined;
   /** Replacements waiting for their delay; stop() cancels them. */
   readonly #replacements = new Set<NodeJS.Timeout>();
   #stopping = false;
@@ -53,9 +53,9 @@ export class IngestPool {
     return [...this.#slots.values()].map((s) => s.stats);
   }
 
-  /** Counters of every worker this pool ran, running or exited: the basis of totals. */
+  /** Counters of the running workers and one total of the exited ones: the basis of totals. */
   allStats(): WorkerStats[] {
-    return [...this.stats(), ...this.#retired];
+    return this.#retired === undefined ? this.stats() : [...this.stats(), this.#retired];
   }
 
   /** Starts workers until there are `count`; resolves once each has joined and started fetching. */
@@ -93,7 +93,7 @@ export class IngestPool {
     });
     worker.on('exit', (code) => {
       this.#slots.delete(id);
-      this.#retired.push(slot.stats);
+      this.#retired = retire(this.#retired ?? emptyStats(-1), slot.stats);
       if (!this.#stopping) {
         // Its uncommitted records go back to the group; a fresh worker takes its place.
         this.#log.warn({ worker: id, code }, 'ingest worker exited; starting a replacement');

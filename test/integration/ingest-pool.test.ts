@@ -36,3 +36,20 @@ test('a replacement due when stop() begins is never started', async (t) => {
   t.mock.timers.tick(60_000);
   assert.equal(pool.size, 0, 'no worker starts after stop()');
 });
+
+test('exited workers are kept as one running total, not one entry each', async (t) => {
+  const pool = new IngestPool(config, log);
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    await assert.rejects(pool.scaleTo(1));
+    for (let exits = 1; exits <= 4; exits++) {
+      await until(() => pool.size === 0, `exit ${exits}`);
+      t.mock.timers.tick(1000);
+      assert.equal(pool.size, 1, 'a replacement starts once its delay has passed');
+    }
+    await until(() => pool.size === 0, 'the last replacement to exit');
+    assert.ok(pool.allStats().length <= 1, `${pool.allStats().length} entries for 5 exited workers`);
+  } finally {
+    await pool.stop();
+  }
+});
