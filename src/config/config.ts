@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { ConfigError } from '../errors/errors.ts';
+import { MAX_RECORD_BYTES_LIMIT } from '../events/store-limits.ts';
 
 /**
  * The one typed configuration object. It is read from the environment once, at start-up, merged
@@ -36,7 +37,8 @@ const ConfigSchema = Type.Object({
     flushBytes: Type.Integer({ minimum: 1024, maximum: 1024 ** 3 }),
     /** Fetching pauses while this many bytes wait in the buffer. */
     maxBufferBytes: Type.Integer({ minimum: 1024, maximum: 4 * 1024 ** 3 }),
-    maxRecordBytes: Type.Integer({ minimum: 64, maximum: 64 * 1024 ** 2 }),
+    /** Larger records are dead letters; capped so that one record always fits a stored document. */
+    maxRecordBytes: Type.Integer({ minimum: 64, maximum: MAX_RECORD_BYTES_LIMIT }),
     deadLetterValueChars: Type.Integer({ minimum: 16, maximum: 1024 ** 2 }),
   }),
   services: Type.Object({

@@ -1,15 +1,19 @@
 import { isUtf8 } from 'node:buffer';
+import { BSON } from 'mongodb';
 import { canonicalizeIp } from './ip.ts';
+import { EVENT_FIELDS_BSON_BYTES, MAX_RECORD_DEPTH, STORE_MAX_DOCUMENT_BYTES } from './store-limits.ts';
 import { isTimestampFailure, tryParseTimestamp } from './timestamp.ts';
 import { type DeadLetter, type DeviceEvent, recordId } from './event.ts';
 
 /** Stable reasons a record becomes a dead letter (timestamp failures carry the parser's TS_* code). */
 export const DEAD_LETTER_REASONS = {
   EMPTY: 'the record has no value',
-  OVERSIZED: 'the value is larger than the configured maximum',
+  OVERSIZED:
+    'the value is larger than the configured maximum, or its stored form (BSON) than the store accepts',
   INVALID_UTF8: 'the value is not valid UTF-8 (stored base64-encoded)',
   NOT_JSON: 'the value is not JSON',
   NOT_OBJECT: 'the value is JSON but not an object',
+  TOO_DEEP: 'the value nests objects or arrays deeper than the store accepts',
   MISSING_FIELD: 'a required field is missing',
   INVALID_IP: 'device_ip is not an IPv4 or IPv6 address',
   INVALID_ERROR_CODE: 'error_code is not an integer',
@@ -33,22 +37,51 @@ export type Decoded = { ok: true; event: DeviceEvent } | { ok: false; deadLetter
 const KNOWN_FIELDS = new Set(['timestamp', 'device_ip', 'error_code']);
 
 /** Field names MongoDB and FerretDB store awkwardly or refuse ($-prefixed, dotted, NUL). */
-function hasUnsafeKeys(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(hasUnsafeKeys);
-  for (const [k, v] of Object.entries(value)) {
-    if (k.startsWith('$') || k.includes('.') || k.includes('\0') || hasUnsafeKeys(v)) return true;
-  }
-  return false;
+function isUnsafeKey(key: string): boolean {
+  return key.startsWith('$') || key.includes('.') || key.includes('\0');
 }
 
-function extraFields(message: Record<string, unknown>): Record<string, unknown> | undefined {
+/**
+ * `as-text`: fields the store cannot hold as they are, kept as JSON text instead: unsafe names, or
+ * an array directly in an array, which FerretDB 1.24 refuses ("nested arrays are not supported").
+ */
+type Shape = 'plain' | 'as-text' | 'too-deep';
+
+/**
+ * Walks a parsed record once, with an explicit stack: a record under MAX_RECORD_BYTES can nest
+ * tens of thousands of levels, which overflows the call stack of any recursive walk (and of
+ * JSON.stringify). Stops at the first level past MAX_RECORD_DEPTH.
+ */
+function inspectShape(record: Record<string, unknown>): Shape {
+  let asText = false;
+  const pending: object[] = [record];
+  const depths: number[] = [1];
+  while (pending.length > 0) {
+    const value = pending.pop()!;
+    const childDepth = depths.pop()! + 1;
+    const isArray = Array.isArray(value);
+    for (const key in value) {
+      if (!isArray) asText ||= isUnsafeKey(key);
+      const child = (value as Record<string, unknown>)[key];
+      if (child === null || typeof child !== 'object') continue;
+      if (childDepth > MAX_RECORD_DEPTH) return 'too-deep';
+      if (isArray) asText ||= Array.isArray(child);
+      pending.push(child);
+      depths.push(childDepth);
+    }
+  }
+  return asText ? 'as-text' : 'plain';
+}
+
+/** The record's fields beyond the known ones; kept as JSON text when the store cannot hold them. */
+function extraFields(message: Record<string, unknown>, shape: Shape): Record<string, unknown> | undefined {
   let extra: Record<string, unknown> | undefined;
   for (const k in message) {
     if (KNOWN_FIELDS.has(k)) continue;
     (extra ??= {})[k] = message[k];
   }
-  if (extra !== undefined && hasUnsafeKeys(extra)) return { json: JSON.stringify(extra) };
+  // Known fields are scalars by now, so what made the shape `as-text` is in the extra fields.
+  if (extra !== undefined && shape === 'as-text') return { json: JSON.stringify(extra) };
   return extra;
 }
 
@@ -90,6 +123,11 @@ export function decodeRecord(raw: RawRecord, limits: DecodeLimits): Decoded {
     return dead('NOT_OBJECT', DEAD_LETTER_REASONS.NOT_OBJECT, text);
   }
   const fields = message as Record<string, unknown>;
+  // Before anything else reads the fields: messages below quote them with JSON.stringify.
+  const shape = inspectShape(fields);
+  if (shape === 'too-deep') {
+    return dead('TOO_DEEP', `the value nests deeper than ${MAX_RECORD_DEPTH} levels`, text);
+  }
   for (const name of KNOWN_FIELDS) {
     if (fields[name] === undefined) return dead('MISSING_FIELD', `${name} is missing`, text);
   }
@@ -114,7 +152,19 @@ export function decodeRecord(raw: RawRecord, limits: DecodeLimits): Decoded {
     errorCode,
     bytes: value.length,
   };
-  const extra = extraFields(fields);
-  if (extra !== undefined) event.extra = extra;
+  const extra = extraFields(fields, shape);
+  if (extra !== undefined) {
+    // Only records with extra fields can outgrow a document (numbers and small containers take
+    // several times their JSON size in BSON), so only they pay for computing the size.
+    const storedBytes = BSON.calculateObjectSize(extra) + EVENT_FIELDS_BSON_BYTES;
+    if (storedBytes > STORE_MAX_DOCUMENT_BYTES) {
+      return dead(
+        'OVERSIZED',
+        `the stored event would take about ${storedBytes} bytes of BSON; the store's limit is ${STORE_MAX_DOCUMENT_BYTES}`,
+        text,
+      );
+    }
+    event.extra = extra;
+  }
   return { ok: true, event };
 }

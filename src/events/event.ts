@@ -7,10 +7,16 @@ export interface DeviceEvent {
   offset: number;
   /** Epoch milliseconds, UTC. */
   ts: number;
-  /** Canonical address (RFC 5952 for IPv6), so one device counts once however it was spelled. */
+  /**
+   * Canonical address (RFC 5952 for IPv6, dotted for IPv4 and IPv4-mapped IPv6), so one device
+   * counts once however it was spelled.
+   */
   ip: string;
   errorCode: number;
-  /** Fields of the message beyond the three known ones, kept as sent. */
+  /**
+   * Fields of the message beyond the three known ones, kept as sent, or as `{ json: text }` when the
+   * store cannot hold them as they are (unsafe field names, arrays directly in arrays).
+   */
   extra?: Record<string, unknown>;
   /** Size of the record value in bytes, which the flush policy budgets by. */
   bytes: number;

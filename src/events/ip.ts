@@ -7,8 +7,11 @@
  * - IPv6: RFC 4291 text forms, including an embedded dotted IPv4 tail (`::ffff:1.2.3.4`,
  *   `64:ff9b::1.2.3.4`). Output per RFC 5952: lowercase hex, no leading zeros in a group, the longest
  *   run of two or more zero groups compressed to `::` (the first on ties), a lone zero group left as
- *   `0`. IPv4-mapped addresses (`::ffff:0:0/96`) print in mixed notation (RFC 5952 §5), all others
- *   in pure hex.
+ *   `0`, pure hex even where the input had a dotted tail.
+ * - IPv4-mapped IPv6 (`::ffff:0:0/96`, in any spelling: `::ffff:1.2.3.4`, `::ffff:0102:0304`,
+ *   `0:0:0:0:0:ffff:102:304`, ...) is the IPv4 device it maps, seen through a dual-stack socket: it
+ *   canonicalizes to the dotted IPv4 text (`1.2.3.4`), so the device counts once either way. Other
+ *   embeddings (`::1.2.3.4`, `64:ff9b::/96`, `::ffff:0:0:0/96`) name IPv6 hosts and stay IPv6.
  * - Refused: whitespace anywhere (the decoder passes the raw field), zone ids (`%eth0`), brackets,
  *   prefix lengths (`/64`), more than 8 groups, a second `::`, groups of more than 4 hex digits.
  *
@@ -143,13 +146,13 @@ function parseIpv6(s: string): boolean {
   return true;
 }
 
-/** RFC 5952 text of the eight groups in `groups`. */
+/** The canonical text of the eight groups in `groups`: RFC 5952, or dotted IPv4 when mapped. */
 function formatIpv6(): string {
   const g = groups;
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
     const hi = g[6]!;
     const lo = g[7]!;
-    return `::ffff:${hi >>> 8}.${hi & 0xff}.${lo >>> 8}.${lo & 0xff}`;
+    return `${hi >>> 8}.${hi & 0xff}.${lo >>> 8}.${lo & 0xff}`;
   }
   // Longest run of zero groups; strict `>` keeps the first one on ties.
   let bestStart = -1;

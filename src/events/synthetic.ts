@@ -5,13 +5,11 @@
  * Events use every format the original seed project's devices sent: timestamps rotate through
  * epoch seconds (number and string, with and without a fraction), epoch milliseconds (number and
  * string) and ISO 8601 (with Z, with an offset, without a zone, with a space separator). Device
- * addresses come from a pool of `devices` distinct addresses, about 80% IPv4 and 20% IPv6; an IPv6
- * device is sometimes spelled non-canonically (upper case, leading zeros, uncompressed), so the
- * stream holds more distinct spellings than devices while canonicalizing to exactly the pool. The
- * Kafka key is the raw spelling, as a device would send it.
- *
- * The malformed generator yields record values that the decoder must turn into dead letters, one
- * kind at a time in rotation, each with the reason category it should be filed under.
+ * addresses come from a pool of `devices` distinct addresses, about 80% IPv4 and 20% IPv6, plus
+ * about 1% IPv4 devices that sometimes send their address as IPv4-mapped IPv6 (`::ffff:1.2.3.4`);
+ * an IPv6 device is sometimes spelled non-canonically (upper case, leading zeros, uncompressed), so
+ * the stream holds more distinct spellings than devices while canonicalizing to exactly the pool.
+ * The Kafka key is the raw spelling, as a device would send it.
  *
  * Producers call next() in tight loops, so events are built with plain string operations and a
  * small PRNG (sfc32, seeded through splitmix32), never Math.random.
@@ -179,7 +177,7 @@ function randomIpv6Groups(random: Random): number[] {
   if (shape < 0.7) return [0xfd00 | intBelow(random, 256), r16(), r16(), 0, 0, 0, 0, r16() || 1]; // ULA, sparse
   if (shape < 0.85) return [0x2a02, r16(), r16(), r16(), r16(), r16(), r16(), r16()]; // dense global
   if (shape < 0.95) return [0x2001, 0xdb8, 0, r16(), 0, 0, 1, r16()]; // two zero runs
-  return [0, 0, 0, 0, 0, 0xffff, r16(), r16()]; // IPv4-mapped
+  return [0, 0, 0, 0, 0, 0xffff, r16(), r16()]; // IPv4-mapped: an IPv4 device, spelled as IPv6
 }
 
 function createDevices(random: Random, count: number): Device[] {
@@ -193,6 +191,8 @@ function createDevices(random: Random, count: number): Device[] {
       const groups = randomIpv6Groups(random);
       device = { canonical: canonicalizeIp(groups.map((g) => g.toString(16)).join(':'))!, groups };
     }
+    // Keyed by canonical text, so an IPv4-mapped draw of an address already in the pool as IPv4
+    // (or the other way round) is drawn again: no two entries are one device.
     if (seen.has(device.canonical)) continue;
     seen.add(device.canonical);
     devices.push(device);
@@ -333,265 +333,6 @@ export function createEventGenerator(options: EventGeneratorOptions): EventGener
         canonicalIp: device.canonical,
         timestampStyle: style,
       };
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Malformed records
-
-/** Every kind of malformed record, in the order the generator rotates through them. */
-export const MALFORMED_KINDS = [
-  'not_json',
-  'not_object',
-  'missing_timestamp',
-  'missing_device_ip',
-  'missing_error_code',
-  'ip_leading_zero',
-  'ip_out_of_range',
-  'ip_garbage',
-  'timestamp_unparsable',
-  'error_code_string',
-  'error_code_fraction',
-  'error_code_null',
-  'oversized',
-  'invalid_utf8',
-  'empty',
-] as const;
-
-export type MalformedKind = (typeof MALFORMED_KINDS)[number];
-
-/** The dead-letter category a malformed record belongs to. */
-export type MalformedReason =
-  | 'not_json'
-  | 'not_object'
-  | 'missing_field'
-  | 'invalid_ip'
-  | 'invalid_timestamp'
-  | 'invalid_error_code'
-  | 'oversized'
-  | 'invalid_utf8'
-  | 'empty';
-
-export const MALFORMED_REASONS: Readonly<Record<MalformedKind, MalformedReason>> = {
-  not_json: 'not_json',
-  not_object: 'not_object',
-  missing_timestamp: 'missing_field',
-  missing_device_ip: 'missing_field',
-  missing_error_code: 'missing_field',
-  ip_leading_zero: 'invalid_ip',
-  ip_out_of_range: 'invalid_ip',
-  ip_garbage: 'invalid_ip',
-  timestamp_unparsable: 'invalid_timestamp',
-  error_code_string: 'invalid_error_code',
-  error_code_fraction: 'invalid_error_code',
-  error_code_null: 'invalid_error_code',
-  oversized: 'oversized',
-  invalid_utf8: 'invalid_utf8',
-  empty: 'empty',
-};
-
-export interface MalformedRecord {
-  kind: MalformedKind;
-  reason: MalformedReason;
-  /** The field at fault, for field-level kinds. */
-  field?: 'timestamp' | 'device_ip' | 'error_code';
-  /** Kafka key: a device address when the record carries a usable one, else null. */
-  key: string | null;
-  /** The record value; raw bytes for `invalid_utf8`. */
-  value: string | Uint8Array;
-}
-
-export interface MalformedGeneratorOptions {
-  /**
-   * The decoder's value size limit in bytes. `oversized` values are valid events padded past it;
-   * without a limit that kind is not produced.
-   */
-  maxValueBytes?: number;
-}
-
-export interface MalformedGenerator {
-  /** The next kind in rotation. */
-  next(): MalformedRecord;
-  /** A record of the given kind. */
-  make(kind: MalformedKind): MalformedRecord;
-  /** The kinds `next` rotates through (all of MALFORMED_KINDS, less `oversized` without a limit). */
-  readonly kinds: readonly MalformedKind[];
-}
-
-const NOT_JSON: readonly string[] = [
-  'hello device',
-  '{"timestamp": 1726668850, "device_ip": "10.0.0.1", "error_code": ',
-  "{'timestamp': 1726668850, 'device_ip': '10.0.0.1', 'error_code': 0}",
-  '{"timestamp": 1726668850, "device_ip": "10.0.0.1", "error_code": 0,}',
-  '1726668850,10.0.0.1,500',
-  '{"timestamp": NaN, "device_ip": "10.0.0.1", "error_code": 0}',
-  '<event ip="10.0.0.1"/>',
-  '\u0000\u0001\u0002',
-];
-const NOT_OBJECT: readonly string[] = [
-  '[1726668850, "10.0.0.1", 0]',
-  '1726668850',
-  '"10.0.0.1"',
-  'null',
-  'true',
-  '[]',
-];
-const IP_LEADING_ZERO: readonly string[] = [
-  '010.1.1.1',
-  '10.01.1.1',
-  '192.168.001.1',
-  '1.2.3.00',
-  '00.0.0.0',
-];
-const IP_OUT_OF_RANGE: readonly string[] = ['256.1.1.1', '10.0.0.256', '999.999.999.999', '1.2.3.4000'];
-const IP_GARBAGE: readonly unknown[] = [
-  'not-an-ip',
-  '1.2.3',
-  '1.2.3.4.5',
-  'fe80::1%eth0',
-  '1::2::3',
-  '[::1]',
-  '2001:db8::/32',
-  '10.0.0.0/8',
-  ' 10.0.0.1',
-  '12345::',
-  'gggg::1',
-  '',
-  167772161,
-  ['10.0.0.1'],
-];
-const BAD_TIMESTAMPS: readonly unknown[] = [
-  'yesterday',
-  '2023-02-29T10:00:00Z',
-  '2024-09-18T24:00:00Z',
-  '2024-13-01T00:00:00Z',
-  '03/12/2021 10:00:00',
-  'Oct 11 22:14:15',
-  '1e12',
-  '123456789012345678901',
-  '',
-  '   ',
-  '2024-09-18T14:14:10+25:00',
-  'Thu, 18 Sep 2024 16:14:10 +0200', // 2024-09-18 was a Wednesday
-  true,
-  {},
-  [1726668850],
-];
-const BAD_ERROR_CODE_STRINGS: readonly string[] = ['500', 'E500', '', '404 Not Found'];
-const BAD_ERROR_CODE_FRACTIONS: readonly number[] = [1.5, 404.1, -0.5, 500.25];
-/** Byte sequences that are not UTF-8: stray continuation, bad lead, surrogate, overlong, truncated. */
-const INVALID_UTF8: ReadonlyArray<readonly number[]> = [
-  [0xff],
-  [0x80],
-  [0xc3, 0x28],
-  [0xed, 0xa0, 0x80],
-  [0xc0, 0xaf],
-  [0xe2, 0x82],
-  [0xf5, 0x80, 0x80, 0x80],
-];
-
-export function createMalformedGenerator(
-  seed: number,
-  options: MalformedGeneratorOptions = {},
-): MalformedGenerator {
-  checkSeed(seed);
-  const { maxValueBytes } = options;
-  if (maxValueBytes !== undefined && (!Number.isSafeInteger(maxValueBytes) || maxValueBytes < 1)) {
-    throw new ConfigError(`maxValueBytes must be a positive integer, got ${String(maxValueBytes)}`);
-  }
-  const random = createRandom(seed);
-  // Valid events to corrupt, so each record has exactly one thing wrong with it.
-  const valid = createEventGenerator({ seed: (seed ^ 0x5eed) >>> 0, devices: 64 });
-  const kinds = Object.freeze(
-    MALFORMED_KINDS.filter((k) => k !== 'oversized' || maxValueBytes !== undefined),
-  );
-  let n = 0;
-
-  const record = (
-    kind: MalformedKind,
-    key: string | null,
-    value: string | Uint8Array,
-    field?: MalformedRecord['field'],
-  ): MalformedRecord =>
-    field === undefined
-      ? { kind, reason: MALFORMED_REASONS[kind], key, value }
-      : { kind, reason: MALFORMED_REASONS[kind], field, key, value };
-
-  /** A valid event with `field` replaced by `replacement` (or removed when undefined). */
-  const corrupt = (
-    kind: MalformedKind,
-    field: 'timestamp' | 'device_ip' | 'error_code',
-    replacement: unknown,
-  ): MalformedRecord => {
-    const base = valid.next();
-    const event: Record<string, unknown> = { ...base.event };
-    if (replacement === undefined) delete event[field];
-    else event[field] = replacement;
-    const ip = event['device_ip'];
-    return record(kind, typeof ip === 'string' ? ip : null, JSON.stringify(event), field);
-  };
-
-  const make = (kind: MalformedKind): MalformedRecord => {
-    switch (kind) {
-      case 'not_json':
-        return record(kind, null, pick(random, NOT_JSON));
-      case 'not_object':
-        return record(kind, null, pick(random, NOT_OBJECT));
-      case 'missing_timestamp':
-        return corrupt(kind, 'timestamp', undefined);
-      case 'missing_device_ip':
-        return corrupt(kind, 'device_ip', undefined);
-      case 'missing_error_code':
-        return corrupt(kind, 'error_code', undefined);
-      case 'ip_leading_zero':
-        return corrupt(kind, 'device_ip', pick(random, IP_LEADING_ZERO));
-      case 'ip_out_of_range':
-        return corrupt(kind, 'device_ip', pick(random, IP_OUT_OF_RANGE));
-      case 'ip_garbage':
-        return corrupt(kind, 'device_ip', pick(random, IP_GARBAGE));
-      case 'timestamp_unparsable':
-        return corrupt(kind, 'timestamp', pick(random, BAD_TIMESTAMPS));
-      case 'error_code_string':
-        return corrupt(kind, 'error_code', pick(random, BAD_ERROR_CODE_STRINGS));
-      case 'error_code_fraction':
-        return corrupt(kind, 'error_code', pick(random, BAD_ERROR_CODE_FRACTIONS));
-      case 'error_code_null':
-        return corrupt(kind, 'error_code', null);
-      case 'oversized': {
-        if (maxValueBytes === undefined) {
-          throw new ConfigError('oversized records need maxValueBytes, the size limit to exceed');
-        }
-        const base = valid.next();
-        const prefix = `${base.value.slice(0, -1)},"padding":"`;
-        const suffix = '"}';
-        // ASCII padding, so characters are bytes; 1 to 64 bytes past the limit.
-        const length = Math.max(0, maxValueBytes - prefix.length - suffix.length) + 1 + intBelow(random, 64);
-        return record(kind, base.key, prefix + 'x'.repeat(length) + suffix);
-      }
-      case 'invalid_utf8': {
-        const base = valid.next();
-        const head = new TextEncoder().encode(`${base.value.slice(0, -1)},"note":"ok `);
-        const bad = pick(random, INVALID_UTF8);
-        const tail = [0x22, 0x7d]; // "}
-        const bytes = new Uint8Array(head.length + bad.length + tail.length);
-        bytes.set(head, 0);
-        bytes.set(bad, head.length);
-        bytes.set(tail, head.length + bad.length);
-        return record(kind, base.key, bytes);
-      }
-      case 'empty':
-        return record(kind, null, '');
-    }
-  };
-
-  return {
-    kinds,
-    make,
-    next(): MalformedRecord {
-      const kind = kinds[n % kinds.length]!;
-      n++;
-      return make(kind);
     },
   };
 }

@@ -42,6 +42,17 @@ const RECENT_WRITES = 64;
 
 const FETCH_MAX_BYTES = 2 * 1024 * 1024;
 
+/** Partitions grouped by topic, as the client's offset requests take them. */
+function byTopic(positions: PartitionPosition[]): { topic: string; partitions: number[] }[] {
+  const topics = new Map<string, number[]>();
+  for (const p of positions) {
+    const partitions = topics.get(p.topic) ?? [];
+    partitions.push(p.partition);
+    topics.set(p.topic, partitions);
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
 /**
  * One member of the ingest consumer group: decode -> buffer -> flush (store, then commit).
  *
@@ -56,7 +67,6 @@ export class Ingestor {
   readonly #buffer = new BatchBuffer();
   readonly #policy: FlushPolicy;
   readonly #stats: WorkerStats;
-  readonly #committed = new Map<string, number>();
   #mongo: MongoHandle | undefined;
   #store: BatchWriter | undefined;
   #consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -202,9 +212,14 @@ export class Ingestor {
     this.#flushing = this.#flush(batch, reason, oldestAgeMs)
       .catch((error: unknown) => {
         // The batch stays uncommitted, so Kafka redelivers it to whoever reads these partitions
-        // next. No later batch may be stored and committed past it: the worker fails instead.
+        // next. No later batch may be stored and committed past it, and that holds while stopping
+        // too: the drain ends here instead of committing the batches behind this one.
+        this.#failed = true;
         if (this.#stopping) {
-          this.#log.error({ err: error, records: batch.count }, 'flush abandoned; records stay uncommitted');
+          this.#log.error(
+            { err: describeError(error), records: batch.count, left: this.#buffer.count },
+            'store failed while stopping; this batch and all after it stay uncommitted',
+          );
         } else {
           void this.#fail(error, batch.count);
         }
@@ -239,26 +254,32 @@ export class Ingestor {
     if (s.recentWriteMs.length > RECENT_WRITES) s.recentWriteMs.shift();
   }
 
-  /** Commits offset+1 (the next record to read) for partitions this member still owns. */
+  /**
+   * Commits offset+1 (the next record to read) for partitions this member owns, never below what
+   * the group has committed. A partition can move to another member and back while this member
+   * still holds records it read before the move (the client has no blocking revocation hook); the
+   * other member may have committed further meanwhile, so the group's offset is read from the
+   * broker at each commit rather than remembered here.
+   */
   async #commit(positions: PartitionPosition[]): Promise<void> {
     const consumer = this.#consumer;
     if (consumer === undefined) return;
     const owned = new Set(
       (consumer.assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)),
     );
-    const offsets = positions
-      .filter((p) => owned.has(`${p.topic}:${p.partition}`))
-      .filter((p) => p.offset + 1 > (this.#committed.get(`${p.topic}:${p.partition}`) ?? -1))
-      .map((p) => ({
-        topic: p.topic,
-        partition: p.partition,
-        offset: BigInt(p.offset + 1),
-        leaderEpoch: p.leaderEpoch,
-      }));
-    if (offsets.length === 0) return;
+    const candidates = positions.filter((p) => owned.has(`${p.topic}:${p.partition}`));
+    if (candidates.length === 0) return;
     try {
-      await consumer.commit({ offsets });
-      for (const o of offsets) this.#committed.set(`${o.topic}:${o.partition}`, Number(o.offset));
+      const committed = await consumer.listCommittedOffsets({ topics: byTopic(candidates) });
+      const offsets = candidates
+        .filter((p) => BigInt(p.offset + 1) > (committed.get(p.topic)?.[p.partition] ?? -1n))
+        .map((p) => ({
+          topic: p.topic,
+          partition: p.partition,
+          offset: BigInt(p.offset + 1),
+          leaderEpoch: p.leaderEpoch,
+        }));
+      if (offsets.length > 0) await consumer.commit({ offsets });
     } catch (error) {
       // The records are stored; an uncommitted offset only means a harmless redelivery.
       this.#stats.commitFailures++;

@@ -2,10 +2,13 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
 import { IpstreamError } from '../errors/errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { emptyStats, type WorkerStats } from './stats.ts';
+import { emptyStats, retire, type WorkerStats } from './stats.ts';
 import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
 
 const WORKER_URL = new URL('./worker-thread.ts', import.meta.url);
+
+/** Pause before replacing an exited worker, so a worker that fails at once does not spin. */
+const REPLACEMENT_DELAY_MS = 1000;
 
 interface Slot {
   id: number;
@@ -23,8 +26,10 @@ export class IngestPool {
   readonly #config: WorkerInit['config'];
   readonly #log: Logger;
   readonly #slots = new Map<number, Slot>();
-  /** Final counters of workers that have exited, so that totals never go backwards. */
-  readonly #retired: WorkerStats[] = [];
+  /** The final counters of every worker that has exited, summed, so totals never go backwards. */
+  #retired: WorkerStats | undefined;
+  /** Replacements waiting for their delay; stop() cancels them. */
+  readonly #replacements = new Set<NodeJS.Timeout>();
   #stopping = false;
   #nextId = 0;
   #autoscaleTimer: NodeJS.Timeout | undefined;
@@ -48,9 +53,9 @@ export class IngestPool {
     return [...this.#slots.values()].map((s) => s.stats);
   }
 
-  /** Counters of every worker this pool ran, running or exited: the basis of totals. */
+  /** Counters of the running workers and one total of the exited ones: the basis of totals. */
   allStats(): WorkerStats[] {
-    return [...this.stats(), ...this.#retired];
+    return this.#retired === undefined ? this.stats() : [...this.stats(), this.#retired];
   }
 
   /** Starts workers until there are `count`; resolves once each has joined and started fetching. */
@@ -88,17 +93,24 @@ export class IngestPool {
     });
     worker.on('exit', (code) => {
       this.#slots.delete(id);
-      this.#retired.push(slot.stats);
+      this.#retired = retire(this.#retired ?? emptyStats(-1), slot.stats);
       if (!this.#stopping) {
         // Its uncommitted records go back to the group; a fresh worker takes its place.
         this.#log.warn({ worker: id, code }, 'ingest worker exited; starting a replacement');
-        setTimeout(
-          () => void this.#spawn().catch((e: unknown) => this.#log.error({ err: e }, 'replacement failed')),
-          1000,
-        );
+        this.#replaceLater(REPLACEMENT_DELAY_MS);
       }
     });
     return started;
+  }
+
+  #replaceLater(delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.#replacements.delete(timer);
+      // stop() may have begun while the timer ran.
+      if (this.#stopping) return;
+      void this.#spawn().catch((e: unknown) => this.#log.error({ err: e }, 'replacement failed'));
+    }, delayMs);
+    this.#replacements.add(timer);
   }
 
   /**
@@ -127,6 +139,8 @@ export class IngestPool {
   async stop(graceMs = 30_000): Promise<void> {
     this.#stopping = true;
     clearInterval(this.#autoscaleTimer);
+    for (const timer of this.#replacements) clearTimeout(timer);
+    this.#replacements.clear();
     const slots = [...this.#slots.values()];
     for (const slot of slots) slot.worker.postMessage({ type: 'stop', graceMs } satisfies PoolToWorker);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs + 10_000).unref());

@@ -45,3 +45,28 @@ export function emptyStats(workerId: number): WorkerStats {
     lastRecordAt: null,
   };
 }
+
+/**
+ * `total` with the counters of an exited worker added (a new object): the pool keeps one such
+ * total for every worker that has exited, so its totals never go backwards and its memory does
+ * not grow with each replacement. What describes a live worker (assignment, buffer, policy) is
+ * left empty.
+ */
+export function retire(total: WorkerStats, exited: WorkerStats): WorkerStats {
+  const flushReasons = { ...total.flushReasons };
+  for (const [reason, n] of Object.entries(exited.flushReasons)) {
+    flushReasons[reason] = (flushReasons[reason] ?? 0) + n;
+  }
+  return {
+    ...total,
+    consumed: total.consumed + exited.consumed,
+    stored: total.stored + exited.stored,
+    duplicates: total.duplicates + exited.duplicates,
+    deadLetters: total.deadLetters + exited.deadLetters,
+    flushes: total.flushes + exited.flushes,
+    flushReasons,
+    storeRetries: total.storeRetries + exited.storeRetries,
+    commitFailures: total.commitFailures + exited.commitFailures,
+    consumerRestarts: total.consumerRestarts + exited.consumerRestarts,
+  };
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/config.ts';
 import { ConfigError } from '../../src/errors/errors.ts';
+import { MAX_RECORD_BYTES_LIMIT, STORE_MAX_DOCUMENT_BYTES } from '../../src/events/store-limits.ts';
 
 test('defaults are the contract defaults, and local services may be started', () => {
   const c = loadConfig({});
@@ -46,3 +47,15 @@ for (const [env, message] of BAD) {
     );
   });
 }
+
+test('MAX_RECORD_BYTES is capped so that a record always fits one stored document', () => {
+  assert.equal(
+    loadConfig({ MAX_RECORD_BYTES: String(MAX_RECORD_BYTES_LIMIT) }).ingest.maxRecordBytes,
+    MAX_RECORD_BYTES_LIMIT,
+  );
+  assert.ok(MAX_RECORD_BYTES_LIMIT < STORE_MAX_DOCUMENT_BYTES);
+  assert.throws(
+    () => loadConfig({ MAX_RECORD_BYTES: String(STORE_MAX_DOCUMENT_BYTES) }),
+    (error: unknown) => error instanceof ConfigError && /MAX_RECORD_BYTES/.test(error.message),
+  );
+});

@@ -4,15 +4,12 @@ import { ConfigError } from '../../src/errors/errors.ts';
 import { canonicalizeIp, ipVersion } from '../../src/events/ip.ts';
 import {
   createEventGenerator,
-  createMalformedGenerator,
   createRandom,
   DEFAULT_SPREAD_MS,
   DEFAULT_START_MS,
-  MALFORMED_KINDS,
-  MALFORMED_REASONS,
   TIMESTAMP_STYLES,
 } from '../../src/events/synthetic.ts';
-import type { GeneratedEvent, MalformedRecord } from '../../src/events/synthetic.ts';
+import type { GeneratedEvent } from '../../src/events/synthetic.ts';
 import { parseEpochNumber, parseEpochString } from '../../src/events/timestamp-epoch.ts';
 
 function draw(n: number, seed: number, devices: number): GeneratedEvent[] {
@@ -77,6 +74,29 @@ describe('createEventGenerator', () => {
     assert.ok(v6 > 0.15 && v6 < 0.25, String(v6));
     assert.equal(new Set(devices).size, 2000);
     for (const d of devices) assert.equal(canonicalizeIp(d), d);
+  });
+
+  it('spells some IPv4 devices as IPv4-mapped IPv6, and they count as those IPv4 devices', () => {
+    const generator = createEventGenerator({ seed: 3, devices: 2000 });
+    const pool = new Set(generator.devices);
+    const spellings = new Map<string, Set<string>>();
+    for (let k = 0; k < 200_000; k++) {
+      const { event, canonicalIp } = generator.next();
+      if (ipVersion(canonicalIp) === 4) {
+        const seen = spellings.get(canonicalIp) ?? new Set<string>();
+        seen.add(event.device_ip);
+        spellings.set(canonicalIp, seen);
+      }
+    }
+    const both = [...spellings].filter(([ip, spelled]) => spelled.has(ip) && spelled.size > 1);
+    assert.ok(both.length > 0, 'a device sent both as IPv4 and as IPv4-mapped IPv6');
+    for (const [ip, spelled] of both) {
+      assert.ok(pool.has(ip));
+      for (const text of spelled) {
+        assert.equal(canonicalizeIp(text), ip, text);
+        if (text !== ip) assert.match(text, /ffff/i);
+      }
+    }
   });
 
   it('builds consistent records: key, JSON value, event and expectations agree', () => {
@@ -146,105 +166,5 @@ describe('createEventGenerator', () => {
     ]) {
       assert.throws(() => createEventGenerator(options), ConfigError, JSON.stringify(options));
     }
-  });
-});
-
-describe('createMalformedGenerator', () => {
-  const maxValueBytes = 4096;
-
-  function check(r: MalformedRecord): void {
-    assert.equal(r.reason, MALFORMED_REASONS[r.kind]);
-    if (r.kind === 'invalid_utf8') {
-      assert.ok(r.value instanceof Uint8Array);
-      assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(r.value as Uint8Array));
-      return;
-    }
-    assert.equal(typeof r.value, 'string');
-    const text = r.value as string;
-    switch (r.reason) {
-      case 'empty':
-        assert.equal(text, '');
-        return;
-      case 'not_json':
-        assert.throws(() => JSON.parse(text), text);
-        return;
-      case 'not_object': {
-        const v: unknown = JSON.parse(text);
-        assert.ok(v === null || typeof v !== 'object' || Array.isArray(v), text);
-        return;
-      }
-      case 'oversized':
-        assert.ok(Buffer.byteLength(text) > maxValueBytes);
-        assert.equal(typeof JSON.parse(text), 'object');
-        return;
-      default:
-        break;
-    }
-    // Field-level kinds: a JSON object with exactly the named field wrong.
-    const obj = JSON.parse(text) as Record<string, unknown>;
-    assert.ok(r.field !== undefined);
-    const ip = obj['device_ip'];
-    if (r.field !== 'device_ip') assert.ok(typeof ip === 'string' && canonicalizeIp(ip) !== null);
-    if (r.field !== 'error_code') assert.ok(Number.isInteger(obj['error_code']));
-    if (r.field !== 'timestamp') assert.ok('timestamp' in obj);
-    if (r.reason === 'missing_field') assert.ok(!(r.field in obj));
-    if (r.reason === 'invalid_ip')
-      assert.ok(typeof ip !== 'string' || canonicalizeIp(ip) === null, String(ip));
-    if (r.reason === 'invalid_error_code') assert.ok(!Number.isInteger(obj['error_code']));
-    if (r.reason === 'invalid_timestamp') {
-      const ts = obj['timestamp'];
-      assert.ok(ts !== undefined);
-      // Whatever else it is, it is not a plain valid epoch.
-      if (typeof ts === 'string' && /^\d+$/.test(ts)) assert.ok(!('epochMs' in parseEpochString(ts)));
-    }
-  }
-
-  it('produces every kind in rotation, each with its reason category', () => {
-    const generator = createMalformedGenerator(1, { maxValueBytes });
-    assert.deepEqual(generator.kinds, MALFORMED_KINDS);
-    const seen = new Set<string>();
-    for (let k = 0; k < MALFORMED_KINDS.length * 20; k++) {
-      const r = generator.next();
-      seen.add(r.kind);
-      check(r);
-    }
-    assert.deepEqual([...seen].sort(), [...MALFORMED_KINDS].sort());
-  });
-
-  it('covers each reason category', () => {
-    const reasons = new Set(Object.values(MALFORMED_REASONS));
-    assert.deepEqual([...reasons].sort(), [
-      'empty',
-      'invalid_error_code',
-      'invalid_ip',
-      'invalid_timestamp',
-      'invalid_utf8',
-      'missing_field',
-      'not_json',
-      'not_object',
-      'oversized',
-    ]);
-  });
-
-  it('is reproducible for a seed', () => {
-    const a = createMalformedGenerator(9, { maxValueBytes: 100 });
-    const b = createMalformedGenerator(9, { maxValueBytes: 100 });
-    for (let k = 0; k < 100; k++) assert.deepEqual(a.next(), b.next());
-  });
-
-  it('pads oversized values just past the given limit', () => {
-    const generator = createMalformedGenerator(4, { maxValueBytes: 1000 });
-    for (let k = 0; k < 20; k++) {
-      const size = Buffer.byteLength(generator.make('oversized').value as string);
-      assert.ok(size > 1000 && size <= 1000 + 64, String(size));
-    }
-  });
-
-  it('leaves out oversized without a limit', () => {
-    const generator = createMalformedGenerator(1);
-    assert.ok(!generator.kinds.includes('oversized'));
-    for (let k = 0; k < 100; k++) assert.notEqual(generator.next().kind, 'oversized');
-    assert.throws(() => generator.make('oversized'), ConfigError);
-    assert.throws(() => createMalformedGenerator(1, { maxValueBytes: 0 }), ConfigError);
   });
 });
