@@ -6,10 +6,12 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import type { HostPort } from './net.ts';
 import { PROJECT_ROOT } from './paths.ts';
 import { spawnDetached } from './processes.ts';
@@ -111,6 +113,39 @@ export function ferretdbIsStale(stateDir: string): boolean {
   return !existsSync(runningStamp) || readFileSync(runningStamp, 'utf8').trim() !== sourceStamp();
 }
 
+/**
+ * Moves aside database files FerretDB cannot open: it refuses to start at all while one file in its
+ * folder lacks its metadata table (seen after a crash during a database's creation). Only run while
+ * FerretDB is stopped: SQLite files must not be opened by two implementations at once.
+ */
+function quarantineBrokenDatabases(
+  paths: ReturnType<typeof ferretPaths>,
+  onStep: (msg: string) => void,
+): void {
+  for (const file of readdirSync(paths.data).filter((f) => f.endsWith('.sqlite'))) {
+    const path = join(paths.data, file);
+    let healthy: boolean;
+    try {
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        healthy =
+          db.prepare(`SELECT 1 FROM sqlite_master WHERE name = '_ferretdb_collections'`).get() !== undefined;
+      } finally {
+        db.close();
+      }
+    } catch {
+      healthy = false;
+    }
+    if (healthy) continue;
+    const aside = join(paths.dir, 'quarantine', `${Date.now()}`);
+    mkdirSync(aside, { recursive: true });
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (existsSync(path + suffix)) renameSync(path + suffix, join(aside, file + suffix));
+    }
+    onStep(`moved ${file}, which FerretDB cannot open, to ${aside}`);
+  }
+}
+
 export async function startFerretdb(
   stateDir: string,
   listen: HostPort,
@@ -119,12 +154,15 @@ export async function startFerretdb(
   const binary = await buildFerretdb(stateDir, onStep);
   const paths = ferretPaths(stateDir);
   mkdirSync(paths.data, { recursive: true });
+  quarantineBrokenDatabases(paths, onStep);
   const host = listen.host === 'localhost' ? '127.0.0.1' : listen.host;
   onStep(`starting FerretDB on ${host}:${listen.port}`);
   writeFileSync(paths.runningStamp, readFileSync(paths.stamp));
   return spawnDetached(
     binary,
-    ['--listen-addr', `${host}:${listen.port}`, '--data-dir', paths.data, '--log-level', 'warn'],
+    // error, not warn: FerretDB logs every command it does not implement at warn with the whole
+    // message (the driver's endSessions on every close), megabytes an hour.
+    ['--listen-addr', `${host}:${listen.port}`, '--data-dir', paths.data, '--log-level', 'error'],
     { cwd: paths.dir, logFile: paths.log, pidFile: paths.pidFile },
   );
 }
