@@ -40,7 +40,7 @@ export interface ApiDeps {
   topicStatus?: () => Promise<TopicDescription>;
   /** Reachability of the services, for /readyz. */
   probes?: { kafka: () => Promise<boolean>; mongo: () => Promise<boolean> };
-  /** When set, every /api route requires `Authorization: Bearer <token>`. */
+  /** When set, every /api route and /count/addresses require `Authorization: Bearer <token>`. */
   apiToken?: string;
   /** Allow cross-origin requests (off by default). */
   cors?: boolean;
