@@ -14,6 +14,7 @@ import type { TopicDescription } from '../kafka/admin.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerBearerAuth } from './auth.ts';
 import { registerCors } from './cors.ts';
+import type { ReadinessProbes } from './readiness.ts';
 import { handleError, handleNotFound } from './http-error.ts';
 import { countRoutes } from './routes/counts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -39,7 +40,9 @@ export interface ApiDeps {
   /** Partitions, end and committed offsets, and lag of the ingest group. */
   topicStatus?: () => Promise<TopicDescription>;
   /** Reachability of the services, for /readyz. */
-  probes?: { kafka: () => Promise<boolean>; mongo: () => Promise<boolean> };
+  probes?: ReadinessProbes;
+  /** How long one readiness probe answers /readyz (default READINESS_CACHE_MS). */
+  readinessCacheMs?: number;
   /** When set, every /api route and /count/addresses require `Authorization: Bearer <token>`. */
   apiToken?: string;
   /** Allow cross-origin requests (off by default). */
