@@ -15,6 +15,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { registerBearerAuth } from './auth.ts';
 import { registerCors } from './cors.ts';
 import type { ReadinessProbes } from './readiness.ts';
+import { DebugRequestLog } from './request-log.ts';
 import { handleError, handleNotFound } from './http-error.ts';
 import { countRoutes } from './routes/counts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -52,6 +53,7 @@ export interface ApiDeps {
 export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    logController: new DebugRequestLog(),
     // Timestamps and IPs fit easily; a longer path segment is a client mistake, not a route.
     routerOptions: { maxParamLength: 200 },
     // Malformed URLs and over-long path segments are rejected by the router before any route runs;
