@@ -14,9 +14,10 @@ import type { TopicDescription } from '../kafka/admin.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerBearerAuth } from './auth.ts';
 import { registerCors } from './cors.ts';
+import { handleError, handleNotFound } from './http-error.ts';
+import { registerMethodNotAllowed } from './method-not-allowed.ts';
 import type { ReadinessProbes } from './readiness.ts';
 import { DebugRequestLog } from './request-log.ts';
-import { handleError, handleNotFound } from './http-error.ts';
 import { countRoutes } from './routes/counts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
@@ -65,6 +66,7 @@ export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   // Hooks first: they apply to the routes registered after them (auth also marks them in OpenAPI).
+  registerMethodNotAllowed(app);
   if (deps.apiToken !== undefined) registerBearerAuth(app, deps.apiToken);
   if (deps.cors === true) registerCors(app);
 
