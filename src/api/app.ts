@@ -55,7 +55,8 @@ export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     logController: new DebugRequestLog(),
-    // Timestamps and IPs fit easily; a longer path segment is a client mistake, not a route.
+    // Counted in UTF-16 units: a path parameter's schema allows at most 100 characters, which take
+    // at most 200 units. A longer segment is a client mistake (414), not a route.
     routerOptions: { maxParamLength: 200 },
     // Malformed URLs and over-long path segments are rejected by the router before any route runs;
     // sending them through the same handler keeps the `{error, message}` shape.

@@ -6,7 +6,11 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError } from './http-error.ts';
+import { HttpError, errorResponse } from './http-error.ts';
+
+const Unauthorized = errorResponse(
+  'no Authorization header, or not Bearer with the configured token (UNAUTHORIZED)',
+);
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
@@ -23,7 +27,9 @@ export function registerBearerAuth(app: FastifyInstance, token: string): void {
   // Comparing digests takes the same time whatever the length or content of the guess.
   const expected = digest(`Bearer ${token}`);
   app.addHook('onRoute', (route) => {
-    if (isProtectedRoute(route.url)) route.schema = { ...route.schema, security: [{ bearer: [] }] };
+    if (!isProtectedRoute(route.url)) return;
+    const response = { ...(route.schema?.response as object | undefined), 401: Unauthorized };
+    route.schema = { ...route.schema, security: [{ bearer: [] }], response };
   });
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
     // Browsers send CORS preflights without credentials; they reveal nothing.
