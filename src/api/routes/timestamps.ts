@@ -87,9 +87,12 @@ export const timestampRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Normalize many timestamps',
         description: 'Each value gets its own result, in order; a bad value does not fail the others.',
         tags: ['timestamps'],
-        body: Type.Object({
-          values: Type.Array(Input, { minItems: 1, maxItems: MAX_VALUES_PER_REQUEST }),
-        }),
+        // Other fields are refused, not ignored: the JSON parser refuses a __proto__ key anyway,
+        // and a schema that allowed other fields would promise that one too.
+        body: Type.Object(
+          { values: Type.Array(Input, { minItems: 1, maxItems: MAX_VALUES_PER_REQUEST }) },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object(
             { results: Type.Array(Type.Union([Parsed, Failed])) },
@@ -97,7 +100,7 @@ export const timestampRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ),
           400: errorResponse(
             'the body is not JSON, or not {values: [...]} with 1 to ' +
-              `${MAX_VALUES_PER_REQUEST} strings or numbers (INVALID_REQUEST, BAD_REQUEST)`,
+              `${MAX_VALUES_PER_REQUEST} strings or numbers and no other field (INVALID_REQUEST, BAD_REQUEST)`,
           ),
           413: errorResponse('the body is larger than 1 MiB (PAYLOAD_TOO_LARGE)'),
           415: errorResponse('the body is not application/json (UNSUPPORTED_MEDIA_TYPE)'),
