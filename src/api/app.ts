@@ -15,6 +15,9 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { registerBearerAuth } from './auth.ts';
 import { registerCors } from './cors.ts';
 import { handleError, handleNotFound } from './http-error.ts';
+import { registerMethodNotAllowed } from './method-not-allowed.ts';
+import type { ReadinessProbes } from './readiness.ts';
+import { DebugRequestLog } from './request-log.ts';
 import { countRoutes } from './routes/counts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
@@ -39,8 +42,10 @@ export interface ApiDeps {
   /** Partitions, end and committed offsets, and lag of the ingest group. */
   topicStatus?: () => Promise<TopicDescription>;
   /** Reachability of the services, for /readyz. */
-  probes?: { kafka: () => Promise<boolean>; mongo: () => Promise<boolean> };
-  /** When set, every /api route requires `Authorization: Bearer <token>`. */
+  probes?: ReadinessProbes;
+  /** How long one readiness probe answers /readyz (default READINESS_CACHE_MS). */
+  readinessCacheMs?: number;
+  /** When set, every /api route and /count/addresses require `Authorization: Bearer <token>`. */
   apiToken?: string;
   /** Allow cross-origin requests (off by default). */
   cors?: boolean;
@@ -49,7 +54,9 @@ export interface ApiDeps {
 export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
-    // Timestamps and IPs fit easily; a longer path segment is a client mistake, not a route.
+    logController: new DebugRequestLog(),
+    // Counted in UTF-16 units: a path parameter's schema allows at most 100 characters, which take
+    // at most 200 units. A longer segment is a client mistake (414), not a route.
     routerOptions: { maxParamLength: 200 },
     // Malformed URLs and over-long path segments are rejected by the router before any route runs;
     // sending them through the same handler keeps the `{error, message}` shape.
@@ -60,6 +67,7 @@ export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   // Hooks first: they apply to the routes registered after them (auth also marks them in OpenAPI).
+  registerMethodNotAllowed(app);
   if (deps.apiToken !== undefined) registerBearerAuth(app, deps.apiToken);
   if (deps.cors === true) registerCors(app);
 

@@ -29,6 +29,9 @@ export const ErrorBody = Type.Object(
   { description: 'error' },
 );
 
+/** ErrorBody as one documented answer, saying when it is given and with which codes. */
+export const errorResponse = (description: string) => Type.Object(ErrorBody.properties, { description });
+
 /** Codes for client errors Fastify raises itself (unparsable JSON, oversized bodies...). */
 const CLIENT_ERROR_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',

@@ -6,7 +6,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { TProperties } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from './http-error.ts';
+import { HttpError, errorResponse } from './http-error.ts';
 
 export const Iso = Type.String({
   description: 'ISO 8601 UTC with milliseconds',
@@ -18,18 +18,61 @@ export const IsoOrNull = Type.Union([Iso, Type.Null()]);
 /** Bounds every query parameter: a timestamp or an address is far shorter. */
 const MAX_PARAM_LENGTH = 100;
 
-export const TimeParam = (description: string) =>
-  Type.String({ minLength: 1, maxLength: MAX_PARAM_LENGTH, description, examples: ['2024-09-18T14:00:00Z'] });
+export const TimeParam = (description: string, example: string) =>
+  Type.String({ minLength: 1, maxLength: MAX_PARAM_LENGTH, description, examples: [example] });
 
-export const From = TimeParam('start of the range, inclusive; any form the timestamp parser accepts');
-export const To = TimeParam('end of the range, exclusive; any form the timestamp parser accepts');
+export const From = TimeParam(
+  'start of the range, inclusive; any form the timestamp parser accepts',
+  '2024-09-18T14:00:00Z',
+);
+export const To = TimeParam(
+  'end of the range, exclusive, after from; any form the timestamp parser accepts',
+  '2024-09-18T15:00:00Z',
+);
 
 export const Limit = (defaultValue: number) =>
   Type.Integer({ minimum: 1, maximum: 1000, default: defaultValue, description: 'items to return, 1..1000' });
 
+/**
+ * The 400 of routes with a range. A schema can bound the text of from and to but not say which
+ * texts the timestamp parser accepts, nor that from must be before to: those are answered here.
+ */
+export const RangeRefused = errorResponse(
+  'from or to is not a timestamp (TS_* codes, e.g. TS_UNRECOGNIZED, TS_IMPOSSIBLE_DATE), from is ' +
+    'not before to (RANGE_EMPTY), the range is wider than the route allows (RANGE_TOO_WIDE), or a ' +
+    'parameter is malformed or unknown (INVALID_REQUEST)',
+);
+
+/** The 400 of a route whose only parameters the schema fully describes. */
+export const ParametersRefused = errorResponse(
+  'a parameter is malformed, out of bounds or unknown (INVALID_REQUEST)',
+);
+
+/** The 414 of routes with a path parameter: the router refuses a segment before any schema sees it. */
+export const PathTooLong = errorResponse(
+  'a path segment is longer than the router accepts (URI_TOO_LONG); the schema allows far less',
+);
+
+export const StoreUnavailable = errorResponse(
+  'no database is configured (STORE_UNAVAILABLE), or a query ran past its time limit ' +
+    '(QUERY_TIMEOUT, with Retry-After)',
+);
+
 /** A querystring object that refuses parameters it does not declare. */
 export const Query = <T extends TProperties>(properties: T) =>
   Type.Object(properties, { additionalProperties: false });
+
+/**
+ * A preValidation hook that runs a domain parser on one text parameter before the schema checks
+ * it. The schema documents the parameter for clients; the parser's refusal (IP_INVALID, TS_EMPTY,
+ * TS_UNRECOGNIZED...) is the answer, with its own code rather than the schema's INVALID_REQUEST.
+ */
+export function parsedFirst(where: 'params' | 'query', name: string, parse: (text: string) => unknown) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const value = (request[where] as Record<string, unknown>)[name];
+    if (typeof value === 'string') parse(value);
+  };
+}
 
 /**
  * A preValidation hook for routes with `limit`: TypeBox's conversion reads "1.5" as 1 and "0x10" as

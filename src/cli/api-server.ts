@@ -4,7 +4,7 @@ import type { Config } from '../config/config.ts';
 import type { WorkerStats } from '../ingest/stats.ts';
 import { TopicAdmin } from '../kafka/admin.ts';
 import type { Logger } from '../log/logger.ts';
-import { probeKafka, probeMongo } from '../services/probe.ts';
+import { clientProbes } from '../services/probe.ts';
 import { connectMongo } from '../store/mongo.ts';
 
 export interface RunningApi {
@@ -25,10 +25,7 @@ export async function startApiServer(
     db: mongo.db,
     ...(options.workerStats && { workerStats: options.workerStats }),
     topicStatus: () => admin.describe(config.kafka.topic, config.kafka.group),
-    probes: {
-      kafka: () => probeKafka(config.kafka.brokers, 2000),
-      mongo: () => probeMongo(config.mongo.uri, 2000),
-    },
+    probes: clientProbes(admin, mongo.db),
     ...(config.http.apiToken && { apiToken: config.http.apiToken }),
     cors: config.http.cors,
   });

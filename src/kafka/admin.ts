@@ -31,6 +31,12 @@ export class TopicAdmin {
     await this.#admin.close();
   }
 
+  /** True when a broker answers a fresh metadata request over this client's connections. */
+  async reachable(): Promise<boolean> {
+    const metadata = await this.#admin.metadata({ topics: [], forceUpdate: true, retries: 0 });
+    return metadata.brokers.size > 0;
+  }
+
   async partitionCount(topic: string): Promise<number | undefined> {
     const topics = await this.#admin.listTopics();
     if (!topics.includes(topic)) return undefined;

@@ -1,5 +1,6 @@
 import { Admin } from '@platformatic/kafka';
-import { MongoClient } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
+import type { TopicAdmin } from '../kafka/admin.ts';
 
 /** True when a Kafka broker answers a metadata request at the given bootstrap address. */
 export async function probeKafka(brokers: string[], timeoutMs = 3000): Promise<boolean> {
@@ -35,4 +36,36 @@ export async function probeMongo(uri: string, timeoutMs = 3000): Promise<boolean
   } finally {
     await client.close().catch(() => undefined);
   }
+}
+
+/** False when `check` fails or has not answered within timeoutMs (a client may retry for longer). */
+export async function withinTimeout(check: Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([check.catch(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Readiness probes over a process's long-lived clients: the API already holds a Kafka admin and a
+ * MongoDB connection pool, so probing through them costs a round trip, not a new connection.
+ */
+export function clientProbes(
+  admin: TopicAdmin,
+  db: Db,
+  timeoutMs = 2000,
+): { kafka: () => Promise<boolean>; mongo: () => Promise<boolean> } {
+  return {
+    kafka: () => withinTimeout(admin.reachable(), timeoutMs),
+    mongo: () =>
+      withinTimeout(
+        db.command({ ping: 1 }).then((answer) => answer.ok === 1),
+        timeoutMs,
+      ),
+  };
 }

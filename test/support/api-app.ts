@@ -3,7 +3,7 @@ import type { Db } from 'mongodb';
 import { type ApiDeps, buildApp } from '../../src/api/app.ts';
 import type { Config } from '../../src/config/config.ts';
 import type { TopicAdmin } from '../../src/kafka/admin.ts';
-import { probeKafka, probeMongo } from '../../src/services/probe.ts';
+import { clientProbes } from '../../src/services/probe.ts';
 
 export interface JsonAnswer {
   status: number;
@@ -36,9 +36,6 @@ export function realDeps(config: Config, db: Db, admin: TopicAdmin): ApiDeps {
   return {
     db,
     topicStatus: () => admin.describe(config.kafka.topic, config.kafka.group),
-    probes: {
-      kafka: () => probeKafka(config.kafka.brokers, 2000),
-      mongo: () => probeMongo(config.mongo.uri, 2000),
-    },
+    probes: clientProbes(admin, db),
   };
 }

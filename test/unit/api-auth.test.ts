@@ -41,7 +41,25 @@ describe('API token', () => {
       );
     }));
 
-  it('leaves health, metrics, docs, the dashboard and seed routes open', () =>
+  it('protects the seed route /count/addresses too: it reads the store like /api does', () =>
+    withApp({ apiToken: TOKEN }, async (app) => {
+      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }];
+      for (const headers of attempts) {
+        const answer = await getJson(app, '/count/addresses', headers);
+        assert.equal(answer.status, 401, JSON.stringify(headers));
+        assert.equal(answer.body.error, 'UNAUTHORIZED');
+        assert.equal(answer.headers['www-authenticate'], 'Bearer');
+      }
+      // With the token it gets past auth to the store, which this app has none of.
+      const ok = await getJson(app, '/count/addresses', { authorization: `Bearer ${TOKEN}` });
+      assert.equal(ok.status, 503);
+      assert.equal(ok.body.error, 'STORE_UNAVAILABLE');
+      const { body } = await getJson(app, '/openapi.json');
+      const paths = body.paths as Record<string, { get?: { security?: unknown } }>;
+      assert.deepEqual(paths['/count/addresses']?.get?.security, [{ bearer: [] }]);
+    }));
+
+  it('leaves health, metrics, docs, the dashboard and the timestamp seed route open', () =>
     withApp({ apiToken: TOKEN }, async (app) => {
       for (const url of ['/healthz', '/metrics', '/openapi.json', '/', '/dashboard/dashboard.js', '/docs']) {
         const response = await app.inject({ method: 'GET', url });

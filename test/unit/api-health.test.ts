@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { emptyStats, type WorkerStats } from '../../src/ingest/stats.ts';
+import { createReadiness } from '../../src/api/readiness.ts';
 import type { TopicDescription } from '../../src/kafka/admin.ts';
 import { getJson, withApp } from '../support/api-app.ts';
 
@@ -60,6 +61,78 @@ describe('/healthz and /readyz', () => {
       assert.equal(answer.status, 503);
       assert.deepEqual(answer.body.checks, { kafka: false, mongo: false });
     });
+  });
+});
+
+describe('/readyz cache', () => {
+  /** A probe that counts its calls and answers only when released. */
+  function gatedProbe() {
+    let calls = 0;
+    let release: (up: boolean) => void = () => undefined;
+    return {
+      probe: () => {
+        calls += 1;
+        return new Promise<boolean>((resolve) => (release = resolve));
+      },
+      calls: () => calls,
+      release: (up: boolean) => release(up),
+    };
+  }
+
+  it('shares one probe among concurrent and repeated requests within the cache window', async () => {
+    let kafkaCalls = 0;
+    let mongoCalls = 0;
+    const probes = {
+      kafka: async () => (kafkaCalls += 1) > 0,
+      mongo: async () => (mongoCalls += 1) > 0,
+    };
+    // A window far longer than the test, so a slow machine cannot make it expire mid-test.
+    await withApp({ probes, readinessCacheMs: 600_000 }, async (app) => {
+      const concurrent = await Promise.all(Array.from({ length: 20 }, () => getJson(app, '/readyz')));
+      for (let i = 0; i < 5; i++) concurrent.push(await getJson(app, '/readyz'));
+      for (const answer of concurrent) {
+        assert.equal(answer.status, 200);
+        assert.deepEqual(answer.body, { status: 'ready', checks: { kafka: true, mongo: true } });
+      }
+      assert.equal(kafkaCalls, 1);
+      assert.equal(mongoCalls, 1);
+    });
+  });
+
+  it('joins a probe in flight, keeps its answer for the window, probes again after it', async () => {
+    let now = 1_000;
+    const kafka = gatedProbe();
+    const mongo = gatedProbe();
+    const readiness = createReadiness({ kafka: kafka.probe, mongo: mongo.probe }, 3_000, () => now);
+    const waiting = [readiness(), readiness(), readiness()];
+    assert.equal(kafka.calls(), 1);
+    assert.equal(mongo.calls(), 1);
+    kafka.release(true);
+    mongo.release(false);
+    for (const checks of await Promise.all(waiting)) assert.deepEqual(checks, { kafka: true, mongo: false });
+
+    now += 2_999;
+    assert.deepEqual(await readiness(), { kafka: true, mongo: false });
+    assert.equal(kafka.calls(), 1, 'still inside the window');
+
+    now += 1;
+    const again = readiness();
+    assert.equal(kafka.calls(), 2, 'the window is over');
+    kafka.release(true);
+    mongo.release(true);
+    assert.deepEqual(await again, { kafka: true, mongo: true });
+  });
+
+  it('counts a probe that throws as down, and caches that too', async () => {
+    let calls = 0;
+    const failing = async (): Promise<boolean> => {
+      calls += 1;
+      throw new Error('boom');
+    };
+    const readiness = createReadiness({ kafka: failing, mongo: async () => true }, 3_000, () => 0);
+    assert.deepEqual(await readiness(), { kafka: false, mongo: true });
+    assert.deepEqual(await readiness(), { kafka: false, mongo: true });
+    assert.equal(calls, 1);
   });
 });
 

@@ -142,6 +142,15 @@ describe('POST /api/v1/timestamps/parse', () => {
     }
   });
 
+  it('refuses fields other than values, as its document says', async () => {
+    const { status, body } = await postJson({ values: [1], extra: 1 });
+    assert.equal(status, 400);
+    assert.equal(body.error, 'INVALID_REQUEST');
+    const doc = await app.inject({ method: 'GET', url: '/openapi.json' });
+    const post = doc.json().paths['/api/v1/timestamps/parse'].post;
+    assert.equal(post.requestBody.content['application/json'].schema.additionalProperties, false);
+  });
+
   it('answers 400 for malformed JSON and 413 for an oversized body, never 500', async () => {
     const headers = { 'content-type': 'application/json' };
     const malformed = await app.inject({

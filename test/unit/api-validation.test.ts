@@ -138,4 +138,54 @@ describe('analytics validation', () => {
     assert.deepEqual(names('/api/v1/dead-letters'), ['limit']);
     assert.equal(paths['/']?.get, undefined, 'the dashboard page is not an API route');
   });
+
+  it('documents the refusals each route can answer with, and what its parameters accept', async () => {
+    const { body } = await getJson(app, '/openapi.json');
+    type Operation = {
+      parameters?: { name: string; in: string; schema: Record<string, unknown>; example?: unknown }[];
+      requestBody?: unknown;
+      responses: Record<string, { content?: Record<string, { schema: { properties?: object } }> }>;
+    };
+    const paths = body.paths as Record<string, Record<string, Operation>>;
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        const takesInput = (operation.parameters ?? []).length > 0 || operation.requestBody !== undefined;
+        if (takesInput) {
+          const refusal = operation.responses['400']?.content?.['application/json']?.schema;
+          assert.deepEqual(Object.keys(refusal?.properties ?? {}), ['error', 'message'], where);
+        }
+        if (operation.parameters?.some((p) => p.in === 'path')) assert.ok(operation.responses['414'], where);
+      }
+    }
+    const param = (path: string, name: string) =>
+      paths[path]?.get?.parameters?.find((p) => p.name === name)?.schema ?? {};
+    assert.deepEqual(
+      (param('/api/v1/ips/{ip}', 'ip').anyOf as { format: string }[]).map((s) => s.format),
+      ['ipv4', 'ipv6'],
+    );
+    assert.equal(param('/api/v1/timestamps/parse', 'value').minLength, 1);
+    assert.equal(param('/time/formatter/{value}', 'value').maxLength, 100);
+    // Examples make a request that works: a range whose from is before its to.
+    const example = (name: string) =>
+      paths['/api/v1/ips/unique']?.get?.parameters?.find((p) => p.name === name)?.example;
+    assert.ok(Date.parse(String(example('from'))) < Date.parse(String(example('to'))));
+  });
+
+  it('documents 401 on exactly the routes a token protects', async () => {
+    const protectedApp = await buildApp({ apiToken: 't' });
+    try {
+      const { body } = await getJson(protectedApp, '/openapi.json');
+      const paths = body.paths as Record<string, Record<string, { responses: object; security?: unknown }>>;
+      for (const [path, operations] of Object.entries(paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          const guarded = operation.security !== undefined;
+          assert.equal(guarded, path.startsWith('/api/') || path === '/count/addresses', path);
+          assert.equal('401' in operation.responses, guarded, `${method} ${path}`);
+        }
+      }
+    } finally {
+      await protectedApp.close();
+    }
+  });
 });

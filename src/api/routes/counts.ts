@@ -3,7 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { totals } from '../../query/totals.ts';
 import type { ApiDeps } from '../app.ts';
-import { ErrorBody } from '../http-error.ts';
+import { StoreUnavailable } from '../schemas.ts';
 import { requireDb } from '../store.ts';
 
 export const countRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
@@ -19,7 +19,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
             { total_addresses: Type.Integer(), unique_addresses: Type.Integer() },
             { description: 'all-time counts' },
           ),
-          503: ErrorBody,
+          503: StoreUnavailable,
         },
       },
     },

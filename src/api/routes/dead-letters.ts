@@ -3,8 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_DEAD_LETTER_LIMIT, deadLetters } from '../../query/dead-letters.ts';
 import type { ApiDeps } from '../app.ts';
-import { ErrorBody } from '../http-error.ts';
-import { Iso, Limit, Query, plainLimit } from '../schemas.ts';
+import { Iso, Limit, ParametersRefused, Query, StoreUnavailable, plainLimit } from '../schemas.ts';
 import { requireDb } from '../store.ts';
 
 const Item = Type.Object({
@@ -34,8 +33,8 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = as
             { total: Type.Integer(), items: Type.Array(Item) },
             { description: 'dead letters' },
           ),
-          400: ErrorBody,
-          503: ErrorBody,
+          400: ParametersRefused,
+          503: StoreUnavailable,
         },
       },
     },

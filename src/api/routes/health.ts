@@ -3,6 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiDeps } from '../app.ts';
 import { createMetricsRegistry } from '../metrics.ts';
+import { READINESS_CACHE_MS, createReadiness } from '../readiness.ts';
 
 const Checks = Type.Object(
   {
@@ -11,15 +12,6 @@ const Checks = Type.Object(
   },
   { description: 'each dependency, true when reachable' },
 );
-
-async function probe(check: (() => Promise<boolean>) | undefined): Promise<boolean> {
-  if (check === undefined) return false;
-  try {
-    return (await check()) === true;
-  } catch {
-    return false;
-  }
-}
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get(
@@ -35,6 +27,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async 
     async () => ({ status: 'ok' as const }),
   );
 
+  const cacheMs = deps.readinessCacheMs ?? READINESS_CACHE_MS;
+  const readiness = createReadiness(deps.probes, cacheMs);
   app.get(
     '/readyz',
     {
@@ -42,7 +36,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async 
         summary: 'Readiness',
         description:
           'Answers 200 when both Kafka and MongoDB are reachable, else 503 naming what is not ' +
-          '(a process started without probes is never ready).',
+          '(a process started without probes is never ready). The answer may be up to ' +
+          `${cacheMs / 1000} s old: requests within that time share one probe.`,
         tags: ['health'],
         response: {
           200: Type.Object({ status: Type.Literal('ready'), checks: Checks }),
@@ -51,9 +46,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async 
       },
     },
     async (_request, reply) => {
-      const [kafka, mongo] = await Promise.all([probe(deps.probes?.kafka), probe(deps.probes?.mongo)]);
-      const checks = { kafka, mongo };
-      if (kafka && mongo) return { status: 'ready' as const, checks };
+      const checks = await readiness();
+      if (checks.kafka && checks.mongo) return { status: 'ready' as const, checks };
       const down = Object.entries(checks)
         .filter(([, ok]) => !ok)
         .map(([name]) => name);

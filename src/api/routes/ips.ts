@@ -6,9 +6,31 @@ import { parseRange } from '../../query/range.ts';
 import { DEFAULT_TOP_LIMIT, topIps } from '../../query/top-ips.ts';
 import { uniqueIps } from '../../query/unique-ips.ts';
 import type { ApiDeps } from '../app.ts';
-import { ErrorBody, HttpError } from '../http-error.ts';
-import { From, Iso, IsoOrNull, Limit, Query, To, plainLimit } from '../schemas.ts';
+import { HttpError, errorResponse } from '../http-error.ts';
+import {
+  From,
+  Iso,
+  IsoOrNull,
+  Limit,
+  PathTooLong,
+  Query,
+  RangeRefused,
+  StoreUnavailable,
+  To,
+  parsedFirst,
+  plainLimit,
+} from '../schemas.ts';
 import { requireDb } from '../store.ts';
+
+/**
+ * What the address parser (src/events/ip.ts) accepts: dotted-quad IPv4 without leading zeros and
+ * the RFC 4291 IPv6 text forms, in any case, without zone or prefix. The JSON Schema formats
+ * ipv4 and ipv6 name the same two languages.
+ */
+const Address = Type.Union([Type.String({ format: 'ipv4' }), Type.String({ format: 'ipv6' })], {
+  description: 'an IPv4 or IPv6 address in any valid spelling',
+  examples: ['10.0.0.1', '2001:DB8::1'],
+});
 
 const Mode = Type.Enum(['exact', 'approx'], { description: 'how the answer was counted' });
 
@@ -49,7 +71,7 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
           to: Type.Optional(To),
           mode: Type.Optional(Type.Enum(['exact', 'approx'], { default: 'exact' })),
         }),
-        response: { 200: UniqueAnswer, 400: ErrorBody, 503: ErrorBody },
+        response: { 200: UniqueAnswer, 400: RangeRefused, 503: StoreUnavailable },
       },
     },
     async (request) => {
@@ -80,8 +102,8 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
             { items: Type.Array(Type.Object({ ip: Type.String(), events: Type.Integer() })) },
             { description: 'most events first' },
           ),
-          400: ErrorBody,
-          503: ErrorBody,
+          400: RangeRefused,
+          503: StoreUnavailable,
         },
       },
     },
@@ -95,15 +117,14 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
   app.get(
     '/api/v1/ips/:ip',
     {
+      preValidation: parsedFirst('params', 'ip', requireIp),
       schema: {
         summary: 'One device',
         description:
           'Any spelling of the address finds it (2001:DB8::1 finds 2001:db8::1). 404 when it never ' +
           'sent an event, 400 when the text is not an IPv4 or IPv6 address.',
         tags: ['ips'],
-        params: Type.Object({
-          ip: Type.String({ minLength: 1, maxLength: 100, examples: ['10.0.0.1', '2001:db8::1'] }),
-        }),
+        params: Type.Object({ ip: Address }),
         response: {
           200: Type.Object(
             {
@@ -117,9 +138,10 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
             },
             { description: 'the device' },
           ),
-          400: ErrorBody,
-          404: ErrorBody,
-          503: ErrorBody,
+          400: errorResponse('the text is not an IPv4 or IPv6 address (IP_INVALID), or is malformed'),
+          404: errorResponse('the address never sent an event (IP_NOT_FOUND)'),
+          414: PathTooLong,
+          503: StoreUnavailable,
         },
       },
     },

@@ -4,8 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseRange } from '../../query/range.ts';
 import { MAX_BUCKETS, checkSeriesRange, timeseries } from '../../query/timeseries.ts';
 import type { ApiDeps } from '../app.ts';
-import { ErrorBody } from '../http-error.ts';
-import { From, Iso, Query, To } from '../schemas.ts';
+import { From, Iso, Query, RangeRefused, StoreUnavailable, To } from '../schemas.ts';
 import { requireDb } from '../store.ts';
 
 export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
@@ -41,8 +40,8 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
             },
             { description: 'the series' },
           ),
-          400: ErrorBody,
-          503: ErrorBody,
+          400: RangeRefused,
+          503: StoreUnavailable,
         },
       },
     },
