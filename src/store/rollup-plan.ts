@@ -140,6 +140,16 @@ interface Offset {
   offset: number;
 }
 
+function onePerOffset<E extends Offset>(entries: readonly E[]): E[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    const key = `${e.pk}\u0000${e.offset}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function fresh<E extends Offset>(hw: Record<string, number> | undefined, entries: readonly E[]): E[] {
   if (hw === undefined) return [...entries];
   return entries.filter((e) => e.offset > (hw[e.pk] ?? -1));
@@ -184,7 +194,10 @@ export function planRollups(
   buckets = new BucketCache(),
 ): PlannedWrite[] {
   const plan = new Planner(current, buckets);
-  const events = batch.events;
+  // A batch can hold a record twice (its partition was fetched again while the first copy still
+  // waited in the buffer): each offset counts once.
+  const events = onePerOffset(batch.events);
+  const deadLetters = onePerOffset(batch.deadLetters);
   for (const [id, entries] of groupBy(events, (e) => buckets.of(e.ts).ids.minute)) {
     plan.minute(id, buckets.of(entries[0]!.ts).starts.minute, entries);
   }
@@ -195,8 +208,8 @@ export function planRollups(
   }
   if (events.length > 0) plan.allTime(events);
   for (const [id, entries] of groupBy(events, (e) => deviceChunkId(e.id))) plan.devices(id, entries);
-  plan.totals(batch);
-  if (batch.deadLetters.length > 0) plan.latestDeadLetters(batch.deadLetters);
+  plan.totals({ events, deadLetters });
+  if (deadLetters.length > 0) plan.latestDeadLetters(deadLetters);
   return plan.writes;
 }
 

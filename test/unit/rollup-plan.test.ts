@@ -153,6 +153,9 @@ describe('planRollups', () => {
     const step = fc.record({
       p: fc.nat(),
       take: fc.integer({ min: 1, max: 12 }),
+      // A batch can hold a record twice: the partition was fetched again (a rebalance back to this
+      // worker, a restarted stream) while its first copy still waited in the buffer.
+      repeat: fc.nat({ max: 4 }),
       crashAt: fc.option(fc.nat({ max: 200 }), { freq: 3 }),
       writer: fc.nat({ max: 1 }),
       rebalance: fc.boolean(),
@@ -171,7 +174,7 @@ describe('planRollups', () => {
           const from = position[w]![p]!;
           const chunk = recs[p]!.slice(from, from + s.take);
           if (chunk.length === 0) continue;
-          const writes = store.plan(batchOf(chunk));
+          const writes = store.plan(batchOf([...chunk, ...chunk.slice(0, s.repeat)]));
           if (s.crashAt !== null) {
             store.apply(writes, s.crashAt % (writes.length + 1));
             position[w]![p] = committed[p]!; // restarts from the last commit
