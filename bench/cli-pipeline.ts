@@ -4,7 +4,7 @@ import { type PipelineBenchResult, runPipelineBench } from './pipeline.ts';
 import { type BatchSetting, parseBatchSetting } from './pipeline-protocol.ts';
 import { printTable } from './report.ts';
 import { intOption, listOption, numberOption } from '../src/cli/options.ts';
-import { requireServices } from '../src/cli/commands/ingest.ts';
+import { requireServices } from '../src/app/services.ts';
 
 interface PipelineFlags {
   events: number;

@@ -5,7 +5,7 @@ import { runTimestampBench } from './timestamps.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { numberOption, intOption } from '../src/cli/options.ts';
 import { registerPipelineBench } from './cli-pipeline.ts';
-import { requireServices } from '../src/cli/commands/ingest.ts';
+import { requireServices } from '../src/app/services.ts';
 
 /** `ipstream bench <suite>`: every suite prints a table and writes JSON under bench-results/. */
 export function registerBenchCommand(program: Command): void {

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { untilStopSignal } from '../../app/signals.ts';
+import { ensureTopic } from '../../app/topic.ts';
 import { loadConfig } from '../../config/config.ts';
 import { ConfigError } from '../../errors/errors.ts';
 import { TopicAdmin } from '../../kafka/admin.ts';
@@ -18,24 +20,6 @@ interface ProduceFlags {
   seed?: number;
   file?: string;
   topic?: string;
-}
-
-/** Creates the topic if missing; grows it when asked for more partitions than it has. */
-async function prepareTopic(
-  admin: TopicAdmin,
-  topic: string,
-  partitions: number | undefined,
-): Promise<number> {
-  const current = await admin.partitionCount(topic);
-  if (current === undefined) {
-    await admin.create(topic, partitions ?? 3);
-    return partitions ?? 3;
-  }
-  if (partitions !== undefined && partitions > current) {
-    await admin.scale(topic, partitions);
-    return partitions;
-  }
-  return current;
 }
 
 export function registerProduceCommand(program: Command): void {
@@ -57,7 +41,7 @@ export function registerProduceCommand(program: Command): void {
         flags.topic === undefined ? {} : { kafka: { topic: flags.topic } },
       );
       const admin = new TopicAdmin(config.kafka);
-      const partitions = await prepareTopic(admin, config.kafka.topic, flags.partitions).finally(() =>
+      const { partitions } = await ensureTopic(admin, config.kafka.topic, flags.partitions).finally(() =>
         admin.close(),
       );
       const seed = flags.seed ?? randomInt(2 ** 31 - 1);
@@ -80,17 +64,12 @@ export function registerProduceCommand(program: Command): void {
         Presets.shades_classic,
       );
       bar.start(total, 0, { rate: 0, failed: 0 });
-      let stopped = false;
-      const stop = (): void => {
-        stopped = true;
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const stop = untilStopSignal();
 
       const producer = new EventProducer(config.kafka);
       const summary = await runProducer(producer, source, {
         rate: flags.rate,
-        isStopped: () => stopped,
+        isStopped: stop.received,
         onProgress: (p) =>
           bar.update(p.sent + p.failed, {
             rate: Math.round(p.sent / (p.elapsedMs / 1000)),

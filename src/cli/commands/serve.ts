@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { runApi } from '../../app/api.ts';
+import { requireServices } from '../../app/services.ts';
+import { untilStopSignal } from '../../app/signals.ts';
 import { loadConfig } from '../../config/config.ts';
 import { createLogger } from '../../log/logger.ts';
-import { startApiServer } from '../api-server.ts';
 import { intOption } from '../options.ts';
-import { requireServices } from './ingest.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -14,12 +15,10 @@ export function registerServeCommand(program: Command): void {
       const config = loadConfig(undefined, flags.port === undefined ? {} : { http: { port: flags.port } });
       await requireServices(config);
       const log = createLogger(config.logLevel, 'api');
-      const server = await startApiServer(config, { log });
-      process.stdout.write(`dashboard ${server.url}/   docs ${server.url}/docs\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await server.close();
+      const stop = untilStopSignal();
+      const api = await runApi(config, { log });
+      process.stdout.write(`dashboard ${api.url}/   docs ${api.url}/docs\n`);
+      await stop.signalled;
+      await api.stop();
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { untilStopSignal } from '../../app/signals.ts';
 import { loadConfig } from '../../config/config.ts';
 import { TopicAdmin } from '../../kafka/admin.ts';
 import { ConfigError } from '../../errors/errors.ts';
@@ -47,10 +48,7 @@ async function autoScale(opts: ScaleFlags): Promise<void> {
         process.stdout.write(`${topic}: grown from ${from} to ${to} partitions: ${reason}\n`),
     });
     process.stderr.write(`watching ${topic} every ${opts.interval}s (Ctrl-C stops)\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilStopSignal().signalled;
     scaler.stop();
   });
 }

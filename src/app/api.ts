@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import type { Config } from '../config/config.ts';
@@ -10,11 +11,11 @@ import { connectMongo } from '../store/mongo.ts';
 export interface RunningApi {
   app: FastifyInstance;
   url: string;
-  close(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** The HTTP API wired to the configured services, listening on config.http. */
-export async function startApiServer(
+export async function runApi(
   config: Config,
   options: { log: Logger; workerStats?: () => WorkerStats[] },
 ): Promise<RunningApi> {
@@ -31,10 +32,12 @@ export async function startApiServer(
   });
   await app.listen({ port: config.http.port, host: config.http.host });
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+  // The port it listens on, which differs from the configured one when that is 0 (any free port).
+  const { port } = app.server.address() as AddressInfo;
   return {
     app,
-    url: `http://${host}:${config.http.port}`,
-    close: async () => {
+    url: `http://${host}:${port}`,
+    stop: async () => {
       await app.close();
       await admin.close();
       await mongo.close();

@@ -1,0 +1,63 @@
+import type { Config } from '../config/config.ts';
+import { waitUntilIdle } from '../ingest/idle-watch.ts';
+import { IngestPool } from '../ingest/pool.ts';
+import { TopicAdmin } from '../kafka/admin.ts';
+import type { Logger } from '../log/logger.ts';
+import { detectStoreProfile } from '../store/backend.ts';
+import { connectMongo } from '../store/mongo.ts';
+import { ensureSchema, retiredCollections } from '../store/schema.ts';
+import { ensureTopic } from './topic.ts';
+
+export interface RunningIngest {
+  pool: IngestPool;
+  /** Resolves once every partition was idle for `untilIdleMs` with everything committed. */
+  idle(untilIdleMs: number, isStopped: () => boolean): Promise<void>;
+  /** Stops fetching, stores and commits what was read, leaves the group. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The ingest pool of this process: the topic exists (created if missing), the schema exists
+ * (created before any worker writes: FerretDB must not create collections while others write),
+ * and `config.ingest.workers` workers have joined the group.
+ */
+export async function runIngest(
+  config: Config,
+  options: { log: Logger; maxWorkers?: number },
+): Promise<RunningIngest> {
+  const { log } = options;
+  const admin = new TopicAdmin(config.kafka);
+  const topic = await ensureTopic(admin, config.kafka.topic);
+  if (topic.created)
+    log.info({ topic: config.kafka.topic, partitions: topic.partitions }, 'created the topic');
+  const mongo = await connectMongo(config.mongo);
+  try {
+    await ensureSchema(mongo.db);
+    const retired = await retiredCollections(mongo.db);
+    if (retired.length > 0) {
+      log.warn({ collections: retired }, 'collections of an earlier layout are no longer read or written');
+    }
+    const profile = await detectStoreProfile(mongo.db);
+    if (profile.server === 'ferretdb') {
+      log.info(
+        `FerretDB detected: rollup writes go ${profile.statementsPerCommand} per command, one writer at a time under a fenced lease (FerretDB 1.24 holds a connection per update statement and its updates are not atomic); MongoDB needs neither`,
+      );
+    }
+  } finally {
+    await mongo.close();
+  }
+  const pool = new IngestPool(config, log);
+  await pool.scaleTo(config.ingest.workers);
+  if (options.maxWorkers !== undefined) pool.startWorkerAutoscale(options.maxWorkers);
+  let stopping: Promise<void> | undefined;
+  return {
+    pool,
+    idle: (untilIdleMs, isStopped) =>
+      waitUntilIdle(admin, config.kafka.topic, config.kafka.group, untilIdleMs, isStopped),
+    stop: () =>
+      (stopping ??= (async () => {
+        await pool.stop();
+        await admin.close();
+      })()),
+  };
+}
