@@ -43,6 +43,7 @@
  *
  * shouldFlush runs once per buffered record, so it is a few comparisons with no allocation.
  */
+import { SETTINGS } from '../config/settings.ts';
 import { ConfigError, ValidationError } from '../errors/errors.ts';
 
 export type FlushReason = 'age' | 'count' | 'bytes' | 'drain';
@@ -136,10 +137,10 @@ export function takeLimits(policy: FlushPolicySnapshot): { count: number; bytes:
 }
 
 const DEFAULTS = {
-  maxAgeMs: 1000,
-  targetWriteMs: 250,
-  count: { initial: 5000, min: 100, max: 100_000 },
-  bytes: { initial: 4 * 1024 * 1024, min: 64 * 1024, max: 16 * 1024 * 1024 },
+  maxAgeMs: SETTINGS.ingest.flushIntervalMs.default,
+  targetWriteMs: SETTINGS.ingest.targetFlushMs.default,
+  count: { initial: SETTINGS.ingest.flushCount.default, min: 100, max: 100_000 },
+  bytes: { initial: SETTINGS.ingest.flushBytes.default, min: 64 * 1024, max: 16 * 1024 * 1024 },
   smoothing: 0.3,
   maxStep: 2,
 } as const;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SETTINGS, flagDefault } from '../../config/settings.ts';
 import { runIngest } from '../../app/ingest.ts';
 import { requireServices } from '../../app/services.ts';
 import { untilStopSignal } from '../../app/signals.ts';
@@ -24,7 +25,7 @@ export function registerIngestCommand(program: Command): void {
     .description('consume the topic with N workers in one consumer group and store events in MongoDB')
     .option(
       '--workers <n>',
-      'worker threads in this process (default: INGEST_WORKERS or 2)',
+      `worker threads in this process (${flagDefault(SETTINGS.ingest.workers)})`,
       intOption(1, 256),
     )
     .option(
@@ -34,7 +35,7 @@ export function registerIngestCommand(program: Command): void {
     )
     .option(
       '--flush-interval <ms>',
-      'flush when the oldest buffered record is this old (default 1000)',
+      `flush when the oldest buffered record is this old (${flagDefault(SETTINGS.ingest.flushIntervalMs)})`,
       intOption(10, 600_000),
     )
     .option(
@@ -48,8 +49,8 @@ export function registerIngestCommand(program: Command): void {
       intOption(1, 256),
     )
     .option('--no-adaptive', 'keep flush limits fixed instead of tuning them to the store latency')
-    .option('--topic <name>', 'topic (default: KAFKA_TOPIC)')
-    .option('--group <name>', 'consumer group (default: KAFKA_GROUP)')
+    .option('--topic <name>', `topic (${flagDefault(SETTINGS.kafka.topic)})`)
+    .option('--group <name>', `consumer group (${flagDefault(SETTINGS.kafka.group)})`)
     .action(async (flags: IngestFlags) => {
       const config = loadConfig(undefined, {
         kafka: { ...(flags.topic && { topic: flags.topic }), ...(flags.group && { group: flags.group }) },

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { SETTINGS, flagDefault } from '../../config/settings.ts';
 import { untilStopSignal } from '../../app/signals.ts';
 import { ensureTopic } from '../../app/topic.ts';
 import { loadConfig } from '../../config/config.ts';
@@ -32,7 +33,7 @@ export function registerProduceCommand(program: Command): void {
     .option('--partitions <p>', 'create the topic with P partitions, or grow it to P', intOption(1, 10_000))
     .option('--seed <s>', 'seed for a reproducible stream (default: random)', intOption(0, 2 ** 31 - 1))
     .option('--file <path>', 'send each line of a .jsonl file as one record value, as is')
-    .option('--topic <name>', 'topic (default: KAFKA_TOPIC)')
+    .option('--topic <name>', `topic (${flagDefault(SETTINGS.kafka.topic)})`)
     .action(async (flags: ProduceFlags) => {
       if (flags.file !== undefined && !existsSync(flags.file))
         throw new ConfigError(`--file ${flags.file}: no such file`);

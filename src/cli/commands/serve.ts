@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SETTINGS, flagDefault } from '../../config/settings.ts';
 import { runApi } from '../../app/api.ts';
 import { requireServices } from '../../app/services.ts';
 import { untilStopSignal } from '../../app/signals.ts';
@@ -10,7 +11,7 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('HTTP API (OpenAPI at /openapi.json, docs at /docs) and dashboard only')
-    .option('--port <p>', 'listen port (default: PORT or 8000)', intOption(0, 65535))
+    .option('--port <p>', `listen port (${flagDefault(SETTINGS.http.port)})`, intOption(0, 65535))
     .action(async (flags: { port?: number }) => {
       const config = loadConfig(undefined, flags.port === undefined ? {} : { http: { port: flags.port } });
       await requireServices(config);

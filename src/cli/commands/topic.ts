@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SETTINGS, flagDefault } from '../../config/settings.ts';
 import { untilStopSignal } from '../../app/signals.ts';
 import { loadConfig } from '../../config/config.ts';
 import { TopicAdmin } from '../../kafka/admin.ts';
@@ -63,7 +64,7 @@ export function registerTopicCommand(program: Command): void {
     .description('create the topic; an existing topic with the same partition count is fine')
     .requiredOption('--partitions <n>', 'partition count', intOption(1, 10_000))
     .option('--replication-factor <n>', 'replicas per partition', intOption(1, 32), 1)
-    .option('--topic <name>', 'topic (default: KAFKA_TOPIC)')
+    .option('--topic <name>', `topic (${flagDefault(SETTINGS.kafka.topic)})`)
     .action(async (opts: { partitions: number; replicationFactor: number; topic?: string }) => {
       await withAdmin(opts.topic, async (admin, name) => {
         const outcome = await admin.create(name, opts.partitions, opts.replicationFactor);
@@ -74,7 +75,7 @@ export function registerTopicCommand(program: Command): void {
   topic
     .command('describe')
     .description('partitions, end offsets and the consumer group lag')
-    .option('--topic <name>', 'topic (default: KAFKA_TOPIC)')
+    .option('--topic <name>', `topic (${flagDefault(SETTINGS.kafka.topic)})`)
     .option('--json', 'print JSON')
     .action(async (opts: { topic?: string; json?: boolean }) => {
       await withAdmin(opts.topic, async (admin, name, group) => {
@@ -108,7 +109,7 @@ export function registerTopicCommand(program: Command): void {
       DEFAULT_PARTITION_CAPACITY,
     )
     .option('--interval <s>', 'with --auto: seconds between observations', numberOption(0.5, 3600), 5)
-    .option('--topic <name>', 'topic (default: KAFKA_TOPIC)')
+    .option('--topic <name>', `topic (${flagDefault(SETTINGS.kafka.topic)})`)
     .action(async (opts: ScaleFlags) => {
       if (opts.auto) return autoScale(opts);
       if (opts.partitions === undefined) throw new ConfigError('topic scale needs --partitions N or --auto');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SETTINGS, flagDefault } from '../../config/settings.ts';
 import { untilStopSignal } from '../../app/signals.ts';
 import { DEFAULT_PARTITIONS } from '../../app/topic.ts';
 import { runUp } from '../../app/up.ts';
@@ -22,8 +23,12 @@ export function registerUpCommand(program: Command): void {
     .description('everything: services (started if needed), ingest workers, HTTP API and dashboard')
     .option('--demo', 'also run a demo producer so that something moves')
     .option('--demo-rate <r>', 'demo events per second', numberOption(1, 100_000), 200)
-    .option('--workers <n>', 'ingest worker threads (default: INGEST_WORKERS or 2)', intOption(1, 256))
-    .option('--port <p>', 'HTTP port (default: PORT or 8000)', intOption(0, 65535))
+    .option(
+      '--workers <n>',
+      `ingest worker threads (${flagDefault(SETTINGS.ingest.workers)})`,
+      intOption(1, 256),
+    )
+    .option('--port <p>', `HTTP port (${flagDefault(SETTINGS.http.port)})`, intOption(0, 65535))
     .option(
       '--partitions <p>',
       `partitions when the topic has to be created (default ${DEFAULT_PARTITIONS})`,

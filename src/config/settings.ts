@@ -1,0 +1,246 @@
+/**
+ * Every setting in one table: its environment variable, where it lands in the typed Config, its
+ * default, its schema and the hint a wrong value gets. The loader (config.ts), the list of
+ * environment names, the CLI help, the flush policy's defaults and the README's configuration
+ * table (checked by test/unit/settings-doc.test.ts) all read from here.
+ */
+import { type Static, type TSchema, Type } from 'typebox';
+import { ConfigError } from '../errors/errors.ts';
+import { MAX_RECORD_BYTES_LIMIT } from '../events/store-limits.ts';
+
+export interface Setting<
+  S extends TSchema = TSchema,
+  D extends Static<S> | undefined = Static<S> | undefined,
+> {
+  /** Environment variable; null for a setting only code sets. */
+  env: string | null;
+  schema: S;
+  /** Undefined: unset unless configured. */
+  default: D;
+  /** Text from the environment to a value the schema checks. */
+  parse: (raw: string, env: string) => unknown;
+  /** What it does, for the README and --help. */
+  doc: string;
+  /** Plainer words than the schema's, for a value it refuses. */
+  hint?: string;
+  /** How the README shows the default, when the value itself is not the clearest. */
+  shownDefault?: string;
+}
+
+function setting<S extends TSchema, D extends Static<S> | undefined>(s: Setting<S, D>): Setting<S, D> {
+  return s;
+}
+
+const text = (raw: string): string => raw;
+
+const list = (raw: string): string[] => raw.split(',').map((item) => item.trim());
+
+function integer(raw: string, env: string): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${env} must be a non-negative integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function boolean(raw: string, env: string): boolean {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${env} must be true or false, got "${raw}"`);
+}
+
+const MiB = 1024 * 1024;
+
+export const SETTINGS = {
+  kafka: {
+    brokers: setting({
+      env: 'KAFKA_BROKERS',
+      schema: Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d{1,5}$' }), { minItems: 1 }),
+      default: ['localhost:9092'],
+      parse: list,
+      doc: 'bootstrap brokers, comma-separated',
+      hint: 'must be a comma-separated list of host:port',
+      shownDefault: 'localhost:9092',
+    }),
+    topic: setting({
+      env: 'KAFKA_TOPIC',
+      schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$' }),
+      default: 'device-events',
+      parse: text,
+      doc: 'the events topic',
+      hint: 'must be 1-249 characters of letters, digits, ".", "_" or "-"',
+    }),
+    group: setting({
+      env: 'KAFKA_GROUP',
+      schema: Type.String({ minLength: 1, maxLength: 255 }),
+      default: 'ipstream-ingest',
+      parse: text,
+      doc: 'the ingest consumer group',
+    }),
+    clientId: setting({
+      env: 'KAFKA_CLIENT_ID',
+      schema: Type.String({ minLength: 1 }),
+      default: 'ipstream',
+      parse: text,
+      doc: 'Kafka client id prefix (broker logs and quotas)',
+    }),
+  },
+  mongo: {
+    uri: setting({
+      env: 'MONGODB_URI',
+      schema: Type.String({ pattern: '^mongodb(\\+srv)?://' }),
+      default: 'mongodb://127.0.0.1:27017',
+      parse: text,
+      doc: 'MongoDB (or any MongoDB-wire server); credentials and TLS go in the URI',
+      hint: 'must start with mongodb:// or mongodb+srv://',
+    }),
+    db: setting({
+      env: 'MONGODB_DB',
+      schema: Type.String({ pattern: '^[^/\\\\. "$*<>:|?]{1,63}$' }),
+      default: 'ipstream',
+      parse: text,
+      doc: 'database',
+    }),
+  },
+  http: {
+    port: setting({
+      env: 'PORT',
+      schema: Type.Integer({ minimum: 0, maximum: 65535 }),
+      default: 8000,
+      parse: integer,
+      doc: 'HTTP port (0: any free port)',
+    }),
+    host: setting({
+      env: 'HOST',
+      schema: Type.String({ minLength: 1 }),
+      default: '0.0.0.0',
+      parse: text,
+      doc: 'HTTP listen address',
+    }),
+    apiToken: setting({
+      env: 'API_TOKEN',
+      schema: Type.Optional(Type.String({ minLength: 1 })),
+      default: undefined,
+      parse: text,
+      doc: 'when set, `/api/*` and `/count/addresses` require `Authorization: Bearer <token>`',
+    }),
+    cors: setting({
+      env: 'CORS',
+      schema: Type.Boolean(),
+      default: false,
+      parse: boolean,
+      doc: 'allow cross-origin requests',
+    }),
+  },
+  ingest: {
+    workers: setting({
+      env: 'INGEST_WORKERS',
+      schema: Type.Integer({ minimum: 1, maximum: 256 }),
+      default: 2,
+      parse: integer,
+      doc: 'worker threads per ingest process',
+    }),
+    flushIntervalMs: setting({
+      env: 'FLUSH_INTERVAL_MS',
+      schema: Type.Integer({ minimum: 10, maximum: 600_000 }),
+      default: 1000,
+      parse: integer,
+      doc: 'flush when the oldest buffered record is this old',
+    }),
+    targetFlushMs: setting({
+      env: 'FLUSH_TARGET_MS',
+      schema: Type.Integer({ minimum: 10, maximum: 60_000 }),
+      default: 250,
+      parse: integer,
+      doc: 'write latency the adaptive batch size aims at',
+    }),
+    adaptive: setting({
+      env: 'FLUSH_ADAPTIVE',
+      schema: Type.Boolean(),
+      default: true,
+      parse: boolean,
+      doc: 'tune the batch limits to the store latency (false: keep FLUSH_COUNT and FLUSH_BYTES)',
+    }),
+    flushCount: setting({
+      env: 'FLUSH_COUNT',
+      schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+      default: 5000,
+      parse: integer,
+      doc: 'records per batch: the starting (or, not adaptive, fixed) limit',
+    }),
+    flushBytes: setting({
+      env: 'FLUSH_BYTES',
+      schema: Type.Integer({ minimum: 1024, maximum: 1024 * MiB }),
+      default: 4 * MiB,
+      parse: integer,
+      doc: 'bytes per batch: the starting (or, not adaptive, fixed) limit',
+    }),
+    maxBufferBytes: setting({
+      env: 'INGEST_MAX_BUFFER_BYTES',
+      schema: Type.Integer({ minimum: 1024, maximum: 4096 * MiB }),
+      default: 32 * MiB,
+      parse: integer,
+      doc: 'per worker: fetching pauses while this much waits to be stored',
+    }),
+    maxRecordBytes: setting({
+      env: 'MAX_RECORD_BYTES',
+      // Below what one stored document may hold (src/events/store-limits.ts).
+      schema: Type.Integer({ minimum: 64, maximum: MAX_RECORD_BYTES_LIMIT }),
+      default: 64 * 1024,
+      parse: integer,
+      doc: 'larger record values are `OVERSIZED` dead letters',
+    }),
+    deadLetterValueChars: setting({
+      env: null,
+      schema: Type.Integer({ minimum: 16, maximum: MiB }),
+      default: 4096,
+      parse: integer,
+      doc: 'characters of a rejected value kept in its dead letter',
+    }),
+  },
+  services: {
+    stateDir: setting({
+      env: 'IPSTREAM_STATE_DIR',
+      schema: Type.String({ minLength: 1 }),
+      default: '.ipstream',
+      parse: text,
+      doc: 'data, logs and pid files of the local services',
+    }),
+  },
+  /** Settings at the top of the Config (`config.logLevel`). */
+  top: {
+    logLevel: setting({
+      env: 'LOG_LEVEL',
+      schema: Type.Union([
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ]),
+      default: 'info',
+      parse: text,
+      doc: 'pino level; logs go to stderr (readable on a terminal, JSON lines otherwise)',
+      hint: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    }),
+  },
+} as const;
+
+export type Settings = typeof SETTINGS;
+
+/** Every row with its place in the Config (`/kafka/brokers`, `/logLevel`), in table order. */
+export function settingRows(): { path: string; group: string; key: string; setting: Setting }[] {
+  return Object.entries(SETTINGS).flatMap(([group, rows]) =>
+    Object.entries(rows).map(([key, setting]) => ({
+      path: group === 'top' ? `/${key}` : `/${group}/${key}`,
+      group,
+      key,
+      setting: setting as Setting,
+    })),
+  );
+}
+
+/** "default: INGEST_WORKERS or 2", for a flag's help text. */
+export function flagDefault(s: Setting): string {
+  const shown = s.shownDefault ?? (s.default === undefined ? 'unset' : String(s.default));
+  return s.env === null ? `default: ${shown}` : `default: ${s.env} or ${shown}`;
+}
