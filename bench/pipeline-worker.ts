@@ -12,7 +12,8 @@ import { createLogger } from '../src/log/logger.ts';
 import { detectStoreProfile } from '../src/store/backend.ts';
 import { EventStore, type StoreBatch } from '../src/store/event-store.ts';
 import { connectMongo, type MongoHandle } from '../src/store/mongo.ts';
-import { isRetriableStoreError, withRetry } from '../src/store/retry.ts';
+import { withRetry } from '../src/retry/backoff.ts';
+import { isRetriableStoreError } from '../src/store/retry.ts';
 import { decodedRecords } from './pipeline-data.ts';
 import {
   addBatch,

@@ -4,15 +4,16 @@
  */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODE_LIST, type ErrorCode } from '../errors/codes.ts';
 import { QueryTimeoutError, ValidationError } from '../errors/errors.ts';
 import { QueryTooBroadError } from '../query/reader.ts';
 
 /** An answer a route chooses on purpose, e.g. `new HttpError(404, 'IP_NOT_FOUND', '...')`. */
 export class HttpError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: ErrorCode, message: string) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
@@ -23,7 +24,13 @@ export class HttpError extends Error {
 /** The body of every non-2xx answer; routes list it in their response schemas. */
 export const ErrorBody = Type.Object(
   {
-    error: Type.String({ description: 'stable machine-readable code', examples: ['TS_IMPOSSIBLE_DATE'] }),
+    error: Type.Union(
+      ERROR_CODE_LIST.map((code) => Type.Literal(code)),
+      {
+        description: 'stable machine-readable code (see each one in the list)',
+        examples: ['TS_IMPOSSIBLE_DATE'],
+      },
+    ),
     message: Type.String({ description: 'one-line human explanation' }),
   },
   { description: 'error' },
@@ -33,7 +40,7 @@ export const ErrorBody = Type.Object(
 export const errorResponse = (description: string) => Type.Object(ErrorBody.properties, { description });
 
 /** Codes for client errors Fastify raises itself (unparsable JSON, oversized bodies...). */
-const CLIENT_ERROR_CODES: Record<number, string> = {
+const CLIENT_ERROR_CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',

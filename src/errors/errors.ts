@@ -1,13 +1,16 @@
 /**
  * Every error ipstream raises on purpose is an IpstreamError with a stable `code` that callers,
  * logs and HTTP answers can rely on, and a `retriable` flag that says whether trying the same
- * operation again can help (network blips: yes; malformed input or bad flags: never).
+ * operation again can help (network blips: yes; malformed input or bad flags: never). Codes and
+ * what they mean: codes.ts.
  */
+import type { ErrorCode } from './codes.ts';
+
 export class IpstreamError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly retriable: boolean;
 
-  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

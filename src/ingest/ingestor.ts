@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, type Message, MessagesStreamModes, type MessagesStream } from '@platformatic/kafka';
 import type { Config } from '../config/config.ts';
 import { describeError } from '../errors/errors.ts';
@@ -9,7 +10,8 @@ import type { Logger } from '../log/logger.ts';
 import { detectStoreProfile } from '../store/backend.ts';
 import { EventStore, type StoreBatch, type StoreResult } from '../store/event-store.ts';
 import { connectMongo, type MongoHandle } from '../store/mongo.ts';
-import { isRetriableStoreError, withRetry } from '../store/retry.ts';
+import { backoffDelay, withRetry } from '../retry/backoff.ts';
+import { isRetriableStoreError } from '../store/retry.ts';
 import { type Batch, BatchBuffer, type PartitionPosition } from './batch-buffer.ts';
 import { createFlushPolicy, type FlushPolicy, type FlushReason, takeLimits } from './flush-policy.ts';
 import { emptyStats, type WorkerStats } from './stats.ts';
@@ -41,6 +43,9 @@ export interface IngestorOptions {
 const RECENT_WRITES = 64;
 
 const FETCH_MAX_BYTES = 2 * 1024 * 1024;
+
+/** Between attempts to rejoin after the consumer stream died: 1 s doubling to 10 s. */
+const CONSUMER_RESTART = { baseMs: 1_000, maxMs: 10_000 } as const;
 
 /** Partitions grouped by topic, as the client's offset requests take them. */
 function byTopic(positions: PartitionPosition[]): { topic: string; partitions: number[] }[] {
@@ -314,7 +319,7 @@ export class Ingestor {
       await this.#drain();
       await this.#closeConsumer();
       for (let attempt = 1; !this.#stopping; attempt++) {
-        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt) * Math.random()));
+        await sleep(backoffDelay(CONSUMER_RESTART, attempt));
         try {
           await this.#startConsumer();
           break;

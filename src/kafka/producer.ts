@@ -1,3 +1,4 @@
+import { backoffDelay } from '../retry/backoff.ts';
 import { CompressionAlgorithms, compatibilityPartitioner, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { KafkaConfig } from '../config/config.ts';
 import { baseClientOptions } from './client-options.ts';
@@ -15,12 +16,11 @@ export interface OutgoingRecord {
  * the whole budget instead: backoff from 100 ms doubling to 5 s, with jitter, about 2.5 minutes in
  * all before a send fails.
  */
-export const SEND_RETRY = { retries: 40, baseMs: 100, maxMs: 5_000 } as const;
+export const SEND_RETRY = { retries: 40, baseMs: 100, maxMs: 5_000, jitter: 0.5 } as const;
 
-/** Capped exponential backoff with jitter (half to full of the step), per retry attempt (1-based). */
+/** The wait before send retry `attempt` (1-based): half to all of a capped doubling step. */
 export function sendRetryDelay(attempt: number, random = Math.random()): number {
-  const step = Math.min(SEND_RETRY.maxMs, SEND_RETRY.baseMs * 2 ** Math.min(attempt - 1, 16));
-  return Math.round(step * (0.5 + random / 2));
+  return backoffDelay(SEND_RETRY, attempt, random);
 }
 
 function toBuffer(v: string | Buffer): Buffer {

@@ -9,13 +9,12 @@ import { type StoreProfile, detectStoreProfile } from '../store/backend.ts';
 import { readByIds } from '../store/docs.ts';
 import { TOTALS_ID } from '../store/levels.ts';
 import { COLLECTIONS, type TotalsDoc } from '../store/schema.ts';
+import { SERVER_CODES } from '../store/server-codes.ts';
 
 /** The longest one read may run on the server (maxTimeMS). */
 export const QUERY_TIME_LIMIT_MS = 10_000;
 /** Documents one request may read: a range tiling is a few hundred; top lists may refine more. */
 export const MAX_DOCS_PER_REQUEST = 20_000;
-
-const MAX_TIME_MS_EXPIRED = 50;
 
 /** The answer needs more reading than one request is allowed: a narrower question can be answered. */
 export class QueryTooBroadError extends IpstreamError {
@@ -73,7 +72,7 @@ export class QueryReader {
         maxTimeMS: QUERY_TIME_LIMIT_MS,
       });
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === MAX_TIME_MS_EXPIRED) {
+      if (error instanceof MongoServerError && error.code === SERVER_CODES.MaxTimeMSExpired) {
         throw new QueryTimeoutError(
           `${what} took longer than ${QUERY_TIME_LIMIT_MS / 1000} s on the server`,
           {

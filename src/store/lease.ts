@@ -18,7 +18,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db, Document } from 'mongodb';
 import { IpstreamError } from '../errors/errors.ts';
+import { backoffDelay } from '../retry/backoff.ts';
 import { COLLECTIONS } from './schema.ts';
+import { SERVER_CODES, serverCode } from './server-codes.ts';
 
 interface EpochDoc extends Document {
   _id: string;
@@ -44,6 +46,9 @@ export class LeaseLostError extends IpstreamError {
     super('LEASE_LOST', message, { retriable: true });
   }
 }
+
+/** Between looks at a held lease: 5 ms doubling to 320 ms, half of it random. */
+const CLAIM_BACKOFF = { baseMs: 5, maxMs: 320, jitter: 0.5 } as const;
 
 export interface LeaseOptions {
   ttlMs: number;
@@ -117,8 +122,11 @@ export class FencedLease {
       }
       const now = await this.#serverNow();
       if (current !== null && !current.released && current.expiresAt.getTime() > now.server) {
-        const wait = Math.min(current.expiresAt.getTime() - now.server, 5 * 2 ** Math.min(attempt, 6));
-        await sleep(Math.max(1, wait) * (0.5 + Math.random()), undefined, { signal });
+        const wait = Math.min(
+          current.expiresAt.getTime() - now.server,
+          backoffDelay(CLAIM_BACKOFF, attempt + 1),
+        );
+        await sleep(Math.max(1, wait), undefined, { signal });
         continue;
       }
       const epoch = latest + 1;
@@ -130,7 +138,7 @@ export class FencedLease {
           released: false,
         });
       } catch (error) {
-        if ((error as { code?: number }).code === 11000) continue; // another claimant won
+        if (serverCode(error) === SERVER_CODES.DuplicateKey) continue; // another claimant won
         throw error;
       }
       return this.#held(epoch, now);

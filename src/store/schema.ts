@@ -4,6 +4,7 @@
  * down to SQLite). docs/store.md explains the layout and why it is exact.
  */
 import type { Binary, Db } from 'mongodb';
+import { SERVER_CODES, serverCode } from './server-codes.ts';
 
 export const COLLECTIONS = {
   /** One document per accepted record, `_id` = `topic/partition/offset`. */
@@ -148,7 +149,7 @@ export async function ensureSchema(db: Db): Promise<void> {
       await db.createCollection(name);
     } catch (error) {
       // Another process created it first (NamespaceExists).
-      if ((error as { code?: number }).code !== 48) throw error;
+      if (serverCode(error) !== SERVER_CODES.NamespaceExists) throw error;
     }
   }
 }

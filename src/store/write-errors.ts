@@ -5,9 +5,7 @@
  * failure of the command as a whole, is the caller's to retry.
  */
 import { MongoBulkWriteError, type WriteError } from 'mongodb';
-import { TRANSIENT_SERVER_CODES } from './retry.ts';
-
-export const DUPLICATE_KEY = 11000;
+import { SERVER_CODES, TRANSIENT_SERVER_CODES } from './server-codes.ts';
 
 function writeErrorsOf(error: MongoBulkWriteError): WriteError[] {
   const errors = error.writeErrors;
@@ -24,7 +22,7 @@ export function duplicateKeyCount(error: unknown): number | undefined {
   if (!(error instanceof MongoBulkWriteError)) return undefined;
   const errors = writeErrorsOf(error);
   if (errors.length === 0 || error.writeConcernError) return undefined;
-  if (!errors.every((e) => e.code === DUPLICATE_KEY)) return undefined;
+  if (!errors.every((e) => e.code === SERVER_CODES.DuplicateKey)) return undefined;
   return errors.length;
 }
 
@@ -53,7 +51,7 @@ export function insertOutcome(
   const duplicates: number[] = [];
   const refused: RefusedDocument[] = [];
   for (const e of errors) {
-    if (e.code === DUPLICATE_KEY) duplicates.push(e.index);
+    if (e.code === SERVER_CODES.DuplicateKey) duplicates.push(e.index);
     else if (TRANSIENT_SERVER_CODES.has(e.code)) return undefined;
     else refused.push({ index: e.index, code: e.code, message: e.errmsg ?? `server error ${e.code}` });
   }

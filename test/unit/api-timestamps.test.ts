@@ -15,7 +15,7 @@ before(async () => {
     throw new Error('secret detail');
   });
   app.get('/test/http-error', async () => {
-    throw new HttpError(409, 'CONFLICT_TEST', 'already there');
+    throw new HttpError(404, 'IP_NOT_FOUND', 'never seen');
   });
   app.get('/test/validation', async () => {
     throw new ValidationError('IP_INVALID', 'not an address');
@@ -238,8 +238,8 @@ describe('documentation and errors', () => {
 
   it('maps HttpError to its status and ValidationError to 400', async () => {
     assert.deepEqual(await getJson('/test/http-error'), {
-      status: 409,
-      body: { error: 'CONFLICT_TEST', message: 'already there' },
+      status: 404,
+      body: { error: 'IP_NOT_FOUND', message: 'never seen' },
     });
     assert.deepEqual(await getJson('/test/validation'), {
       status: 400,

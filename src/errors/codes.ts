@@ -1,0 +1,63 @@
+/**
+ * Every error code ipstream gives (in thrown errors, HTTP answers and CLI lines), with what it
+ * means. Codes are part of the outside contract: they never change meaning; add new ones instead.
+ * The timestamp parser's TS_* codes live with the parser (events/timestamp-result.ts) and join in
+ * here; dead-letter reasons, which name why a record was refused rather than an error, live with
+ * the decoder.
+ */
+import { TIMESTAMP_ERROR_CODES } from '../events/timestamp-result.ts';
+
+export const ERROR_CODES = {
+  // Configuration and local services
+  CONFIG_INVALID: 'a setting or flag has a value ipstream cannot use',
+  UNREACHABLE: 'Kafka or MongoDB does not answer at the configured address',
+  PORT_TAKEN: 'a local service port is used by something else',
+  TOOL_MISSING: 'a tool needed to build or start a local service is not installed',
+  BUILD_FAILED: 'building a local service failed',
+  START_FAILED: 'a local service did not start',
+  LOCKED: 'another ipstream is starting the local services',
+  // Kafka topics
+  TOPIC_MISSING: 'the topic does not exist',
+  TOPIC_MISMATCH: 'the topic exists with another partition count',
+  TOPIC_NOT_READY: 'the topic has no leader for every partition yet',
+  PARTITIONS_SHRINK: 'Kafka cannot take partitions away from a topic',
+  // Ingest and the store
+  WORKER_FAILED: 'an ingest worker failed to start or stopped for good',
+  FLUSH_STATS_INVALID: 'the flush policy was told about an impossible write',
+  STORE_UNAVAILABLE: 'no store is configured for this route',
+  STORE_REJECTED: 'the store refused a document for its content',
+  STORE_CORRUPT: 'a stored document does not decode',
+  ROLLUP_CONTENTION: 'rollup writers kept overwriting each other',
+  LEASE_LOST: 'the rollup lease was lost while held',
+  // Queries and HTTP
+  QUERY_TIMEOUT: 'a query ran past its time limit on the server',
+  QUERY_TOO_BROAD: 'answering needs more reads than one request may do',
+  RANGE_EMPTY: 'from is not before to',
+  RANGE_TOO_WIDE: 'the range holds more buckets than one answer may',
+  IP_INVALID: 'the text is not an IPv4 or IPv6 address',
+  IP_NOT_FOUND: 'the address never sent an event',
+  HLL_BYTES_INVALID: 'bytes that are not a HyperLogLog sketch',
+  HLL_PRECISION_INVALID: 'a HyperLogLog precision outside 4..16',
+  HLL_PRECISION_MISMATCH: 'HyperLogLog sketches of different precisions',
+  INVALID_REQUEST: 'the request does not match its schema',
+  UNAUTHORIZED: 'the route needs the API token',
+  NOT_FOUND: 'no route for this path',
+  METHOD_NOT_ALLOWED: 'the path exists, not with this method',
+  NOT_READY: 'a dependency of the service is unreachable',
+  BAD_REQUEST: 'the request could not be read (malformed JSON, say)',
+  NOT_ACCEPTABLE: 'no answer in an acceptable media type',
+  REQUEST_TIMEOUT: 'the request took too long to arrive',
+  LENGTH_REQUIRED: 'the request body needs a length',
+  PAYLOAD_TOO_LARGE: 'the request body is too large',
+  URI_TOO_LONG: 'a path segment is too long',
+  UNSUPPORTED_MEDIA_TYPE: 'the request body is not JSON',
+  TOO_MANY_REQUESTS: 'too many requests',
+  HEADERS_TOO_LARGE: 'the request headers are too large',
+  CLIENT_ERROR: 'another client error',
+  INTERNAL: 'a fault of the service itself',
+  ...TIMESTAMP_ERROR_CODES,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[];
