@@ -2,6 +2,7 @@
  * The HTTP API as a Fastify instance that is not yet listening, so tests drive it in-process with
  * `app.inject` and `serve`/`up` decide where it listens.
  */
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
@@ -13,7 +14,6 @@ import type { WorkerStats } from '../ingest/stats.ts';
 import type { TopicDescription } from '../kafka/admin.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerBearerAuth } from './auth.ts';
-import { registerCors } from './cors.ts';
 import { handleError, handleNotFound } from './http-error.ts';
 import { registerMethodNotAllowed } from './method-not-allowed.ts';
 import type { ReadinessProbes } from './readiness.ts';
@@ -68,8 +68,18 @@ export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   app.setNotFoundHandler(handleNotFound);
   // Hooks first: they apply to the routes registered after them (auth also marks them in OpenAPI).
   registerMethodNotAllowed(app);
+  if (deps.cors === true) {
+    // Any origin, on every answer (errors included); before auth, since browsers send preflights
+    // without credentials. Not strict: a preflight missing a header still gets its 204.
+    await app.register(cors, {
+      origin: '*',
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['authorization', 'content-type'],
+      maxAge: 600,
+      strictPreflight: false,
+    });
+  }
   if (deps.apiToken !== undefined) registerBearerAuth(app, deps.apiToken);
-  if (deps.cors === true) registerCors(app);
 
   await app.register(swagger, {
     openapi: {

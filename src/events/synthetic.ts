@@ -67,7 +67,8 @@ function checkSeed(seed: number): void {
 // ---------------------------------------------------------------------------------------------
 // Events
 
-export interface DeviceEvent {
+/** One message as devices send it (the Kafka record value, before decoding). */
+export interface EventMessage {
   timestamp: string | number;
   device_ip: string;
   error_code: number;
@@ -94,7 +95,7 @@ export interface GeneratedEvent {
   key: string;
   /** Kafka record value: the event as JSON. */
   value: string;
-  event: DeviceEvent;
+  event: EventMessage;
   /** The instant the timestamp denotes, in whole ms (what the parser must return). */
   epochMs: number;
   /** canonicalizeIp(event.device_ip). */
@@ -320,7 +321,7 @@ export function createEventGenerator(options: EventGeneratorOptions): EventGener
       n++;
       const base = options.clock === undefined ? startMs : options.clock() - spreadMs;
       const { timestamp, epochMs } = formatTimestamp(random, base + intBelow(random, spreadMs), style);
-      const event: DeviceEvent = {
+      const event: EventMessage = {
         timestamp,
         device_ip: deviceIp,
         error_code: pick(random, ERROR_CODE_TABLE),

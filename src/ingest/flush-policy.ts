@@ -84,7 +84,7 @@ export interface BufferState {
   draining?: boolean;
 }
 
-export interface FlushStats {
+export interface FlushOutcome {
   count: number;
   bytes: number;
   /** How long the write took (ms). */
@@ -119,7 +119,7 @@ export interface FlushPolicy {
   /** Milliseconds until the age trigger fires for a buffer whose oldest record is this old (≥ 0). */
   msUntilAgeFlush(oldestAgeMs: number): number;
   /** Reports a finished write; adapts the limits unless the policy is fixed. */
-  recordFlush(stats: FlushStats): void;
+  recordFlush(stats: FlushOutcome): void;
   current(): FlushPolicySnapshot;
 }
 
@@ -284,7 +284,7 @@ export function createFlushPolicy(options: FlushPolicyOptions = {}): FlushPolicy
       return ms > 0 ? ms : 0;
     },
 
-    recordFlush(stats: FlushStats): void {
+    recordFlush(stats: FlushOutcome): void {
       const { count, bytes, writeMs, oldestAgeMs } = stats;
       const bad =
         !Number.isSafeInteger(count) ||

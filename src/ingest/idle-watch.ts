@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicAdmin } from '../kafka/admin.ts';
 
 /**
@@ -19,7 +20,7 @@ export async function waitUntilIdle(
     const d = await admin.describe(topic, group).catch(() => undefined);
     if (d === undefined) {
       idleSince = undefined;
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
       continue;
     }
     const ends = d.partitions.map((p) => p.end).join(',');
@@ -28,6 +29,6 @@ export async function waitUntilIdle(
     else idleSince = d.totalLag === 0 ? now : undefined;
     lastEnds = ends;
     if (idleSince !== undefined && now - idleSince >= idleMs) return;
-    await new Promise((r) => setTimeout(r, Math.min(500, Math.max(50, idleMs / 4))));
+    await sleep(Math.min(500, Math.max(50, idleMs / 4)));
   }
 }

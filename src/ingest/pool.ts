@@ -70,12 +70,11 @@ export class IngestPool {
     const id = this.#nextId++;
     const init: WorkerInit = { config: this.#config, workerId: id };
     const worker = new Worker(WORKER_URL, { workerData: init });
-    let resolveStarted: () => void;
-    let rejectStarted: (error: Error) => void;
-    const started = new Promise<void>((resolve, reject) => {
-      resolveStarted = resolve;
-      rejectStarted = reject;
-    });
+    const {
+      promise: started,
+      resolve: resolveStarted,
+      reject: rejectStarted,
+    } = Promise.withResolvers<void>();
     const stopped = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     const slot: Slot = { id, worker, stats: emptyStats(id), stopped };
     this.#slots.set(id, slot);

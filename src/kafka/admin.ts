@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
 import type { KafkaConfig } from '../config/config.ts';
 import { IpstreamError } from '../errors/errors.ts';
@@ -91,7 +92,7 @@ export class TopicAdmin {
       const metadata = await this.#admin.metadata({ topics: [topic], forceUpdate: true });
       const t = metadata.topics.get(topic);
       if (t && t.partitionsCount === partitions && t.partitions.every((p) => p.leader >= 0)) return;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     throw new IpstreamError(
       'TOPIC_NOT_READY',

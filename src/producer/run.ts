@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { describeError } from '../errors/errors.ts';
 import type { EventProducer, OutgoingRecord } from '../kafka/producer.ts';
@@ -80,7 +81,7 @@ export async function runProducer(
     if (options.rate > 0) {
       const due = started + (queued / options.rate) * 1000;
       const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
     }
   }
   if (chunk.length > 0) dispatch(chunk);

@@ -29,7 +29,7 @@ export interface WorkerStatus {
   lastRecordAt: string | null;
 }
 
-export interface FlushStats {
+export interface FlushLatency {
   /** Store writes the percentiles are computed from (the workers' recent window). */
   samples: number;
   p50Ms: number | null;
@@ -42,7 +42,7 @@ export interface PipelineStatus {
   ingestInProcess: boolean;
   workers: WorkerStatus[];
   totals: { consumed: number; stored: number; duplicates: number; deadLetters: number; buffered: number };
-  flush: FlushStats;
+  flush: FlushLatency;
   topic: { name: string; totalEnd: number; totalLag: number; partitions: PartitionState[] } | null;
   /** Why the topic could not be described (Kafka unreachable...), else null. */
   topicError: string | null;
@@ -78,7 +78,7 @@ function workerStatus(w: WorkerStats): WorkerStatus {
   };
 }
 
-export function flushStats(workers: readonly WorkerStats[]): FlushStats {
+export function flushStats(workers: readonly WorkerStats[]): FlushLatency {
   const all = workers.flatMap((w) => w.recentWriteMs).sort((a, b) => a - b);
   return {
     samples: all.length,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'node:net';
 
 export interface HostPort {
@@ -54,7 +55,7 @@ export async function waitUntil(
   while (Date.now() < deadline) {
     if (await check()) return true;
     if (isAborted()) return false;
-    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
+    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
     delay = Math.min(delay * 1.5, 1000);
   }
   return check();

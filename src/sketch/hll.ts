@@ -6,7 +6,8 @@
  *   integers and Math.imul. It gives the same 64 bits as the reference C implementation, so
  *   sketches built elsewhere with XXH64 are compatible. BigInt arithmetic would allocate on every
  *   step; this runs once per ingested record.
- * - Registers: m = 2^p bytes (p = 4..16, default 14: 16 KiB, standard error 1.04/sqrt(m) ≈ 0.81%).
+ * - Registers: m = 2^p bytes (p = 4..16; the store's heads use 12: 4 KiB, standard error
+ *   1.04/sqrt(m) ≈ 1.6%).
  *   The top p hash bits pick the register; it keeps the largest rank (1 + leading zeros) seen in
  *   the remaining 64 - p bits, so ranks run 0..65-p and fit a byte.
  * - Estimate: Ertl's improved raw estimator ("New cardinality estimation algorithms for
@@ -20,7 +21,6 @@
  */
 import { ValidationError } from '../errors/errors.ts';
 
-export const DEFAULT_PRECISION = 14;
 export const MIN_PRECISION = 4;
 export const MAX_PRECISION = 16;
 
@@ -261,7 +261,7 @@ export class HyperLogLog {
   readonly #registers: Uint8Array;
   readonly #shift: number;
 
-  constructor(p = DEFAULT_PRECISION) {
+  constructor(p: number) {
     checkPrecision(p);
     this.p = p;
     this.m = 1 << p;

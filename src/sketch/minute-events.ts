@@ -6,7 +6,7 @@
 import { type CountVector, countIds } from './count-vector.ts';
 import { ByteReader, ByteWriter } from './varint.ts';
 
-export const MINUTE_MS = 60_000;
+const MINUTE_MS = 60_000;
 
 export interface MinuteEvents {
   /** Milliseconds since the minute began (0..59999), ascending. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { TopicAdmin } from '../../src/kafka/admin.ts';
@@ -51,7 +52,7 @@ test('Kafka stopped and restarted mid-stream: producer and ingest recover by the
   const down = Date.now();
   await services.stopKafka();
   const storedAtStop = (await storedCounts(config)).events;
-  await new Promise((r) => setTimeout(r, OUTAGE_MS));
+  await sleep(OUTAGE_MS);
   const restarting = Date.now();
   await services.startKafka();
   const back = Date.now();

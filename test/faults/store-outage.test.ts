@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createEventGenerator } from '../../src/events/synthetic.ts';
@@ -103,7 +104,7 @@ test('FerretDB down for 30 s mid-stream: fetching pauses, nothing unstored is co
       committed: d.partitions.map((p) => p.committed ?? 0),
       end: d.totalEnd,
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
   await services.startFerretdb();
   const back = Date.now();
