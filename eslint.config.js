@@ -1,6 +1,58 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Layers of src/, lowest first: a folder may import its own and lower layers, never higher ones
+// (type-only imports across a layer are allowed where a status is reported up). Product code never
+// imports the benchmarks (bench/): the one entry is the lazy import() of `ipstream bench`.
+const LAYERS = [
+  ['errors'],
+  ['events', 'sketch'],
+  ['config', 'retry', 'log'],
+  ['kafka', 'store'],
+  ['ingest', 'query', 'producer', 'scaling', 'services'],
+  ['api'],
+  ['app'],
+  ['cli'],
+];
+// The pure layers read no I/O module.
+const IO_MODULES = [
+  'mongodb',
+  '@platformatic/kafka',
+  'fastify',
+  'pino',
+  'node:fs',
+  'node:fs/*',
+  'node:net',
+  'node:http',
+  'node:child_process',
+  'node:worker_threads',
+];
+
+function layerRules() {
+  return LAYERS.flatMap((layer, i) => {
+    const higher = LAYERS.slice(i + 1).flat();
+    const patterns = [
+      { group: ['**/bench/**'], message: 'product code must not import bench/' },
+      ...(higher.length === 0
+        ? []
+        : [
+            {
+              group: higher.map((f) => `**/${f}/**`),
+              allowTypeImports: true,
+              message: `a lower layer must not import a higher one (${higher.join(', ')})`,
+            },
+          ]),
+      ...(i <= 1 ? [{ group: IO_MODULES, message: 'errors, events and sketch are pure: no I/O' }] : []),
+    ];
+    return [
+      {
+        files: layer.map((f) => `src/${f}/**`),
+        rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+      },
+    ];
+  });
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -12,13 +64,27 @@ export default tseslint.config(
     ],
   },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Fastify plugins and hooks must be async whether or not they await.
+      '@typescript-eslint/require-await': 'off',
+      // node:test's test/describe/it return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
+        },
+      ],
       'no-restricted-syntax': [
         'error',
         {
@@ -40,16 +106,10 @@ export default tseslint.config(
     ],
     rules: { 'no-restricted-syntax': 'off' },
   },
+  ...layerRules(),
   {
-    // Benchmarks live outside the product (bench/): product code never imports them, so a
-    // production install without their development dependencies runs every command. The one
-    // entry is the lazy `import()` of `ipstream bench` (src/cli/commands/bench.ts).
-    files: ['src/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/bench/**'], message: 'product code must not import bench/' }] },
-      ],
-    },
+    // Plain JavaScript (the bin shim, this file, the dashboard's browser script): no type information.
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -60,7 +60,9 @@ export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
     // Malformed URLs and over-long path segments are rejected by the router before any route runs;
     // sending them through the same handler keeps the `{error, message}` shape.
-    frameworkErrors: handleError,
+    frameworkErrors: (error, request, reply) => {
+      handleError(error, request, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // TypeBox validates bodies without coercion, so a number in a JSON body stays a number.
   app.setValidatorCompiler(TypeBoxValidatorCompiler);

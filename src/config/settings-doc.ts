@@ -1,10 +1,8 @@
 /** The configuration reference (docs/configuration.md), written from the settings table. */
-import { type Setting, settingRows } from './settings.ts';
+import { type Setting, settingRows, shownDefault } from './settings.ts';
 
-function shownDefault(s: Setting): string {
-  if (s.shownDefault !== undefined) return `\`${s.shownDefault}\``;
-  if (s.default === undefined) return 'unset';
-  return `\`${String(s.default)}\``;
+function shown(s: Setting): string {
+  return s.default === undefined && s.shownDefault === undefined ? 'unset' : `\`${shownDefault(s)}\``;
 }
 
 function table(rows: string[][]): string {
@@ -16,7 +14,7 @@ function table(rows: string[][]): string {
 export function settingsDoc(): string {
   const rows = settingRows()
     .filter((r) => r.setting.env !== null)
-    .map((r) => [`\`${r.setting.env}\``, shownDefault(r.setting), r.setting.doc.replaceAll('|', '\\|')]);
+    .map((r) => [`\`${r.setting.env}\``, shown(r.setting), r.setting.doc.replaceAll('|', '\\|')]);
   return `<!-- Written by \`npm run docs\` from src/config/settings.ts; edit that table, not this file. -->
 
 # Configuration

@@ -239,8 +239,19 @@ export function settingRows(): { path: string; group: string; key: string; setti
   );
 }
 
+/** A default as people write it: `2`, `true`, `a,b`, or "unset". */
+export function shownDefault(s: Setting): string {
+  if (s.shownDefault !== undefined) return s.shownDefault;
+  const value: unknown = s.default;
+  if (value === undefined) return 'unset';
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
+  return JSON.stringify(value);
+}
+
 /** "default: INGEST_WORKERS or 2", for a flag's help text. */
 export function flagDefault(s: Setting): string {
-  const shown = s.shownDefault ?? (s.default === undefined ? 'unset' : String(s.default));
+  const shown = shownDefault(s);
   return s.env === null ? `default: ${shown}` : `default: ${s.env} or ${shown}`;
 }

@@ -1,11 +1,28 @@
 /**
- * Every error code ipstream gives (in thrown errors, HTTP answers and CLI lines), with what it
- * means. Codes are part of the outside contract: they never change meaning; add new ones instead.
- * The timestamp parser's TS_* codes live with the parser (events/timestamp-result.ts) and join in
- * here; dead-letter reasons, which name why a record was refused rather than an error, live with
- * the decoder.
+ * Every error code ipstream gives (in thrown errors, HTTP answers, dead letters and CLI lines),
+ * with what it means. Codes are part of the outside contract: they never change meaning; add new
+ * ones instead. Dead-letter reasons other than the timestamp codes, which name why a record was
+ * refused rather than an error, live with the decoder.
  */
-import { TIMESTAMP_ERROR_CODES } from '../events/timestamp-result.ts';
+
+/**
+ * Every reason a timestamp can be refused. The codes are part of the outside contract (HTTP answers,
+ * dead letters, CLI output), so they never change meaning; add new ones instead.
+ */
+export const TIMESTAMP_ERROR_CODES = {
+  TS_TYPE: 'the value is neither a string nor a number',
+  TS_NOT_FINITE: 'the number is NaN or infinite',
+  TS_EMPTY: 'the string is empty or only whitespace',
+  TS_EXPONENT: 'exponent notation (1e12) is not accepted for epochs',
+  TS_TOO_MANY_DIGITS: 'more than 20 integer digits in an epoch, or more than 9 fraction digits in a time',
+  TS_IMPOSSIBLE_DATE: 'a field is outside its range (month 13, 2023-02-29, hour 24, minute 60)',
+  TS_BAD_OFFSET: 'the zone offset is malformed or beyond ±23:59',
+  TS_OUT_OF_RANGE: 'the instant falls outside the years 0000 to 9999 (UTC)',
+  TS_WEEKDAY_MISMATCH: 'the weekday named does not fall on that date',
+  TS_AMBIGUOUS: 'numeric day and month order cannot be told apart (03/12/2021)',
+  TS_NO_YEAR: 'the date has no year (Oct 11 22:14:15)',
+  TS_UNRECOGNIZED: 'not any of the accepted timestamp forms',
+} as const;
 
 export const ERROR_CODES = {
   // Configuration and local services

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { BSON } from 'mongodb';
+import { BSON } from 'bson';
 import { canonicalizeIp } from './ip.ts';
 import { EVENT_FIELDS_BSON_BYTES, MAX_RECORD_DEPTH, STORE_MAX_DOCUMENT_BYTES } from './store-limits.ts';
 import { isTimestampFailure, tryParseTimestamp } from './timestamp.ts';

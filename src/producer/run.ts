@@ -45,7 +45,8 @@ export async function runProducer(
   const inFlight = new Set<Promise<void>>();
   let queued = 0;
 
-  const dispatch = (chunk: OutgoingRecord[]): Promise<void> => {
+  // Never rejects (failures are counted); the promise is tracked in inFlight and awaited there.
+  const dispatch = (chunk: OutgoingRecord[]): void => {
     const bytes = chunk.reduce(
       (n, r) => n + (typeof r.value === 'string' ? Buffer.byteLength(r.value) : r.value.length),
       0,
@@ -66,7 +67,6 @@ export async function runProducer(
         options.onProgress?.({ ...progress });
       });
     inFlight.add(p);
-    return p;
   };
 
   let chunk: OutgoingRecord[] = [];

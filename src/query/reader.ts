@@ -3,7 +3,7 @@
  * each under a server-side time limit, and within a budget of documents per request, so that no
  * request can make the store scan or read without bound.
  */
-import { type Collection, type Db, type Document, MongoServerError } from 'mongodb';
+import { type Db, type Document, MongoServerError } from 'mongodb';
 import { IpstreamError, QueryTimeoutError } from '../errors/errors.ts';
 import { type StoreProfile, detectStoreProfile } from '../store/backend.ts';
 import { readByIds } from '../store/docs.ts';
@@ -68,7 +68,7 @@ export class QueryReader {
     }
     this.#budget -= ids.length;
     try {
-      return await readByIds(this.db.collection<D>(collection) as Collection<D>, ids, this.#profile, {
+      return await readByIds(this.db.collection<D>(collection), ids, this.#profile, {
         maxTimeMS: QUERY_TIME_LIMIT_MS,
       });
     } catch (error) {

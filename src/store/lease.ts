@@ -59,7 +59,7 @@ export interface LeaseOptions {
 export interface HeldLease {
   readonly epoch: number;
   /** Throws LeaseLostError unless this holder still holds the lease. Call before each write. */
-  check(): Promise<void>;
+  readonly check: () => Promise<void>;
 }
 
 export class FencedLease {

@@ -263,12 +263,13 @@ class Planner {
     const add = fresh(before?.hw, entries);
     if (add.length === 0) return stored;
     const counts = addCounts(stored, countIds(add.map((e) => e.id)));
-    this.#put(
-      'rollups',
-      before,
-      { _id: id, v: 0, hw: advanced(before?.hw, add), counts: binary(encodeCounts(counts)) } as CountsDoc,
-      0,
-    );
+    const doc: CountsDoc = {
+      _id: id,
+      v: 0,
+      hw: advanced(before?.hw, add),
+      counts: binary(encodeCounts(counts)),
+    };
+    this.#put('rollups', before, doc, 0);
     return counts;
   }
 

@@ -103,7 +103,7 @@ test('a poison storm: half the records malformed in 30 ways, each dead-lettered 
     for (const d of dead) {
       const name = String(d.key).split('/')[1]!;
       const kind = POISON_KINDS.find((k) => k.name === name);
-      assert.ok(kind, `dead letter ${d._id} is one of ours (key ${d.key})`);
+      assert.ok(kind, `dead letter ${String(d._id)} is one of ours (key ${String(d.key)})`);
       assert.equal(d.reason, kind.reason, `reason of a ${name} record`);
       if (kind.reason === 'OVERSIZED') assert.ok((d.valueBytes as number) > 65_536, 'size kept');
       byKind.set(name, (byKind.get(name) ?? 0) + 1);

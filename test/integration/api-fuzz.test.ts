@@ -181,9 +181,9 @@ function requestFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
 }
 
 async function operations(): Promise<Operation[]> {
-  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{
     paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: unknown }>>;
-  };
+  }>();
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
     Object.entries(ops).map(([method, op]) => ({
       method: method as 'get' | 'post',
@@ -213,7 +213,7 @@ test('no request generated from the OpenAPI document gets a 5xx; every 4xx says 
           `${request.method} ${request.url}: ${response.body.slice(0, 300)}`,
         );
         if (response.statusCode >= 400) {
-          const body = response.json() as { error?: unknown; message?: unknown };
+          const body = response.json<{ error?: unknown; message?: unknown }>();
           assert.equal(typeof body.error, 'string', `${request.url}: ${response.body.slice(0, 200)}`);
           assert.equal(typeof body.message, 'string', `${request.url}: ${response.body.slice(0, 200)}`);
         }

@@ -147,7 +147,7 @@ describe('unique IPs', () => {
       const error = Math.abs((got.uniqueIps as number) - want.uniqueIps);
       assert.ok(
         error <= Math.max(1, 3 * relativeError * want.uniqueIps),
-        `${from}..${to}: approx ${got.uniqueIps}, exact ${want.uniqueIps}`,
+        `${from}..${to}: approx ${String(got.uniqueIps)}, exact ${want.uniqueIps}`,
       );
     }
   });

@@ -39,7 +39,7 @@ test('two ingest processes in one group split the partitions; totals are exact',
     const consumedBy = [a, b].map((r) => Number(/consumed (\d+)/.exec(r.stdout)?.[1]));
     assert.ok(
       consumedBy.every((n) => n > 0),
-      `both processes consumed records: ${consumedBy}`,
+      `both processes consumed records: ${consumedBy.join(', ')}`,
     );
     // A record read by one member just before its partition moved may be read again by the other
     // (at-least-once); storage must still hold each exactly once.

@@ -81,7 +81,7 @@ test('3 partitions, 1000 records, 2 consumers in one group, insertMany and read 
   const all = seen.flat();
   assert.equal(all.length, RECORDS, 'each record read exactly once between the two members');
   assert.equal(new Set(all.map((r) => `${r.partition}:${r.offset}`)).size, RECORDS);
-  assert.deepEqual(new Set(all.map((r) => JSON.parse(r.value).n)).size, RECORDS);
+  assert.deepEqual(new Set(all.map((r) => (JSON.parse(r.value) as { n: number }).n)).size, RECORDS);
   const partitionsOf = seen.map((records) => new Set(records.map((r) => r.partition)));
   assert.ok(
     seen.every((records) => records.length > 0),
@@ -96,7 +96,7 @@ test('3 partitions, 1000 records, 2 consumers in one group, insertMany and read 
   try {
     const collection = client.db(config.mongo.db).collection<{ _id: string; n: number }>('records');
     const inserted = await collection.insertMany(
-      all.map((r) => ({ _id: `${r.partition}:${r.offset}`, n: JSON.parse(r.value).n })),
+      all.map((r) => ({ _id: `${r.partition}:${r.offset}`, n: (JSON.parse(r.value) as { n: number }).n })),
     );
     assert.equal(inserted.insertedCount, RECORDS);
     const back = await collection.find().toArray();

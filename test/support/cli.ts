@@ -40,8 +40,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
   child.once('exit', () => running.delete(child));
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<{ code: number | string; stdout: string; stderr: string }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code: code ?? signal ?? 'unknown', stdout, stderr }));
   });

@@ -6,7 +6,10 @@ import { buildApp } from '../../src/api/app.ts';
 /** A pino logger at `level` whose JSON lines land in `lines`. */
 function capture(level: string) {
   const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const logger = pino(
+    { level },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   return { logger, lines };
 }
 

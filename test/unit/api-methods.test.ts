@@ -5,7 +5,11 @@ import { withApp } from '../support/api-app.ts';
 
 async function send(app: FastifyInstance, method: string, url: string, headers: Record<string, string> = {}) {
   const response = await app.inject({ method: method as 'GET', url, headers });
-  return { status: response.statusCode, allow: response.headers.allow, body: response.json() };
+  return {
+    status: response.statusCode,
+    allow: response.headers.allow,
+    body: response.json<{ error: string; message: string }>(),
+  };
 }
 
 describe('methods a path does not declare', () => {

@@ -147,7 +147,16 @@ describe('POST /api/v1/timestamps/parse', () => {
     assert.equal(status, 400);
     assert.equal(body.error, 'INVALID_REQUEST');
     const doc = await app.inject({ method: 'GET', url: '/openapi.json' });
-    const post = doc.json().paths['/api/v1/timestamps/parse'].post;
+    const post = doc.json<{
+      paths: Record<
+        string,
+        {
+          post: {
+            requestBody: { content: { 'application/json': { schema: { additionalProperties: unknown } } } };
+          };
+        }
+      >;
+    }>().paths['/api/v1/timestamps/parse']!.post;
     assert.equal(post.requestBody.content['application/json'].schema.additionalProperties, false);
   });
 
@@ -160,7 +169,7 @@ describe('POST /api/v1/timestamps/parse', () => {
       payload: '{"values":',
     });
     assert.equal(malformed.statusCode, 400);
-    assert.equal(malformed.json().error, 'BAD_REQUEST');
+    assert.equal(malformed.json<{ error: string }>().error, 'BAD_REQUEST');
     const huge = await app.inject({
       method: 'POST',
       url: '/api/v1/timestamps/parse',
@@ -168,7 +177,7 @@ describe('POST /api/v1/timestamps/parse', () => {
       payload: JSON.stringify({ values: ['x'.repeat(2 * 1024 * 1024)] }),
     });
     assert.equal(huge.statusCode, 413);
-    assert.equal(huge.json().error, 'PAYLOAD_TOO_LARGE');
+    assert.equal(huge.json<{ error: string }>().error, 'PAYLOAD_TOO_LARGE');
     const text = await app.inject({
       method: 'POST',
       url: '/api/v1/timestamps/parse',
@@ -176,7 +185,7 @@ describe('POST /api/v1/timestamps/parse', () => {
       payload: '<values/>',
     });
     assert.equal(text.statusCode, 415);
-    assert.equal(text.json().error, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.equal(text.json<{ error: string }>().error, 'UNSUPPORTED_MEDIA_TYPE');
   });
 });
 
@@ -267,7 +276,9 @@ describe('documentation and errors', () => {
     assert.equal(response.statusCode, 500);
     assert.doesNotMatch(response.body, /secret/);
     assert.ok(
-      lines.some((line) => line.includes('secret detail') && JSON.parse(line).level === 50),
+      lines.some(
+        (line) => line.includes('secret detail') && (JSON.parse(line) as { level: number }).level === 50,
+      ),
       lines.join(''),
     );
   });

@@ -68,8 +68,7 @@ function referenceXxh64(b: Uint8Array): bigint {
     BigInt((b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0);
   const round = (acc: bigint, input: bigint): bigint =>
     (rotl((acc + input * P2) & MASK64, 31n) * P1) & MASK64;
-  const mergeRound = (acc: bigint, v: bigint): bigint =>
-    (((acc ^ round(0n, v)) * P1 + P4) & MASK64) as bigint;
+  const mergeRound = (acc: bigint, v: bigint): bigint => ((acc ^ round(0n, v)) * P1 + P4) & MASK64;
   let i = 0;
   let h: bigint;
   if (b.length >= 32) {

@@ -21,7 +21,7 @@ export async function runTimestampCommand(values: string[], io: TimestampIo): Pr
   let pending = '';
   // A reader that goes away (`| head`) ends the run quietly; any other write error is rethrown.
   let closed = false;
-  let writeError: unknown;
+  let writeError: Error | undefined;
   const onWriteError = (error: NodeJS.ErrnoException): void => {
     closed = true;
     if (error.code !== 'EPIPE') writeError = error;
