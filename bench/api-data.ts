@@ -111,6 +111,8 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
       if (device === undefined) devices.set(e.ip, (device = { _id: e.ip, n: devices.size, by: e.id }));
       return {
         pk: partitionKey(e.topic, e.partition),
+        topic: e.topic,
+        partition: e.partition,
         offset: e.offset,
         ts: e.ts,
         ip: e.ip,
@@ -119,7 +121,7 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
         registers: device.by === e.id,
       };
     });
-    const rollupBatch = { events, deadLetters: [] };
+    const rollupBatch = { events, deadLetters: [], storedAt: now.getTime() };
     const buckets = new BucketCache();
     const current = new Map(
       touchedDocs(rollupBatch, buckets).map((r) => [r.id, docs.get(r.id)?.doc ?? null]),

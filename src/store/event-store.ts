@@ -153,7 +153,8 @@ export class EventStore {
     }
     const refusedIds = new Set(refused.map((d) => d.id));
     const stored = batch.events.filter((e) => !refusedIds.has(e.id));
-    if (stored.length > 0 || deadLetterList.length > 0) await this.#rollUp(stored, deadLetterList);
+    if (stored.length > 0 || deadLetterList.length > 0)
+      await this.#rollUp(stored, deadLetterList, now.getTime());
     return {
       inserted: events.inserted,
       duplicates: events.duplicates,
@@ -186,9 +187,9 @@ export class EventStore {
     return result;
   }
 
-  async #rollUp(events: DeviceEvent[], deadLetters: DeadLetter[]): Promise<void> {
+  async #rollUp(events: DeviceEvent[], deadLetters: DeadLetter[], storedAt: number): Promise<void> {
     const body = async (lease: HeldLease | null): Promise<void> => {
-      const batch = await this.#rollupBatch(events, deadLetters);
+      const batch = await this.#rollupBatch(events, deadLetters, storedAt);
       const buckets = new BucketCache();
       const refs = touchedDocs(batch, buckets);
       for (let round = 1; round <= MAX_ROUNDS; round++) {
@@ -207,7 +208,11 @@ export class EventStore {
     else await this.#lease.run(body);
   }
 
-  async #rollupBatch(events: DeviceEvent[], deadLetters: DeadLetter[]): Promise<RollupBatch> {
+  async #rollupBatch(
+    events: DeviceEvent[],
+    deadLetters: DeadLetter[],
+    storedAt: number,
+  ): Promise<RollupBatch> {
     // New devices get ids in the order the batch meets them (arrival order).
     const firstEvents = new Map<string, string>();
     for (const e of events) if (!firstEvents.has(e.ip)) firstEvents.set(e.ip, e.id);
@@ -217,6 +222,8 @@ export class EventStore {
         const device = ids.get(e.ip)!;
         return {
           pk: partitionKey(e.topic, e.partition),
+          topic: e.topic,
+          partition: e.partition,
           offset: e.offset,
           ts: e.ts,
           ip: e.ip,
@@ -230,6 +237,7 @@ export class EventStore {
         offset: d.offset,
         docId: d.id,
       })),
+      storedAt,
     };
   }
 

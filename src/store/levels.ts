@@ -168,6 +168,14 @@ export const ALL_TIME_ID = 'all';
 
 export const TOTALS_ID = 'totals';
 
+/**
+ * Which events were stored in an hour (by the clock of the writer that stored them): per
+ * partition, the range of offsets. Retention deletes events by these, oldest hour first.
+ */
+export function storedLogId(storedAt: number): string {
+  return `stored:${isoUtc(bucketStart('hour', storedAt)).slice(0, ISO_CHARS.hour)}`;
+}
+
 export const LATEST_DEAD_LETTERS_ID = 'dead-letters';
 
 /** Device details (address, first and last seen, error codes) in documents of 256 ids. */

@@ -37,11 +37,13 @@ import {
   CHILD_LEVEL,
   DEVICE_CHUNK_BITS,
   LATEST_DEAD_LETTERS_ID,
+  storedLogId,
   type Level,
   SUMMARY_LEVELS,
   TOTALS_ID,
   BucketCache,
   bucketId,
+  bucketStart,
   childCount,
   childIndex,
   countsId,
@@ -56,6 +58,7 @@ import type {
   Guarded,
   HeadDoc,
   LatestDeadLettersDoc,
+  StoredLogDoc,
   MinuteDoc,
   SetDoc,
   TotalsDoc,
@@ -71,6 +74,8 @@ export const LATEST_DEAD_LETTERS = 1000;
 export interface RollupEvent {
   /** partitionKey(topic, partition) */
   pk: string;
+  topic: string;
+  partition: number;
   offset: number;
   ts: number;
   ip: string;
@@ -91,6 +96,8 @@ export interface RollupDeadLetter {
 export interface RollupBatch {
   events: RollupEvent[];
   deadLetters: RollupDeadLetter[];
+  /** When the batch is stored (the writer's clock, epoch ms): the hour of its stored log. */
+  storedAt: number;
 }
 
 export type RollupCollection = 'rollups' | 'deviceStats';
@@ -102,7 +109,7 @@ export interface DocRef {
 
 /** The documents a batch's rollups read and may write. */
 export function touchedDocs(batch: RollupBatch, buckets = new BucketCache()): DocRef[] {
-  const rollups = new Set<string>([TOTALS_ID]);
+  const rollups = new Set<string>([TOTALS_ID, storedLogId(batch.storedAt)]);
   const devices = new Set<string>();
   if (batch.deadLetters.length > 0) rollups.add(LATEST_DEAD_LETTERS_ID);
   if (batch.events.length > 0) rollups.add(ALL_TIME_ID);
@@ -208,7 +215,8 @@ export function planRollups(
   }
   if (events.length > 0) plan.allTime(events);
   for (const [id, entries] of groupBy(events, (e) => deviceChunkId(e.id))) plan.devices(id, entries);
-  plan.totals({ events, deadLetters });
+  plan.totals({ events, deadLetters, storedAt: batch.storedAt });
+  if (events.length > 0) plan.storedLog(events, batch.storedAt);
   if (deadLetters.length > 0) plan.latestDeadLetters(deadLetters);
   return plan.writes;
 }
@@ -418,6 +426,7 @@ class Planner {
       if (e.ts < first) first = e.ts;
       if (e.ts > last) last = e.ts;
     }
+    const storedFirst = Math.min(before?.firstStoredAt?.getTime() ?? Infinity, batch.storedAt);
     const doc: TotalsDoc = {
       _id: TOTALS_ID,
       v: 0,
@@ -427,6 +436,35 @@ class Planner {
       deadLetters: (before?.deadLetters ?? 0) + deadLetters.length,
       firstTs: Number.isFinite(first) ? new Date(first) : null,
       lastTs: Number.isFinite(last) ? new Date(last) : null,
+      firstStoredAt: events.length > 0 || before?.firstStoredAt ? new Date(storedFirst) : null,
+    };
+    this.#put('rollups', before, doc, 9);
+  }
+
+  storedLog(events: RollupEvent[], storedAt: number): void {
+    const id = storedLogId(storedAt);
+    const before = this.#get<StoredLogDoc>(id);
+    const add = fresh(before?.hw, events);
+    if (add.length === 0) return;
+    const ranges = new Map((before?.ranges ?? []).map((r) => [`${r.topic}\u0000${r.partition}`, { ...r }]));
+    for (const e of add) {
+      const key = `${e.topic}\u0000${e.partition}`;
+      const r = ranges.get(key);
+      if (r === undefined)
+        ranges.set(key, { topic: e.topic, partition: e.partition, from: e.offset, to: e.offset });
+      else {
+        r.from = Math.min(r.from, e.offset);
+        r.to = Math.max(r.to, e.offset);
+      }
+    }
+    const doc: StoredLogDoc = {
+      _id: id,
+      v: 0,
+      hw: advanced(before?.hw, add),
+      start: new Date(bucketStart('hour', storedAt)),
+      ranges: [...ranges.values()].sort((a, b) =>
+        a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+      ),
     };
     this.#put('rollups', before, doc, 9);
   }

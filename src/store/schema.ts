@@ -118,12 +118,21 @@ export interface CountsDoc extends Guarded {
 }
 
 export interface TotalsDoc extends Guarded {
+  /** Events ever stored (retention deletes event documents, not what they added up to). */
   events: number;
   devices: number;
   deadLetters: number;
   /** Earliest and latest event time stored, for open-ended ranges. */
   firstTs: Date | null;
   lastTs: Date | null;
+  /** When the first event was stored: where retention starts looking. */
+  firstStoredAt: Date | null;
+}
+
+/** The offsets of the events stored in one hour, per topic-partition (levels.ts storedLogId). */
+export interface StoredLogDoc extends Guarded {
+  start: Date;
+  ranges: { topic: string; partition: number; from: number; to: number }[];
 }
 
 export interface LatestDeadLettersDoc extends Guarded {

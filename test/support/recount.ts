@@ -33,6 +33,7 @@ import {
   type HeadDoc,
   type MinuteDoc,
   type SetDoc,
+  type StoredLogDoc,
   type TotalsDoc,
 } from '../../src/store/schema.ts';
 
@@ -240,6 +241,24 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
     const codes = new Map<number, number>();
     for (const e of mine) codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
     assert.deepEqual(detail.codes, codes, `error codes of ${ip}`);
+  }
+  // Every event lies in the offset range some hour's stored log names for its partition, which
+  // is what retention deletes by.
+  const stored = [...rollups.values()].filter((d) =>
+    String((d as { _id: string })._id).startsWith('stored:'),
+  ) as StoredLogDoc[];
+  for (const d of stored) expected.add(d._id);
+  const coordinates = await db
+    .collection(COLLECTIONS.events)
+    .find({}, { projection: { topic: 1, partition: 1, offset: 1 } })
+    .toArray();
+  for (const e of coordinates) {
+    const covered = stored.some((d) =>
+      d.ranges.some(
+        (r) => r.topic === e.topic && r.partition === e.partition && r.from <= e.offset && e.offset <= r.to,
+      ),
+    );
+    assert.ok(covered, `event ${String(e._id)} is in a stored log`);
   }
   const extra = [...rollups.keys()].filter((id) => !expected.has(id));
   assert.deepEqual(extra, [], 'no rollup document without events behind it');

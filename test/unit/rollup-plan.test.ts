@@ -41,6 +41,8 @@ function records(partitions: number[][]): Rec[][] {
       return {
         kind: 'event',
         pk,
+        topic: 't',
+        partition: p,
         offset,
         ts: T0 + TIMES[draw % TIMES.length]! + (draw % 997),
         ip,
@@ -57,6 +59,8 @@ function batchOf(recs: Rec[]): RollupBatch {
   return {
     events: recs.filter((r): r is Extract<Rec, { kind: 'event' }> => r.kind === 'event'),
     deadLetters: recs.filter((r): r is Extract<Rec, { kind: 'dead' }> => r.kind === 'dead'),
+    // One clock reading for every batch: the stored log then equals the single plan's.
+    storedAt: T0,
   };
 }
 
