@@ -5,6 +5,7 @@
  */
 import type { Config } from '../src/config/config.ts';
 import type { BenchStream } from './pipeline-data.ts';
+import type { StatementCounts } from './statements.ts';
 
 export type BatchSetting = 'adaptive' | number;
 
@@ -21,9 +22,13 @@ export interface IngestJob {
   workers: number;
 }
 
-/** store: W threads write the decoded stream with EventStore.write, each its own partitions. */
+/**
+ * store: W threads write the decoded stream with EventStore.write, each its own partitions.
+ * raw: the same batches of the same events, as the documents EventStore.write inserts (toEventDoc),
+ * through one insertMany each into `events` and nothing else: the store's own insert limit.
+ */
 export interface StoreJob {
-  mode: 'store';
+  mode: 'store' | 'raw';
   config: ChildConfig;
   workers: number;
   stream: BenchStream;
@@ -75,7 +80,7 @@ export type ParentToWorker = { type: 'go' } | { type: 'stop' };
 
 export type WorkerToParent =
   | { type: 'ready' }
-  | { type: 'done'; sizes: BatchSizes; elapsedMs: number }
+  | { type: 'done'; sizes: BatchSizes; elapsedMs: number; statements: StatementCounts }
   | { type: 'failed'; error: string };
 
 /** Lines a child prints on stdout (one JSON object each). */
@@ -90,6 +95,11 @@ export type ChildLine =
       cpuMs: number;
       /** Peak resident set of the process (KiB). */
       maxRssKb: number;
+      /**
+       * Commands sent to the store by every worker (statements.ts): store and raw jobs from the
+       * start signal on, e2e jobs all along.
+       */
+      statements: StatementCounts;
     }
   | { type: 'failed'; error: string };
 
