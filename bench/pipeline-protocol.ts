@@ -50,10 +50,20 @@ export interface BatchSizes {
   /** Count limits of the flush policy at the end, one per worker. */
   finalCountLimits: number[];
   storeRetries: number;
+  /** Events the store already held when a batch brought them again (records read twice). */
+  duplicates: number;
 }
 
 export function emptySizes(): BatchSizes {
-  return { flushes: 0, records: 0, min: Infinity, max: 0, finalCountLimits: [], storeRetries: 0 };
+  return {
+    flushes: 0,
+    records: 0,
+    min: Infinity,
+    max: 0,
+    finalCountLimits: [],
+    storeRetries: 0,
+    duplicates: 0,
+  };
 }
 
 export function addBatch(sizes: BatchSizes, count: number): void {
@@ -72,6 +82,7 @@ export function mergeSizes(all: readonly BatchSizes[]): BatchSizes {
     total.max = Math.max(total.max, s.max);
     total.finalCountLimits.push(...s.finalCountLimits);
     total.storeRetries += s.storeRetries;
+    total.duplicates += s.duplicates;
   }
   return total;
 }

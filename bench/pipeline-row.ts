@@ -56,6 +56,8 @@ export type PipelineBenchRow = {
   avgBatch: number | null;
   /** Smallest..largest batch written, and the policy's final count limit per worker. */
   batches: string | null;
+  /** End to end: events written again that the store already held (read again after a rebalance). */
+  duplicates: number | null;
   /** Counted statements by command, most first. */
   statements: string | null;
   p50Ms: number | null;
@@ -94,6 +96,7 @@ export function emptyRow(
     flushes: null,
     avgBatch: null,
     batches: null,
+    duplicates: null,
     statements: null,
     p50Ms: null,
     p99Ms: null,

@@ -335,7 +335,10 @@ export async function ingestRun(
     await child.waitForExit(30_000);
     row.peakRssMb = round(result.maxRssKb / 1024, 1);
     withSizes(row, result.sizes);
-    if (mode === 'e2e') withStatements(row, result.statements);
+    if (mode === 'e2e') {
+      withStatements(row, result.statements);
+      row.duplicates = result.sizes.duplicates;
+    }
     if (result.sizes.storeRetries > 0 && row.error === null)
       row.error = `${result.sizes.storeRetries} store retries`;
   } catch (error) {

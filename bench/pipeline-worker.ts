@@ -51,7 +51,11 @@ function countingWriter(sizes: BatchSizes, inner: EventStore | null): BatchWrite
   return {
     async write(batch) {
       addBatch(sizes, batch.events.length + batch.deadLetters.length);
-      if (inner !== null) return inner.write(batch);
+      if (inner !== null) {
+        const result = await inner.write(batch);
+        sizes.duplicates += result.duplicates;
+        return result;
+      }
       return {
         inserted: batch.events.length,
         duplicates: 0,
