@@ -119,14 +119,14 @@ export async function briefRun(
   source: Source,
   level: Level,
   progress: (m: string) => void,
-): Promise<{ row: PipelineBenchRow; note: string | null }> {
+): Promise<PipelineBenchRow> {
   const row = emptyRow('brief', workers, null, level.stored);
   let python: string;
   try {
     python = await briefPython(ctx.config.services.stateDir, progress);
   } catch (error) {
     failed(ctx, row, error);
-    return { row, note: null };
+    return row;
   }
   const group = freshGroup(ctx, `brief-w${workers}`);
   refreshServers(ctx);
@@ -144,7 +144,6 @@ export async function briefRun(
     }),
   );
   let sampler: StoreSampler | null = null;
-  let note: string | null = null;
   try {
     const is =
       (...types: string[]) =>
@@ -187,7 +186,9 @@ export async function briefRun(
     } else {
       await child.waitForExit(60_000);
       if (inserted > source.total)
-        note = `brief stored=${level.stored} workers=${workers}: ${inserted} documents inserted for ${source.total} records (redelivered after a rebalance: the design commits offsets whether or not they were saved)`;
+        ctx.remarks.push(
+          `brief stored=${level.stored} workers=${workers}: ${inserted} documents inserted for ${source.total} records (redelivered after a rebalance: the design commits offsets whether or not they were saved)`,
+        );
     }
   } catch (error) {
     failed(ctx, row, error);
@@ -195,5 +196,5 @@ export async function briefRun(
     sampler?.stop();
     child.kill();
   }
-  return { row, note };
+  return row;
 }

@@ -52,8 +52,10 @@ import {
   freshDb,
   ingestRun,
   type Level,
+  failed,
   mainSource,
   servicePid,
+  type Source,
   storeCeiling,
 } from './pipeline-runs.ts';
 import { ferretDataDir } from './store-sampler.ts';
@@ -122,6 +124,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     topics: [],
     counter: 0,
     failures: [],
+    remarks: [],
     servers: {
       store: storePid,
       kafka: servicePid(config.services.stateDir, 'kafka'),
@@ -146,6 +149,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     const configs = options.workers.flatMap((workers) => options.batch.map((batch) => ({ workers, batch })));
     for (const stored of levels) {
       const level = await prefill(ctx, stored, configs.length, rows, progress);
+      if (level === null) continue;
       try {
         for (const [k, { workers, batch }] of configs.entries()) {
           const streams = phaseStreams(ctx.stream, k);
@@ -156,24 +160,27 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
           progress(`${label}: store ceiling`);
           const store = await storeCeiling(ctx, 'store', workers, batch, level, streams.store, name('store'));
           progress(`${label}: end to end`);
-          const e2e = await ingestRun(
+          const e2e = await onFilledTopic(
             ctx,
-            'e2e',
-            workers,
-            batch,
-            await fillTopic(ctx, name('e2e'), streams.e2e),
-            level,
+            name('e2e'),
+            streams.e2e,
+            emptyRow('e2e', workers, batch, stored),
+            (source) => ingestRun(ctx, 'e2e', workers, batch, source, level),
           );
           rows.push(raw, store, e2e);
           const measured = [raw, store, e2e];
           // The brief has no batch setting: once per worker count, on the same records as e2e.
           if (options.batch.indexOf(batch) === 0) {
             progress(`${label}: the brief's design (${workers} consumer threads)`);
-            const source = await fillTopic(ctx, name('brief'), streams.e2e);
-            const brief = await briefRun(ctx, workers, source, level, progress);
-            rows.push(brief.row);
-            measured.push(brief.row);
-            if (brief.note !== null) notes.push(brief.note);
+            const brief = await onFilledTopic(
+              ctx,
+              name('brief'),
+              streams.e2e,
+              emptyRow('brief', workers, null, stored),
+              (source) => briefRun(ctx, workers, source, level, progress),
+            );
+            rows.push(brief);
+            measured.push(brief);
           }
           progress(
             `${label}: ${measured.map((r) => `${r.phase} ${r.eventsPerSec}/s`).join(', ')}` +
@@ -227,6 +234,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     "storeBytesPerEvent: the local FerretDB process's /proc io write_bytes over the phase / events (a shared server: other clients' writes count too); storePeakRssMb: its VmRSS sampled every 200 ms; peakWalMb: the level database's .sqlite-wal sampled likewise",
     'cpuS: the measured child alone, all threads; storeServerCpuS/kafkaCpuS: the local FerretDB and Kafka processes over the same interval; peakRssMb: the child',
     'vsCeiling = e2e / min(consume, store); vsRaw = store or e2e / raw; vsStored0 = events/s / the same at stored 0; timeVsBrief = e2e time / brief time for the same backlog; all within this run (a shared machine: compare ratios, not absolute numbers)',
+    ...ctx.remarks,
     ...ctx.failures.map((f) => `failure: ${f}`),
   );
   if (options.rate !== undefined) {
@@ -288,6 +296,24 @@ async function fill(ctx: Context, progress: (m: string) => void): Promise<Pipeli
   return row;
 }
 
+/** Runs a phase on a topic filled for it; a topic that could not be filled fails the phase's row. */
+async function onFilledTopic(
+  ctx: Context,
+  topic: string,
+  stream: BenchStream,
+  row: PipelineBenchRow,
+  run: (source: Source) => Promise<PipelineBenchRow>,
+): Promise<PipelineBenchRow> {
+  let source: Source;
+  try {
+    source = await fillTopic(ctx, topic, stream);
+  } catch (error) {
+    failed(ctx, row, error);
+    return row;
+  }
+  return run(source);
+}
+
 /**
  * A database holding `stored` devices, each with at least one of the level's events, over the
  * PREFILL_DAYS before the phases' first day, none of them a device of a phase stream: the prefill
@@ -299,7 +325,7 @@ async function prefill(
   configs: number,
   rows: PipelineBenchRow[],
   progress: (m: string) => void,
-): Promise<Level> {
+): Promise<Level | null> {
   const db = freshDb(ctx);
   const handle = ctx.mongo.client.db(db);
   const row = emptyRow('prefill', null, null, stored);
@@ -333,7 +359,16 @@ async function prefill(
       progress(`  ${written} of ${events} events planned and written`);
       next += events / 10;
     },
+  }).catch((error: unknown) => {
+    // The level is skipped, the others still run.
+    failed(ctx, row, error);
+    rows.push(row);
+    return null;
   });
+  if (loaded === null) {
+    await dropDb(ctx, db);
+    return null;
+  }
   row.events = events;
   row.seconds = round(loaded.loadSeconds, 3);
   row.eventsPerSec = Math.round(events / Math.max(loaded.loadSeconds, 1e-3));
