@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { benchEvents, benchIp } from '../../bench/api-data.ts';
 import { parseIoWriteBytes, parseVmRss } from '../../bench/measured-process.ts';
-import { requirementsHash, venvDir, venvIsCurrent } from '../../bench/peers/venv.ts';
+import { pythonProblem, requirementsHash, venvDir, venvIsCurrent } from '../../bench/peers/venv.ts';
 import { briefArgs, parseBriefLine } from '../../bench/pipeline-brief.ts';
 import { benchRecords, PREFILL_DAYS, phaseStreams, streamDevices } from '../../bench/pipeline-data.ts';
 import { emptyRow, fillRatios, type PipelineBenchRow, pipelineChart } from '../../bench/pipeline-row.ts';
@@ -90,6 +90,22 @@ describe('pipeline benchmark: the peers virtualenv', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     assert.equal(venvDir('/state'), '/state/venv-bench');
+  });
+
+  it('says in one line when python3 or its venv module is missing', () => {
+    const missing = pythonProblem('/nonexistent/python3');
+    assert.match(missing ?? '', /needs \/nonexistent\/python3 \(not found/);
+    const dir = mkdtempSync(join(tmpdir(), 'ipstream-python-'));
+    try {
+      // A python3 whose `import venv, ensurepip` fails, as on Debian without python3-venv.
+      const fake = join(dir, 'python3');
+      writeFileSync(fake, '#!/bin/sh\nexit 1\n');
+      chmodSync(fake, 0o755);
+      assert.match(pythonProblem(fake) ?? '', /venv module .*apt-get install python3-venv/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    for (const line of [missing, pythonProblem('/nonexistent/python3')]) assert.ok(!line!.includes('\n'));
   });
 });
 
