@@ -26,6 +26,13 @@ export interface BenchDataOptions {
   seed: number;
   /** Store the event documents too (the API never reads them; they make the store its real size). */
   withEvents: boolean;
+  /**
+   * Every address of the pool sends at least once: event i < ips comes from address i (the rest
+   * are drawn as usual), so exactly `ips` devices are stored. Default: drawn only.
+   */
+  everyIp?: boolean;
+  /** Addresses the pool leaves out (it takes the next ones instead): devices another stream owns. */
+  excludeIps?: ReadonlySet<string>;
   onProgress?: (written: number) => void;
 }
 
@@ -47,18 +54,33 @@ export function benchIp(i: number): string {
   return canonicalizeIp(text)!;
 }
 
+/** The pool's i-th address: benchIp(i), or with `exclude`, the i-th of benchIp(0, 1, ...) not in it. */
+export function addressPool(ips: number, exclude?: ReadonlySet<string>): (i: number) => string {
+  if (exclude === undefined || exclude.size === 0) return benchIp;
+  const pool: string[] = [];
+  for (let j = 0; pool.length < ips; j++) {
+    const ip = benchIp(j);
+    if (!exclude.has(ip)) pool.push(ip);
+  }
+  return (i) => pool[i]!;
+}
+
 /** The data set's events, in time order: evenly spaced, round-robin over the partitions. */
 export function* benchEvents(
-  options: Pick<BenchDataOptions, 'events' | 'ips' | 'hours' | 'endMs' | 'partitions' | 'seed'>,
+  options: Pick<
+    BenchDataOptions,
+    'events' | 'ips' | 'hours' | 'endMs' | 'partitions' | 'seed' | 'everyIp' | 'excludeIps'
+  >,
 ): Generator<DeviceEvent> {
   const random = createRandom(options.seed);
+  const address = addressPool(options.ips, options.excludeIps);
   const startMs = options.endMs - options.hours * 3_600_000;
   const step = (options.endMs - startMs) / options.events;
   const offsets = new Array<number>(options.partitions).fill(0);
   for (let i = 0; i < options.events; i++) {
     // Squaring a uniform draw skews traffic toward low indexes, so "top IPs" has a real order.
     const r = random();
-    const ip = benchIp(Math.floor(r * r * options.ips));
+    const ip = address(options.everyIp === true && i < options.ips ? i : Math.floor(r * r * options.ips));
     const partition = i % options.partitions;
     const offset = offsets[partition]!++;
     yield {

@@ -8,6 +8,8 @@ import { requireServices } from '../src/app/services.ts';
 
 interface PipelineFlags {
   events: number;
+  devices: number;
+  stored: number[];
   partitions: number;
   workers: number[];
   batch: BatchSetting[];
@@ -39,21 +41,35 @@ function printProfile(result: PipelineBenchResult): void {
 }
 
 /**
- * `bench pipeline` (one configuration by default, N = 1M as the issue asks) and `bench grid` (the
- * default of `ipstream bench`, so `npm run bench`: workers 1/2/4 × fixed batches vs adaptive over
- * a smaller N that finishes in minutes on two cores). Same flags, different defaults.
+ * `bench pipeline` (one configuration, N = 100k from 10k devices, at 0, 100k and 1M devices already
+ * stored, by default) and `bench grid` (the default of `ipstream bench`, so `npm run bench`:
+ * workers 1/2/4 × fixed batches vs adaptive over a smaller N, nothing stored before, that finishes
+ * in minutes on two cores). Same flags, different defaults.
  */
 export function registerPipelineBench(bench: Command): void {
   const add = (
     name: string,
     description: string,
-    defaults: { events: number; workers: string; batch: string; maxPhaseSeconds: number },
+    defaults: {
+      events: number;
+      devices: number;
+      workers: string;
+      batch: string;
+      stored: string;
+      maxPhaseSeconds: number;
+    },
     isDefault: boolean,
   ) =>
     bench
       .command(name, { isDefault })
       .description(description)
       .option('--events <n>', 'events in the filled topic', intOption(1000, 100_000_000), defaults.events)
+      .option(
+        '--devices <n>',
+        'distinct devices in each synthetic stream',
+        intOption(1, 10_000_000),
+        defaults.devices,
+      )
       .option('--partitions <n>', 'partitions of the topic', intOption(1, 256), 4)
       .option(
         '--workers <list>',
@@ -64,6 +80,11 @@ export function registerPipelineBench(bench: Command): void {
         '--batch <list>',
         `"adaptive" and/or fixed records per flush (default ${defaults.batch})`,
         listOption(batchSetting),
+      )
+      .option(
+        '--stored <list>',
+        `devices already stored before the store phases, one prefilled database per level, comma-separated (default ${defaults.stored})`,
+        listOption(intOption(0, 10_000_000)),
       )
       .option(
         '--rate <r>',
@@ -79,11 +100,13 @@ export function registerPipelineBench(bench: Command): void {
         defaults.maxPhaseSeconds,
       )
       .option('--out <dir>', 'directory of the JSON and SVG results', 'bench-results')
-      .action(async (flags: Partial<PipelineFlags> & Omit<PipelineFlags, 'workers' | 'batch'>) => {
+      .action(async (flags: Partial<PipelineFlags> & Omit<PipelineFlags, 'workers' | 'batch' | 'stored'>) => {
         const config = loadConfig();
         await requireServices(config);
         const result = await runPipelineBench({
           events: flags.events,
+          devices: flags.devices,
+          stored: flags.stored ?? listOption(intOption(0, 10_000_000))(defaults.stored),
           partitions: flags.partitions,
           workers: flags.workers ?? listOption(intOption(1, 64))(defaults.workers),
           batch: flags.batch ?? listOption(batchSetting)(defaults.batch),
@@ -103,13 +126,27 @@ export function registerPipelineBench(bench: Command): void {
   add(
     'grid',
     'the pipeline grid (default of `ipstream bench`): workers 1,2,4 × adaptive vs fixed batches, N=10k, 30 s cap per run',
-    { events: 10_000, workers: '1,2,4', batch: 'adaptive,1000,5000', maxPhaseSeconds: 30 },
+    {
+      events: 10_000,
+      devices: 1000,
+      workers: '1,2,4',
+      batch: 'adaptive,1000,5000',
+      stored: '0',
+      maxPhaseSeconds: 30,
+    },
     true,
   );
   add(
     'pipeline',
-    'producer, consume ceiling, store ceiling and end to end events/s, CPU and RSS (N=1M by default)',
-    { events: 1_000_000, workers: '2', batch: 'adaptive', maxPhaseSeconds: 300 },
+    "producer, consume, raw insert and store ceilings, end to end and the brief's design: events/s, statements and bytes per event, CPU, RSS, at 0, 100k and 1M devices stored",
+    {
+      events: 100_000,
+      devices: 10_000,
+      workers: '2',
+      batch: 'adaptive',
+      stored: '0,100000,1000000',
+      maxPhaseSeconds: 300,
+    },
     false,
   );
 }

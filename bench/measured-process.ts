@@ -44,6 +44,21 @@ export function parseVmHwm(text: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
+/** VmRSS (KiB, resident now) from the text of /proc/<pid>/status. */
+export function parseVmRss(text: string): number | null {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(text);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * write_bytes from the text of /proc/<pid>/io: bytes the process caused to be sent to the storage
+ * layer (page cache writeback it dirtied), all threads, since it started.
+ */
+export function parseIoWriteBytes(text: string): number | null {
+  const match = /^write_bytes:\s+(\d+)$/m.exec(text);
+  return match ? Number(match[1]) : null;
+}
+
 export function readProcSample(pid: number): ProcSample | null {
   try {
     const ticks = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));

@@ -17,6 +17,7 @@ import {
   type WorkerJob,
   type WorkerToParent,
 } from './pipeline-protocol.ts';
+import { mergeCounts, type StatementCounts } from './statements.ts';
 
 const WORKER_URL = new URL('./pipeline-worker.ts', import.meta.url);
 
@@ -27,8 +28,14 @@ function print(line: ChildLine): void {
 interface Running {
   worker: Worker;
   ready: Promise<void>;
-  done: Promise<{ sizes: BatchSizes; elapsedMs: number }>;
+  done: Promise<Done>;
   exited: Promise<void>;
+}
+
+interface Done {
+  sizes: BatchSizes;
+  elapsedMs: number;
+  statements: StatementCounts;
 }
 
 function startWorker(job: WorkerJob): Running {
@@ -36,13 +43,13 @@ function startWorker(job: WorkerJob): Running {
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let resolveReady!: () => void;
   let rejectReady!: (error: Error) => void;
-  let resolveDone!: (result: { sizes: BatchSizes; elapsedMs: number }) => void;
+  let resolveDone!: (result: Done) => void;
   let rejectDone!: (error: Error) => void;
   const ready = new Promise<void>((resolve, reject) => {
     resolveReady = resolve;
     rejectReady = reject;
   });
-  const done = new Promise<{ sizes: BatchSizes; elapsedMs: number }>((resolve, reject) => {
+  const done = new Promise<Done>((resolve, reject) => {
     resolveDone = resolve;
     rejectDone = reject;
   });
@@ -55,7 +62,8 @@ function startWorker(job: WorkerJob): Running {
   };
   worker.on('message', (message: WorkerToParent) => {
     if (message.type === 'ready') resolveReady();
-    else if (message.type === 'done') resolveDone({ sizes: message.sizes, elapsedMs: message.elapsedMs });
+    else if (message.type === 'done')
+      resolveDone({ sizes: message.sizes, elapsedMs: message.elapsedMs, statements: message.statements });
     else fail(new Error(`worker ${job.workerId}: ${message.error}`));
   });
   worker.on('error', fail);
@@ -86,7 +94,8 @@ async function run(job: ChildJob): Promise<void> {
     const mongo = await connectMongo(job.config.mongo, 'ipstream-bench-schema');
     await ensureSchema(mongo.db).finally(() => mongo.close());
   }
-  const partitions = job.mode === 'store' ? job.partitions : 0;
+  const fed = job.mode === 'store' || job.mode === 'raw';
+  const partitions = fed ? job.partitions : 0;
   const workers = Array.from({ length: job.workers }, (_, workerId) =>
     startWorker({
       ...job,
@@ -99,7 +108,7 @@ async function run(job: ChildJob): Promise<void> {
     print({ type: 'ready' });
     let elapsedMs = 0;
     let cpuMs = 0;
-    if (job.mode !== 'store') {
+    if (!fed) {
       await stdinLine('stop');
       for (const w of workers) w.worker.postMessage({ type: 'stop' } satisfies ParentToWorker);
     } else {
@@ -118,6 +127,7 @@ async function run(job: ChildJob): Promise<void> {
       elapsedMs,
       cpuMs,
       maxRssKb: process.resourceUsage().maxRSS,
+      statements: mergeCounts(results.map((r) => r.statements)),
     });
   } finally {
     // Let the threads end on their own (that is when --cpu-prof writes a thread's profile), and

@@ -5,15 +5,60 @@
  */
 import { murmur2 } from '@platformatic/kafka';
 import { type DecodeLimits, type Decoded, decodeRecord } from '../src/events/decode.ts';
-import { createEventGenerator } from '../src/events/synthetic.ts';
+import { createEventGenerator, DEFAULT_START_MS } from '../src/events/synthetic.ts';
 import type { OutgoingRecord } from '../src/kafka/producer.ts';
-import { syntheticRecords } from '../src/producer/sources.ts';
 
 export interface BenchStream {
   /** Records in the stream. */
   count: number;
   devices: number;
   seed: number;
+  /**
+   * Earliest event time (epoch ms; events spread over the hour after it). Default: the
+   * generator's, so a stream without it is exactly `syntheticRecords` of src/producer/sources.ts.
+   */
+  startMs?: number;
+}
+
+/** The stream's records, keyed by their device_ip as sent (the producer's synthetic source, shifted in time). */
+export function* benchRecords(stream: BenchStream): Generator<OutgoingRecord> {
+  const generator = createEventGenerator({
+    seed: stream.seed,
+    devices: stream.devices,
+    ...(stream.startMs === undefined ? {} : { startMs: stream.startMs }),
+  });
+  for (let i = 0; i < stream.count; i++) {
+    const { key, value } = generator.next();
+    yield { key, value };
+  }
+}
+
+/** The canonical addresses of the stream's device pool (every device it can send from). */
+export function streamDevices(stream: Pick<BenchStream, 'seed' | 'devices'>): readonly string[] {
+  return createEventGenerator({ seed: stream.seed, devices: stream.devices }).devices;
+}
+
+export const DAY_MS = 86_400_000;
+/**
+ * Events per stored device in a prefilled database, and the days before the phases they span (the
+ * loader writes every bucket of those days: a week of minutes was 7 times the documents of a day,
+ * and the load time grew with them).
+ */
+export const PREFILL_EVENTS_PER_DEVICE = 2;
+export const PREFILL_DAYS = 1;
+
+/**
+ * The streams of the k-th (workers, batch) configuration of a level: the raw and store ceilings
+ * write one (the same records, under two topic names), end to end and the brief drain the other.
+ * Each on a day of its own after the prefilled days, from a device pool of its own; the same at
+ * every level, so levels compare like with like.
+ */
+export function phaseStreams(base: BenchStream, k: number): { store: BenchStream; e2e: BenchStream } {
+  const start = DEFAULT_START_MS;
+  return {
+    store: { ...base, seed: base.seed + 2 * k + 1, startMs: start + 2 * k * DAY_MS },
+    e2e: { ...base, seed: base.seed + 2 * k + 2, startMs: start + (2 * k + 1) * DAY_MS },
+  };
 }
 
 /** The partition EventProducer's partitioner (Java-compatible murmur2) gives a keyed record. */
@@ -24,7 +69,7 @@ export function partitionOf(key: string, partitions: number): number {
 /** How many records of the stream land on each partition. */
 export function partitionCounts(stream: BenchStream, partitions: number): number[] {
   const counts = new Array<number>(partitions).fill(0);
-  for (const record of syntheticRecords(stream)) {
+  for (const record of benchRecords(stream)) {
     const p = partitionOf(String(record.key), partitions);
     counts[p] = (counts[p] ?? 0) + 1;
   }
@@ -46,7 +91,7 @@ export function decodedRecords(
 ): Decoded[] {
   const byPartition = new Map<number, Decoded[]>(owned.map((p) => [p, []]));
   const offsets = new Array<number>(partitions).fill(0);
-  for (const record of syntheticRecords(stream)) {
+  for (const record of benchRecords(stream)) {
     const key = String(record.key);
     const partition = partitionOf(key, partitions);
     const offset = offsets[partition] ?? 0;

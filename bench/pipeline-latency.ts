@@ -18,6 +18,7 @@ import {
   childResult,
   dropDb,
   failed,
+  freshDb,
   runConfig,
   sampleServers,
   spawnChild,
@@ -89,8 +90,7 @@ export async function latencyRun(
   const topic = `${ctx.topic}-rate`;
   ctx.topics.push(topic);
   await ctx.admin.create(topic, ctx.partitions);
-  const base = runConfig(ctx, 'latency', workers, batch, true);
-  const config = { ...base, kafka: { ...base.kafka, topic } };
+  const config = runConfig(ctx, 'latency', workers, batch, freshDb(ctx), topic);
   const child = spawnChild({ mode: 'e2e', config, workers });
   const producer = new EventProducer({ ...ctx.config.kafka, topic }, 'bench-latency');
   let note: string | null = null;

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../src/config/config.ts';
 import type { BenchStream } from './pipeline-data.ts';
+import type { StatementCounts } from './statements.ts';
 
 export type BatchSetting = 'adaptive' | number;
 
@@ -21,9 +22,13 @@ export interface IngestJob {
   workers: number;
 }
 
-/** store: W threads write the decoded stream with EventStore.write, each its own partitions. */
+/**
+ * store: W threads write the decoded stream with EventStore.write, each its own partitions.
+ * raw: the same batches of the same events, as the documents EventStore.write inserts (toEventDoc),
+ * through one insertMany each into `events` and nothing else: the store's own insert limit.
+ */
 export interface StoreJob {
-  mode: 'store';
+  mode: 'store' | 'raw';
   config: ChildConfig;
   workers: number;
   stream: BenchStream;
@@ -45,10 +50,20 @@ export interface BatchSizes {
   /** Count limits of the flush policy at the end, one per worker. */
   finalCountLimits: number[];
   storeRetries: number;
+  /** Events the store already held when a batch brought them again (records read twice). */
+  duplicates: number;
 }
 
 export function emptySizes(): BatchSizes {
-  return { flushes: 0, records: 0, min: Infinity, max: 0, finalCountLimits: [], storeRetries: 0 };
+  return {
+    flushes: 0,
+    records: 0,
+    min: Infinity,
+    max: 0,
+    finalCountLimits: [],
+    storeRetries: 0,
+    duplicates: 0,
+  };
 }
 
 export function addBatch(sizes: BatchSizes, count: number): void {
@@ -67,6 +82,7 @@ export function mergeSizes(all: readonly BatchSizes[]): BatchSizes {
     total.max = Math.max(total.max, s.max);
     total.finalCountLimits.push(...s.finalCountLimits);
     total.storeRetries += s.storeRetries;
+    total.duplicates += s.duplicates;
   }
   return total;
 }
@@ -75,7 +91,7 @@ export type ParentToWorker = { type: 'go' } | { type: 'stop' };
 
 export type WorkerToParent =
   | { type: 'ready' }
-  | { type: 'done'; sizes: BatchSizes; elapsedMs: number }
+  | { type: 'done'; sizes: BatchSizes; elapsedMs: number; statements: StatementCounts }
   | { type: 'failed'; error: string };
 
 /** Lines a child prints on stdout (one JSON object each). */
@@ -90,6 +106,11 @@ export type ChildLine =
       cpuMs: number;
       /** Peak resident set of the process (KiB). */
       maxRssKb: number;
+      /**
+       * Commands sent to the store by every worker (statements.ts): store and raw jobs from the
+       * start signal on, e2e jobs all along.
+       */
+      statements: StatementCounts;
     }
   | { type: 'failed'; error: string };
 

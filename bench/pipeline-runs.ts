@@ -1,15 +1,21 @@
 /**
  * The measured runs of the pipeline benchmark, each a child process (pipeline-child.ts) in a fresh
- * consumer group and, where it stores, a fresh database:
+ * consumer group, writing (where it stores) into the database of its stored level:
  *
  * - consume ceiling: W Ingestors whose writer stores nothing (fetch, decode, buffer, flush policy,
  *   offset commits: everything but the store);
+ * - raw insert ceiling: the event documents of the same decoded events, one insertMany per batch
+ *   into `events`, no read model, no Kafka: the store's own limit;
  * - store ceiling: EventStore.write from W threads, the same decoded events, no Kafka;
- * - end to end: W Ingestors writing to EventStore, as `ipstream ingest` runs them.
+ * - end to end: W Ingestors writing to EventStore, as `ipstream ingest` runs them;
+ * - the brief's design: bench/peers/brief/brief.py draining a topic of the same contents
+ *   (pipeline-brief.ts).
  *
  * Consume and end to end are timed from the first worker joining the group (no record is read
  * before) to the group's committed offsets reaching the end of every partition, polled every 50 ms
  * from this process; CPU time comes from /proc for the child alone, peak RSS from the child.
+ * Statements are counted in the child (statements.ts); the store server's bytes written, resident
+ * set and WAL size are sampled from /proc over the same interval (store-sampler.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,8 +26,10 @@ import { describeError } from '../src/errors/errors.ts';
 import type { TopicAdmin } from '../src/kafka/admin.ts';
 import { resolveStateDir } from '../src/services/paths.ts';
 import type { MongoHandle } from '../src/store/mongo.ts';
+import { EventProducer } from '../src/kafka/producer.ts';
+import { runProducer } from '../src/producer/run.ts';
 import { MeasuredProcess, type ProcSample, readProcSample } from './measured-process.ts';
-import type { BenchStream } from './pipeline-data.ts';
+import { type BenchStream, benchRecords } from './pipeline-data.ts';
 import {
   type BatchSetting,
   type ChildConfig,
@@ -29,19 +37,44 @@ import {
   type ChildLine,
   ingestFor,
 } from './pipeline-protocol.ts';
-import { cpuBetween, emptyRow, type PipelineBenchRow, round, withCpu, withSizes } from './pipeline-row.ts';
+import {
+  cpuBetween,
+  emptyRow,
+  type PipelineBenchRow,
+  round,
+  withCpu,
+  withSizes,
+  withStatements,
+  withStoreUsage,
+} from './pipeline-row.ts';
+import { ferretDataDir, StoreSampler, walPath } from './store-sampler.ts';
 
 const CHILD = fileURLToPath(new URL('./pipeline-child.ts', import.meta.url));
 const POLL_MS = 50;
+
+/** A filled topic: its name, end offsets by partition, and their sum. */
+export interface Source {
+  topic: string;
+  ends: number[];
+  total: number;
+}
+
+/** The database a stored level's phases write into, and the devices it held before them. */
+export interface Level {
+  stored: number;
+  db: string;
+}
 
 export interface Context {
   config: Config;
   admin: TopicAdmin;
   mongo: MongoHandle;
+  /** The stream of the main topic (the consume ceiling's); phases shift its day and seed. */
   stream: BenchStream;
+  /** The main topic: its name is the prefix of everything the run creates. */
   topic: string;
   partitions: number;
-  /** End offsets of the filled topic, by partition, and their sum. */
+  /** End offsets of the main topic, by partition, and their sum. */
   ends: number[];
   total: number;
   runId: string;
@@ -53,8 +86,57 @@ export interface Context {
   topics: string[];
   counter: number;
   failures: string[];
+  /** What a reader of the table should know that is not a failure (notes of the report). */
+  remarks: string[];
   /** Pids of the local services (`ipstream services up`), whose CPU time is sampled read-only. */
   servers: { store: number | null; kafka: number | null };
+  /** The local FerretDB's data folder (for WAL sizes), null without a local store server. */
+  dataDir: string | null;
+}
+
+/** The main topic as a Source. */
+export function mainSource(ctx: Context): Source {
+  return { topic: ctx.topic, ends: ctx.ends, total: ctx.total };
+}
+
+/** A new database name of this run, deleted at its end. */
+export function freshDb(ctx: Context): string {
+  const db = `ipsbench_${ctx.runId}_${++ctx.counter}`;
+  ctx.dbs.push(db);
+  return db;
+}
+
+/** Samples the store server over a phase writing into `db`. */
+export function storeSampler(ctx: Context, db: string | null): StoreSampler {
+  return new StoreSampler(
+    ctx.servers.store,
+    db === null || ctx.dataDir === null ? null : walPath(ctx.dataDir, db),
+  );
+}
+
+/**
+ * Creates `topic` and fills it with `stream` as fast as the broker takes it. Throws when records
+ * failed; a topic holding more than was sent (the producer retried a batch that had landed) is
+ * used as it is, with a remark: its phase counts every record in it.
+ */
+export async function fillTopic(ctx: Context, topic: string, stream: BenchStream): Promise<Source> {
+  ctx.topics.push(topic);
+  await ctx.admin.create(topic, ctx.partitions);
+  const producer = new EventProducer({ ...ctx.config.kafka, topic }, 'bench-producer');
+  const summary = await runProducer(producer, benchRecords(stream), { rate: 0 }).finally(() =>
+    producer.close(),
+  );
+  const ends = await ctx.admin.offsets(topic, 'end');
+  const total = ends.reduce((a, b) => a + b, 0);
+  if (summary.failed > 0 || total < stream.count)
+    throw new Error(
+      `filling ${topic}: ${summary.failed} failed (${summary.errors[0] ?? ''}), ${total} of ${stream.count} in the topic`,
+    );
+  if (total !== stream.count)
+    ctx.remarks.push(
+      `${topic} holds ${total} records for ${stream.count} produced; its phase counts them all`,
+    );
+  return { topic, ends, total };
 }
 
 /** The environment of a child, from the typed config alone (nothing else leaks in). */
@@ -83,7 +165,7 @@ export function childEnv(config: ChildConfig): Record<string, string> {
 export function failed(ctx: Context, row: PipelineBenchRow, error: unknown): void {
   const text = error instanceof Error ? error.message : describeError(error);
   row.error = text.split('\n')[0] ?? 'failed';
-  ctx.failures.push(`${row.phase} workers=${row.workers} batch=${row.batch}: ${text}`);
+  ctx.failures.push(`${row.phase} stored=${row.stored} workers=${row.workers} batch=${row.batch}: ${text}`);
 }
 
 /** The pid of a service `ipstream services up` started, if it runs (read only). */
@@ -94,6 +176,16 @@ export function servicePid(stateDir: string, name: 'ferretdb' | 'kafka'): number
   } catch {
     return null;
   }
+}
+
+/**
+ * Reads the local services' pids again (and FerretDB's data folder): a shared service restarted
+ * since the last phase has a new pid. Called before each phase.
+ */
+export function refreshServers(ctx: Context): void {
+  const stateDir = ctx.config.services.stateDir;
+  ctx.servers = { store: servicePid(stateDir, 'ferretdb'), kafka: servicePid(stateDir, 'kafka') };
+  ctx.dataDir = ctx.servers.store === null ? null : ferretDataDir(ctx.servers.store, stateDir);
 }
 
 export interface ServerSample {
@@ -112,24 +204,31 @@ export function withServerUsage(row: PipelineBenchRow, from: ServerSample, to: S
   row.kafkaCpuS = s(cpuBetween(from.kafka, to.kafka));
 }
 
-/** A child config for one run: fresh group and (if `withDb`) fresh database, flush settings of `batch`. */
+/** A fresh consumer group of this run (deleted at its end). */
+export function freshGroup(ctx: Context, what: string): string {
+  const group = `${ctx.topic}-${++ctx.counter}-${what}`;
+  ctx.groups.push(group);
+  return group;
+}
+
+/**
+ * A child config for one run: `topic` (the child's records' topic: consumed, or named in the ids
+ * of a store run's events), a fresh group, database `db` (none: the configured one, unused), the
+ * flush settings of `batch`.
+ */
 export function runConfig(
   ctx: Context,
   what: string,
   workers: number,
   batch: BatchSetting,
-  withDb: boolean,
+  db: string | null,
+  topic: string,
 ): ChildConfig {
-  const group = `${ctx.topic}-${++ctx.counter}-${what}-w${workers}-b${batch}`;
-  ctx.groups.push(group);
-  let db = ctx.config.mongo.db;
-  if (withDb) {
-    db = `ipsbench_${ctx.runId}_${ctx.counter}`;
-    ctx.dbs.push(db);
-  }
+  const group = freshGroup(ctx, `${what}-w${workers}-b${batch}`);
+  refreshServers(ctx);
   return {
-    kafka: { ...ctx.config.kafka, topic: ctx.topic, group },
-    mongo: { ...ctx.config.mongo, db },
+    kafka: { ...ctx.config.kafka, topic, group },
+    mongo: { ...ctx.config.mongo, db: db ?? ctx.config.mongo.db },
     ingest: { ...ingestFor(ctx.config.ingest, batch), workers },
     // info: the Ingestor logs "joined group", where the timing starts.
     logLevel: 'info',
@@ -188,19 +287,23 @@ export function spawnChild(job: ChildJob, profileDir?: string): MeasuredProcess 
 }
 
 /**
- * Consume ceiling (`mode` consume) or end to end (`e2e`): from the first "joined group" log line
- * to every partition committed (or the cap), then "stop" and the child's batch sizes and peak RSS.
+ * Consume ceiling (`mode` consume, no level) or end to end (`e2e`, into the level's database): from
+ * the first "joined group" log line to every partition of `source` committed (or the cap), then
+ * "stop" and the child's batch sizes, statements and peak RSS.
  */
 export async function ingestRun(
   ctx: Context,
   mode: 'consume' | 'e2e',
   workers: number,
   batch: BatchSetting,
+  source: Source,
+  level: Level | null,
   profileDir?: string,
 ): Promise<PipelineBenchRow> {
-  const row = emptyRow(mode, workers, batch);
-  const config = runConfig(ctx, mode, workers, batch, mode === 'e2e');
+  const row = emptyRow(mode, workers, batch, level?.stored ?? null);
+  const config = runConfig(ctx, mode, workers, batch, level?.db ?? null, source.topic);
   const child = spawnChild({ mode, config, workers }, profileDir);
+  let sampler: StoreSampler | null = null;
   try {
     const joined = await child.waitForLine(
       'stderr',
@@ -209,14 +312,15 @@ export async function ingestRun(
     );
     const from = child.sample();
     const serversFrom = sampleServers(ctx);
+    if (level !== null) sampler = storeSampler(ctx, level.db);
     const deadline = joined.at + ctx.capMs;
     let committed = 0;
     let doneAt = joined.at;
     for (;;) {
-      const offsets = await ctx.admin.committed(ctx.topic, config.kafka.group, ctx.partitions);
+      const offsets = await ctx.admin.committed(source.topic, config.kafka.group, ctx.partitions);
       doneAt = performance.now();
       committed = offsets.reduce<number>((n, c) => n + (c ?? 0), 0);
-      if (committed >= ctx.total || doneAt > deadline) break;
+      if (committed >= source.total || doneAt > deadline) break;
       if (child.child.exitCode !== null || child.child.signalCode !== null)
         throw new Error(`the child exited before committing everything\n${child.tail()}`);
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -224,69 +328,87 @@ export async function ingestRun(
     const to = child.sample();
     withServerUsage(row, serversFrom, sampleServers(ctx));
     row.events = committed;
+    if (sampler !== null) withStoreUsage(row, sampler.stop());
     row.seconds = round((doneAt - joined.at) / 1000, 3);
     row.eventsPerSec = Math.round(committed / Math.max(row.seconds, 1e-3));
     const cpuMs = cpuBetween(from, to);
     if (cpuMs !== null) withCpu(row, cpuMs);
-    if (committed < ctx.total)
-      row.error = `capped: ${committed} of ${ctx.total} committed after ${Math.round(row.seconds)} s`;
+    if (committed < source.total)
+      row.error = `capped: ${committed} of ${source.total} committed after ${Math.round(row.seconds)} s`;
     // VmHWM so far: all a capped run reports, since it is killed rather than left to store its
     // backlog before exiting (minutes on a slow store).
     if (to !== null) row.peakRssMb = round(to.peakRssKb / 1024, 1);
-    if (committed < ctx.total) return row;
+    if (committed < source.total) return row;
     await waitReady(ctx, child);
     child.child.stdin?.write('stop\n');
     const result = await childResult(child, phaseTimeoutMs(ctx));
     await child.waitForExit(30_000);
     row.peakRssMb = round(result.maxRssKb / 1024, 1);
     withSizes(row, result.sizes);
+    if (mode === 'e2e') {
+      withStatements(row, result.statements);
+      row.duplicates = result.sizes.duplicates;
+    }
     if (result.sizes.storeRetries > 0 && row.error === null)
       row.error = `${result.sizes.storeRetries} store retries`;
   } catch (error) {
     failed(ctx, row, error);
   } finally {
+    sampler?.stop();
     child.kill();
-    if (mode === 'e2e') await dropDb(ctx, config.mongo.db);
   }
   return row;
 }
 
-/** Store ceiling: the child's own clock from "go" to every worker done, no Kafka. */
+/**
+ * Store ceiling (`mode` store) or raw insert ceiling (`raw`): the child's own clock from "go" to
+ * every worker done, no Kafka; the decoded events of `stream` as a consumer of `topic` would have
+ * them (so with ids of that topic), written into the level's database.
+ */
 export async function storeCeiling(
   ctx: Context,
+  mode: 'store' | 'raw',
   workers: number,
   batch: BatchSetting,
+  level: Level,
+  stream: BenchStream,
+  topic: string,
 ): Promise<PipelineBenchRow> {
-  const row = emptyRow('store', workers, batch);
-  const config = runConfig(ctx, 'store', workers, batch, true);
+  const row = emptyRow(mode, workers, batch, level.stored);
+  const config = runConfig(ctx, mode, workers, batch, level.db, topic);
   const child = spawnChild({
-    mode: 'store',
+    mode,
     config,
     workers,
-    stream: ctx.stream,
+    stream,
     partitions: ctx.partitions,
     maxMs: ctx.capMs,
   });
+  let sampler: StoreSampler | null = null;
   try {
     await waitReady(ctx, child);
     const serversFrom = sampleServers(ctx);
+    sampler = storeSampler(ctx, level.db);
     const result = await childResult(child, phaseTimeoutMs(ctx));
+    const usage = sampler.stop();
     withServerUsage(row, serversFrom, sampleServers(ctx));
     await child.waitForExit(30_000);
     row.events = result.sizes.records;
+    withStoreUsage(row, usage);
+    withStatements(row, result.statements);
     row.seconds = round(result.elapsedMs / 1000, 3);
     row.eventsPerSec = Math.round(row.events / Math.max(row.seconds, 1e-3));
     withCpu(row, result.cpuMs);
     row.peakRssMb = round(result.maxRssKb / 1024, 1);
     withSizes(row, result.sizes);
-    if (row.events < ctx.stream.count) {
-      row.error = `capped: ${row.events} of ${ctx.stream.count} written after ${Math.round(row.seconds)} s`;
+    if (row.events < stream.count) {
+      row.error = `capped: ${row.events} of ${stream.count} written after ${Math.round(row.seconds)} s`;
     } else if (result.sizes.storeRetries > 0) row.error = `${result.sizes.storeRetries} store retries`;
   } catch (error) {
     failed(ctx, row, error);
   } finally {
+    sampler?.stop();
     child.kill();
-    await dropDb(ctx, config.mongo.db);
   }
   return row;
 }

@@ -1,8 +1,10 @@
 // One worker thread of a pipeline benchmark child: an Ingestor that stores nothing (consume
 // ceiling) or stores with EventStore (end to end), or an EventStore writer fed without Kafka
-// (store ceiling).
+// (store ceiling), or the same batches inserted as bare event documents (raw insert ceiling).
+// Every command sent to the store is counted (statements.ts).
 import { performance } from 'node:perf_hooks';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { type Collection, MongoClient } from 'mongodb';
 import type { Decoded } from '../src/events/decode.ts';
 import type { DeadLetter, DeviceEvent } from '../src/events/event.ts';
 import { describeError } from '../src/errors/errors.ts';
@@ -10,10 +12,12 @@ import { createFlushPolicy, takeLimits } from '../src/ingest/flush-policy.ts';
 import { type BatchWriter, Ingestor } from '../src/ingest/ingestor.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { detectStoreProfile } from '../src/store/backend.ts';
-import { EventStore, type StoreBatch } from '../src/store/event-store.ts';
-import { connectMongo, type MongoHandle } from '../src/store/mongo.ts';
+import { EventStore, type StoreBatch, toEventDoc } from '../src/store/event-store.ts';
+import type { MongoHandle } from '../src/store/mongo.ts';
 import { withRetry } from '../src/retry/backoff.ts';
 import { isRetriableStoreError } from '../src/store/retry.ts';
+import { COLLECTIONS, type EventDoc } from '../src/store/schema.ts';
+import { isDuplicateKeyOnly } from '../src/store/write-errors.ts';
 import { decodedRecords } from './pipeline-data.ts';
 import {
   addBatch,
@@ -25,6 +29,7 @@ import {
   type WorkerJob,
   type WorkerToParent,
 } from './pipeline-protocol.ts';
+import { countStatements, type StatementCounts } from './statements.ts';
 
 if (parentPort === null) throw new Error('pipeline-worker.ts must run in a worker thread');
 const port: MessagePort = parentPort;
@@ -47,7 +52,11 @@ function countingWriter(sizes: BatchSizes, inner: EventStore | null): BatchWrite
   return {
     async write(batch) {
       addBatch(sizes, batch.events.length + batch.deadLetters.length);
-      if (inner !== null) return inner.write(batch);
+      if (inner !== null) {
+        const result = await inner.write(batch);
+        sizes.duplicates += result.duplicates;
+        return result;
+      }
       return {
         inserted: batch.events.length,
         duplicates: 0,
@@ -58,15 +67,33 @@ function countingWriter(sizes: BatchSizes, inner: EventStore | null): BatchWrite
   };
 }
 
-async function openStore(job: Pick<WorkerJob, 'config'>): Promise<{ mongo: MongoHandle; store: EventStore }> {
-  const mongo = await connectMongo(job.config.mongo, 'ipstream-bench');
-  return { mongo, store: new EventStore(mongo.db, { profile: await detectStoreProfile(mongo.db) }) };
+/**
+ * connectMongo's client (src/store/mongo.ts, same options) with command monitoring on, every
+ * command counted into `statements`.
+ */
+async function openStore(
+  job: Pick<WorkerJob, 'config'>,
+  statements: StatementCounts,
+): Promise<{ mongo: MongoHandle; store: EventStore }> {
+  const client = new MongoClient(job.config.mongo.uri, {
+    appName: 'ipstream-bench',
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS: 5_000,
+    maxPoolSize: 10,
+    monitorCommands: true,
+  });
+  countStatements(client, statements);
+  await client.connect();
+  const db = client.db(job.config.mongo.db);
+  const mongo = { client, db, close: () => client.close() };
+  return { mongo, store: new EventStore(db, { profile: await detectStoreProfile(db) }) };
 }
 
 /** The Ingestor as IngestPool runs it, its writer wrapped to count batch sizes. */
 async function ingest(job: IngestJob & { workerId: number }): Promise<void> {
   const sizes = emptySizes();
-  const opened = job.mode === 'e2e' ? await openStore(job) : null;
+  const statements: StatementCounts = {};
+  const opened = job.mode === 'e2e' ? await openStore(job, statements) : null;
   try {
     const ingestor = new Ingestor({
       config: job.config,
@@ -84,7 +111,7 @@ async function ingest(job: IngestJob & { workerId: number }): Promise<void> {
     const stats = ingestor.stats;
     sizes.finalCountLimits.push(stats.policy.countLimit);
     sizes.storeRetries = stats.storeRetries;
-    send({ type: 'done', sizes, elapsedMs: performance.now() - started });
+    send({ type: 'done', sizes, elapsedMs: performance.now() - started, statements });
   } finally {
     await opened?.mongo.close();
   }
@@ -112,14 +139,37 @@ function takeBatch(
 }
 
 /**
- * EventStore.write as fast as it goes, in the batches the Ingestor would take from a buffer that
- * always holds a backlog (the same flush policy and takeLimits). A batch "filled" while the previous
- * one was written: that is the age reported to the policy.
+ * The raw insert ceiling's write: the batch's event documents, one unordered insertMany, nothing
+ * else; duplicates (a retried batch) pass, as in EventStore.write.
+ */
+async function insertRaw(events: Collection<EventDoc>, batch: StoreBatch): Promise<void> {
+  if (batch.events.length === 0) return;
+  const now = new Date();
+  try {
+    await events.insertMany(
+      batch.events.map((e) => toEventDoc(e, now)),
+      { ordered: false },
+    );
+  } catch (error) {
+    if (!isDuplicateKeyOnly(error)) throw error;
+  }
+}
+
+/**
+ * EventStore.write (or, raw, insertRaw) as fast as it goes, in the batches the Ingestor would take
+ * from a buffer that always holds a backlog (the same flush policy and takeLimits). A batch
+ * "filled" while the previous one was written: that is the age reported to the policy.
  */
 async function store(job: StoreJob & { workerId: number; owned: number[] }): Promise<void> {
   const { ingest } = job.config;
   const records = decodedRecords(job.stream, job.config.kafka.topic, job.partitions, job.owned, ingest);
-  const { mongo, store: writer } = await openStore(job);
+  const statements: StatementCounts = {};
+  const { mongo, store: eventStore } = await openStore(job, statements);
+  const events = mongo.db.collection<EventDoc>(COLLECTIONS.events);
+  const write = async (b: StoreBatch): Promise<void> => {
+    if (job.mode === 'raw') await insertRaw(events, b);
+    else await eventStore.write(b);
+  };
   try {
     const policy = createFlushPolicy({
       maxAgeMs: ingest.flushIntervalMs,
@@ -132,6 +182,8 @@ async function store(job: StoreJob & { workerId: number; owned: number[] }): Pro
     const go = nextMessage('go');
     send({ type: 'ready' });
     await go;
+    // Only what the measured writes send (not the connection's setup).
+    for (const name of Object.keys(statements)) delete statements[name];
     const started = performance.now();
     let taken = started;
     for (let i = 0; i < records.length && performance.now() - started < job.maxMs;) {
@@ -140,7 +192,7 @@ async function store(job: StoreJob & { workerId: number; owned: number[] }): Pro
       const writeStart = performance.now();
       const oldestAgeMs = writeStart - taken;
       taken = writeStart;
-      await withRetry(() => writer.write(batch), {
+      await withRetry(() => write(batch), {
         baseMs: 200,
         maxMs: 5_000,
         giveUp: () => false,
@@ -151,14 +203,18 @@ async function store(job: StoreJob & { workerId: number; owned: number[] }): Pro
       addBatch(sizes, count);
     }
     sizes.finalCountLimits.push(policy.current().countLimit);
-    send({ type: 'done', sizes, elapsedMs: performance.now() - started });
+    send({ type: 'done', sizes, elapsedMs: performance.now() - started, statements });
   } finally {
     await mongo.close();
   }
 }
 
+function isFed(j: WorkerJob): j is StoreJob & { workerId: number; owned: number[] } {
+  return j.mode === 'store' || j.mode === 'raw';
+}
+
 try {
-  if (job.mode === 'store') await store(job);
+  if (isFed(job)) await store(job);
   else await ingest(job);
 } catch (error) {
   send({ type: 'failed', error: describeError(error) });

@@ -1,12 +1,19 @@
 /**
- * `runPipelineBench`: how fast events go from Kafka into the store, and how close the whole pipeline
- * comes to the slower of its two halves, measured side by side in one run:
+ * `runPipelineBench`: how fast events go from Kafka into the store, how close the whole pipeline
+ * comes to the slower of its two halves and to the store's own insert limit, how that changes with
+ * what is already stored, and how the brief's design does on the same backlog, side by side in one
+ * run:
  *
  * 1. produce: a fresh topic is filled with N synthetic events (EventProducer via runProducer);
- * 2. per (workers, batch setting) of the grid: consume ceiling, store ceiling and end to end (see
- *    pipeline-runs.ts), each in a fresh consumer group or database;
- * 3. with `profileDir`: the end-to-end run of the largest worker count again under `--cpu-prof`;
- * 4. with `rate`: produce -> queryable latency at a steady rate (pipeline-latency.ts).
+ * 2. per (workers, batch setting): the consume ceiling on that topic (it does not touch the store);
+ * 3. per stored level (devices already stored: 0, 100k, 1M...): one database prefilled with the
+ *    events and read model of that many devices, over the days before the measured streams, by the
+ *    API benchmark's bulk loader (api-data.ts); then per (workers, batch setting) the raw insert
+ *    ceiling, the store ceiling, end to end and (once per worker count) the brief's design, each on
+ *    a stream of its own: its own topic name (so other ids), its own day and device pool (another
+ *    seed), so no phase meets another's records, devices or buckets below the month;
+ * 4. with `profileDir`: the end-to-end run of the largest worker count again under `--cpu-prof`;
+ * 5. with `rate`: produce -> queryable latency at a steady rate (pipeline-latency.ts).
  *
  * Everything it creates (topics, groups, databases) is named after the run and deleted at the end.
  */
@@ -19,15 +26,39 @@ import { TopicAdmin } from '../src/kafka/admin.ts';
 import { baseClientOptions } from '../src/kafka/client-options.ts';
 import { EventProducer } from '../src/kafka/producer.ts';
 import { runProducer } from '../src/producer/run.ts';
-import { syntheticRecords } from '../src/producer/sources.ts';
+import { DEFAULT_START_MS } from '../src/events/synthetic.ts';
 import { detectStoreProfile } from '../src/store/backend.ts';
 import { connectMongo } from '../src/store/mongo.ts';
+import { ensureSchema } from '../src/store/schema.ts';
+import { loadBenchData } from './api-data.ts';
 import { type ProfileSummary, readCpuProfiles, summarizeCpuProfiles } from './cpu-profile.ts';
-import type { BenchStream } from './pipeline-data.ts';
+import {
+  type BenchStream,
+  benchRecords,
+  DAY_MS,
+  PREFILL_DAYS,
+  PREFILL_EVENTS_PER_DEVICE,
+  phaseStreams,
+  streamDevices,
+} from './pipeline-data.ts';
+import { briefRun } from './pipeline-brief.ts';
 import { LATENCY_POLL_MS, latencyRun } from './pipeline-latency.ts';
 import type { BatchSetting } from './pipeline-protocol.ts';
 import { emptyRow, fillRatios, type PipelineBenchRow, pipelineChart, round } from './pipeline-row.ts';
-import { type Context, dropDb, ingestRun, servicePid, storeCeiling } from './pipeline-runs.ts';
+import {
+  type Context,
+  dropDb,
+  fillTopic,
+  freshDb,
+  ingestRun,
+  type Level,
+  failed,
+  mainSource,
+  servicePid,
+  type Source,
+  storeCeiling,
+} from './pipeline-runs.ts';
+import { ferretDataDir } from './store-sampler.ts';
 import { type BenchReport, benchEnvironment, writeJson } from './report.ts';
 
 export interface PipelineBenchOptions {
@@ -44,6 +75,8 @@ export interface PipelineBenchOptions {
   rateSeconds?: number;
   /** Distinct devices in the synthetic stream (default 1000). */
   devices?: number;
+  /** Stored levels: devices already in the database when the store phases run (default [0]). */
+  stored?: number[];
   seed?: number;
   /** Directory of the JSON and SVG results (default bench-results). */
   out?: string;
@@ -74,6 +107,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   };
   const admin = new TopicAdmin(config.kafka);
   const mongo = await connectMongo(config.mongo, 'ipstream-bench');
+  const storePid = servicePid(config.services.stateDir, 'ferretdb');
   const ctx: Context = {
     config,
     admin,
@@ -90,11 +124,14 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     topics: [],
     counter: 0,
     failures: [],
+    remarks: [],
     servers: {
-      store: servicePid(config.services.stateDir, 'ferretdb'),
+      store: storePid,
       kafka: servicePid(config.services.stateDir, 'kafka'),
     },
+    dataDir: storePid === null ? null : ferretDataDir(storePid, config.services.stateDir),
   };
+  const levels = options.stored ?? [0];
   const rows: PipelineBenchRow[] = [];
   const notes: string[] = [];
   let profile: ProfileSummary | undefined;
@@ -103,25 +140,72 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     rows.push(await fill(ctx, progress));
     for (const workers of options.workers) {
       for (const batch of options.batch) {
-        const label = `workers ${workers}, batch ${batch}`;
-        progress(`${label}: consume ceiling`);
-        const consume = await ingestRun(ctx, 'consume', workers, batch);
-        progress(`${label}: store ceiling`);
-        const store = await storeCeiling(ctx, workers, batch);
-        progress(`${label}: end to end`);
-        const e2e = await ingestRun(ctx, 'e2e', workers, batch);
-        rows.push(consume, store, e2e);
-        progress(
-          `${label}: consume ${consume.eventsPerSec}/s, store ${store.eventsPerSec}/s, e2e ${e2e.eventsPerSec}/s` +
-            [consume, store, e2e].map((r) => (r.error ? `\n  ${r.phase}: ${r.error}` : '')).join(''),
-        );
+        progress(`workers ${workers}, batch ${batch}: consume ceiling`);
+        const consume = await ingestRun(ctx, 'consume', workers, batch, mainSource(ctx), null);
+        rows.push(consume);
+        progress(`  consume ${consume.eventsPerSec}/s${consume.error ? ` (${consume.error})` : ''}`);
+      }
+    }
+    const configs = options.workers.flatMap((workers) => options.batch.map((batch) => ({ workers, batch })));
+    for (const stored of levels) {
+      const level = await prefill(ctx, stored, configs.length, rows, progress);
+      if (level === null) continue;
+      try {
+        for (const [k, { workers, batch }] of configs.entries()) {
+          const streams = phaseStreams(ctx.stream, k);
+          const label = `stored ${stored}, workers ${workers}, batch ${batch}`;
+          const name = (what: string): string => `${ctx.topic}-s${stored}-${what}${k}`;
+          progress(`${label}: raw insert ceiling`);
+          const raw = await storeCeiling(ctx, 'raw', workers, batch, level, streams.store, name('raw'));
+          progress(`${label}: store ceiling`);
+          const store = await storeCeiling(ctx, 'store', workers, batch, level, streams.store, name('store'));
+          progress(`${label}: end to end`);
+          const e2e = await onFilledTopic(
+            ctx,
+            name('e2e'),
+            streams.e2e,
+            emptyRow('e2e', workers, batch, stored),
+            (source) => ingestRun(ctx, 'e2e', workers, batch, source, level),
+          );
+          rows.push(raw, store, e2e);
+          const measured = [raw, store, e2e];
+          // The brief has no batch setting: once per worker count, on the same records as e2e.
+          if (options.batch.indexOf(batch) === 0) {
+            progress(`${label}: the brief's design (${workers} consumer threads)`);
+            const brief = await onFilledTopic(
+              ctx,
+              name('brief'),
+              streams.e2e,
+              emptyRow('brief', workers, null, stored),
+              (source) => briefRun(ctx, workers, source, level, progress),
+            );
+            rows.push(brief);
+            measured.push(brief);
+          }
+          progress(
+            `${label}: ${measured.map((r) => `${r.phase} ${r.eventsPerSec}/s`).join(', ')}` +
+              measured.map((r) => (r.error ? `\n  ${r.phase}: ${r.error}` : '')).join(''),
+          );
+        }
+      } finally {
+        await dropDb(ctx, level.db);
       }
     }
     if (options.profileDir !== undefined) {
       const workers = Math.max(...options.workers);
       const batch = options.batch[0]!;
       progress(`profiled end to end (workers ${workers}, batch ${batch}) into ${options.profileDir}`);
-      const row = await ingestRun(ctx, 'e2e', workers, batch, options.profileDir);
+      const db = freshDb(ctx);
+      const row = await ingestRun(
+        ctx,
+        'e2e',
+        workers,
+        batch,
+        mainSource(ctx),
+        { stored: 0, db },
+        options.profileDir,
+      );
+      await dropDb(ctx, db);
       row.error ??= 'profiled (slower)';
       rows.push(row);
       profile = summarizeCpuProfiles(await readCpuProfiles(options.profileDir));
@@ -143,9 +227,14 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   fillRatios(rows);
 
   notes.push(
-    'consume and e2e: from the first worker joining the group to every partition committed, polled every 50 ms; store: EventStore.write from W threads (each its partitions), no Kafka',
+    'consume and e2e: from the first worker joining the group to every partition committed, polled every 50 ms; store: EventStore.write from W threads (each its partitions), no Kafka; raw: the same batches of the same events as the documents EventStore.write inserts, one insertMany each into events, no read model',
+    "brief: bench/peers/brief/brief.py (kafka-python + pymongo, W consumer threads, one list, insert_many every 10 s) on a topic of the same records as e2e, into a collection of the level's database (empty: the design has no read model, and nothing but its own documents to insert); from its first consumer's first assignment to its last insert_many having inserted them all",
+    `stored: devices already stored (their events, ${PREFILL_EVENTS_PER_DEVICE} per device over the ${PREFILL_DAYS} day(s) before, and read model, bulk-loaded as ingest would leave them); the phases of a level share its database in the order raw, store, e2e, brief, each with its own topic name, day and device pool`,
+    'stmtPerEvent: statements sent to the store per event, counted in the child by command monitoring (inserted documents, update/delete statements, find, findAndModify; see statements), duplicates included; the brief: documents its insert_many calls inserted; duplicates (e2e): events written again that the store already held (read again after a rebalance)',
+    "storeBytesPerEvent: the local FerretDB process's /proc io write_bytes over the phase / events (a shared server: other clients' writes count too); storePeakRssMb: its VmRSS sampled every 200 ms; peakWalMb: the level database's .sqlite-wal sampled likewise",
     'cpuS: the measured child alone, all threads; storeServerCpuS/kafkaCpuS: the local FerretDB and Kafka processes over the same interval; peakRssMb: the child',
-    'vsCeiling = e2e / min(consume, store) of the same configuration; the machine is shared, so compare ratios within one run',
+    'vsCeiling = e2e / min(consume, store); vsRaw = store or e2e / raw; vsStored0 = events/s / the same at stored 0; timeVsBrief = e2e time / brief time for the same backlog; all within this run (a shared machine: compare ratios, not absolute numbers)',
+    ...ctx.remarks,
     ...ctx.failures.map((f) => `failure: ${f}`),
   );
   if (options.rate !== undefined) {
@@ -161,6 +250,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       events: options.events,
       partitions: options.partitions,
       devices: stream.devices,
+      stored: levels.join(','),
       workers: options.workers.join(','),
       batch: options.batch.join(','),
       rate: options.rate ?? null,
@@ -185,7 +275,7 @@ async function fill(ctx: Context, progress: (m: string) => void): Promise<Pipeli
   await ctx.admin.create(ctx.topic, ctx.partitions);
   const producer = new EventProducer({ ...ctx.config.kafka, topic: ctx.topic }, 'bench-producer');
   const cpu = process.cpuUsage();
-  const summary = await runProducer(producer, syntheticRecords(ctx.stream), { rate: 0 }).finally(() =>
+  const summary = await runProducer(producer, benchRecords(ctx.stream), { rate: 0 }).finally(() =>
     producer.close(),
   );
   const used = process.cpuUsage(cpu);
@@ -204,6 +294,87 @@ async function fill(ctx: Context, progress: (m: string) => void): Promise<Pipeli
   progress(`produced ${summary.sent} events: ${row.eventsPerSec} events/s, ${row.mbPerSec} MB/s`);
   if (ctx.total === 0) throw new Error('the topic is empty after producing');
   return row;
+}
+
+/** Runs a phase on a topic filled for it; a topic that could not be filled fails the phase's row. */
+async function onFilledTopic(
+  ctx: Context,
+  topic: string,
+  stream: BenchStream,
+  row: PipelineBenchRow,
+  run: (source: Source) => Promise<PipelineBenchRow>,
+): Promise<PipelineBenchRow> {
+  let source: Source;
+  try {
+    source = await fillTopic(ctx, topic, stream);
+  } catch (error) {
+    failed(ctx, row, error);
+    return row;
+  }
+  return run(source);
+}
+
+/**
+ * A database holding `stored` devices, each with at least one of the level's events, over the
+ * PREFILL_DAYS before the phases' first day, none of them a device of a phase stream: the prefill
+ * row (its load time) goes into `rows`.
+ */
+async function prefill(
+  ctx: Context,
+  stored: number,
+  configs: number,
+  rows: PipelineBenchRow[],
+  progress: (m: string) => void,
+): Promise<Level | null> {
+  const db = freshDb(ctx);
+  const handle = ctx.mongo.client.db(db);
+  const row = emptyRow('prefill', null, null, stored);
+  if (stored === 0) {
+    await ensureSchema(handle);
+    return { stored, db };
+  }
+  const events = stored * PREFILL_EVENTS_PER_DEVICE;
+  progress(
+    `stored ${stored}: prefilling ${db} with ${stored} devices, ${events} events and their read model`,
+  );
+  const excludeIps = new Set<string>();
+  for (let k = 0; k < configs; k++) {
+    const streams = phaseStreams(ctx.stream, k);
+    for (const ip of [...streamDevices(streams.store), ...streamDevices(streams.e2e)]) excludeIps.add(ip);
+  }
+  const firstDay = Math.floor(DEFAULT_START_MS / DAY_MS) * DAY_MS;
+  let next = events / 10;
+  const loaded = await loadBenchData(handle, {
+    events,
+    ips: stored,
+    hours: PREFILL_DAYS * 24,
+    endMs: firstDay,
+    partitions: ctx.partitions,
+    seed: ctx.stream.seed + 1_000_003,
+    withEvents: true,
+    everyIp: true,
+    excludeIps,
+    onProgress: (written) => {
+      if (written < next) return;
+      progress(`  ${written} of ${events} events planned and written`);
+      next += events / 10;
+    },
+  }).catch((error: unknown) => {
+    // The level is skipped, the others still run.
+    failed(ctx, row, error);
+    rows.push(row);
+    return null;
+  });
+  if (loaded === null) {
+    await dropDb(ctx, db);
+    return null;
+  }
+  row.events = events;
+  row.seconds = round(loaded.loadSeconds, 3);
+  row.eventsPerSec = Math.round(events / Math.max(loaded.loadSeconds, 1e-3));
+  rows.push(row);
+  progress(`stored ${stored}: loaded in ${Math.round(loaded.loadSeconds)} s`);
+  return { stored, db };
 }
 
 /** The commit measured, "+dirty" when the sources differ from it; null outside a git checkout. */

@@ -15,6 +15,9 @@ const CASES: { args: string[]; says: RegExp }[] = [
   { args: ['bench', 'pipeline', '--workers', '0'], says: /--workers .*expected 1\.\.64, got 0/ },
   { args: ['bench', 'pipeline', '--batch', 'fast'], says: /--batch .*expected "adaptive" or a record count/ },
   { args: ['bench', 'grid', '--events', 'abc'], says: /--events .*expected an integer, got "abc"/ },
+  { args: ['bench', 'pipeline', '--stored', '0,-5'], says: /--stored .*expected 0\.\.10000000, got -5/ },
+  { args: ['bench', 'pipeline', '--stored', '0,,1'], says: /--stored .*expected a comma-separated list/ },
+  { args: ['bench', 'grid', '--devices', '0'], says: /--devices .*expected 1\.\.10000000, got 0/ },
   { args: ['bench', 'timestamps', '--seconds', '-1'], says: /--seconds .*expected 1\.\.600, got -1/ },
 ];
 

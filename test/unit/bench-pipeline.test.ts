@@ -106,6 +106,7 @@ describe('pipeline benchmark: plumbing', () => {
       max: 900,
       finalCountLimits: [500, 1000],
       storeRetries: 0,
+      duplicates: 0,
     });
     assert.equal(ingestFor(loadConfig({}).ingest, 'adaptive').adaptive, true);
     assert.equal(describeSizes(total), '200..900 limit 500/1000');
