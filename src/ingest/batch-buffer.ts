@@ -66,6 +66,28 @@ export class BatchBuffer {
     this.#bytes += record.bytes;
   }
 
+  /**
+   * Forgets the records of partitions `keep` refuses; returns how many. Used for partitions that
+   * moved to another member: it reads them again from the group's committed offset, so storing
+   * them here too would only do the work twice.
+   */
+  dropWhere(drop: (topic: string, partition: number) => boolean): number {
+    const kept: Entry[] = [];
+    let dropped = 0;
+    for (let i = this.#head; i < this.#entries.length; i++) {
+      const entry = this.#entries[i]!;
+      if (drop(entry.record.topic, entry.record.partition)) {
+        dropped++;
+        this.#bytes -= entry.record.bytes;
+      } else kept.push(entry);
+    }
+    if (dropped > 0) {
+      this.#entries = kept;
+      this.#head = 0;
+    }
+    return dropped;
+  }
+
   /** Hands over the oldest records, at most maxCount of them and about maxBytes (at least one). */
   take(maxCount = Infinity, maxBytes = Infinity): Batch {
     const events: DeviceEvent[] = [];

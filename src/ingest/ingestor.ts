@@ -210,6 +210,8 @@ export class Ingestor {
   #runFlush(reason: FlushReason): void {
     clearTimeout(this.#ageTimer);
     this.#ageTimer = undefined;
+    this.#dropLostPartitions();
+    if (this.#buffer.count === 0) return;
     const oldestAgeMs = this.#buffer.oldestAgeMs(Date.now());
     // The policy's limits decide when to flush; takeLimits how much of a backlog one flush takes.
     const limits = takeLimits(this.#policy.current());
@@ -240,6 +242,23 @@ export class Ingestor {
         }
         if (!this.#stopping) this.#maybeFlush();
       });
+  }
+
+  /**
+   * Buffered records of partitions this member no longer owns are not stored: their new owner reads
+   * them from the committed offset (nothing of theirs is committed here), and storing them twice
+   * made a backlog cost double when a second worker joined and half the partitions moved to it.
+   */
+  #dropLostPartitions(): void {
+    const assignments = this.#consumer?.assignments;
+    // Unknown (no consumer, or not yet in the group): keep everything.
+    if (assignments === undefined || assignments === null || assignments.length === 0) return;
+    const owned = new Set(assignments.flatMap((a) => a.partitions.map((p) => `${a.topic}\u0000${p}`)));
+    const dropped = this.#buffer.dropWhere((topic, partition) => !owned.has(`${topic}\u0000${partition}`));
+    if (dropped > 0) {
+      this.#stats.droppedForRebalance += dropped;
+      this.#log.info({ dropped }, 'left buffered records of partitions now owned by another member to it');
+    }
   }
 
   async #flush(batch: Batch, reason: FlushReason, oldestAgeMs: number): Promise<void> {

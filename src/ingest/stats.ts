@@ -15,6 +15,8 @@ export interface WorkerStats {
   storeRetries: number;
   commitFailures: number;
   consumerRestarts: number;
+  /** Buffered records left to the member a partition moved to, not stored here. */
+  droppedForRebalance: number;
   buffered: number;
   bufferedBytes: number;
   paused: boolean;
@@ -38,6 +40,7 @@ export function emptyStats(workerId: number): WorkerStats {
     storeRetries: 0,
     commitFailures: 0,
     consumerRestarts: 0,
+    droppedForRebalance: 0,
     buffered: 0,
     bufferedBytes: 0,
     paused: false,
@@ -68,5 +71,6 @@ export function retire(total: WorkerStats, exited: WorkerStats): WorkerStats {
     storeRetries: total.storeRetries + exited.storeRetries,
     commitFailures: total.commitFailures + exited.commitFailures,
     consumerRestarts: total.consumerRestarts + exited.consumerRestarts,
+    droppedForRebalance: total.droppedForRebalance + exited.droppedForRebalance,
   };
 }

@@ -5,6 +5,8 @@ export interface PoolTotals {
   consumed: number;
   stored: number;
   duplicates: number;
+  /** Read, then left to the member their partition moved to. */
+  leftToOthers: number;
   deadLetters: number;
   flushes: number;
   buffered: number;
@@ -18,6 +20,7 @@ export function sumStats(stats: WorkerStats[]): PoolTotals {
     consumed: 0,
     stored: 0,
     duplicates: 0,
+    leftToOthers: 0,
     deadLetters: 0,
     flushes: 0,
     buffered: 0,
@@ -28,6 +31,7 @@ export function sumStats(stats: WorkerStats[]): PoolTotals {
     t.consumed += s.consumed;
     t.stored += s.stored;
     t.duplicates += s.duplicates;
+    t.leftToOthers += s.droppedForRebalance;
     t.deadLetters += s.deadLetters;
     t.flushes += s.flushes;
     t.buffered += s.buffered;

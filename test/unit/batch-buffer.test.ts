@@ -88,3 +88,21 @@ test('long runs of takes keep the buffer compact and in order', () => {
   }
   assert.equal(buffer.count, next - taken);
 });
+
+test('records of partitions that moved away can be dropped, the rest kept in order', () => {
+  const buffer = new BatchBuffer();
+  for (let i = 0; i < 9; i++) buffer.add(event(i % 3, i), 1, 1000 + i);
+  buffer.take(2); // offsets 0 and 1 are in flight
+  // Partition 2 holds offsets 2, 5 and 8, all still buffered.
+  assert.equal(
+    buffer.dropWhere((_topic, partition) => partition === 2),
+    3,
+  );
+  const rest = buffer.take();
+  assert.deepEqual(
+    rest.events.map((e) => e.offset),
+    [3, 4, 6, 7],
+  );
+  assert.equal(buffer.count, 0);
+  assert.equal(buffer.bytes, 0);
+});
