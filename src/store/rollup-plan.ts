@@ -113,18 +113,26 @@ export function touchedDocs(batch: RollupBatch, buckets = new BucketCache()): Do
   const devices = new Set<string>();
   if (batch.deadLetters.length > 0) rollups.add(LATEST_DEAD_LETTERS_ID);
   if (batch.events.length > 0) rollups.add(ALL_TIME_ID);
+  // Per minute, the id chunks of its events: ids are built once per minute and chunk, not per event.
+  const chunksByMinute = new Map<number, Set<number>>();
+  const deviceChunks = new Set<number>();
   for (const e of batch.events) {
-    const { ids } = buckets.of(e.ts);
+    const minute = buckets.of(e.ts).starts.minute;
+    let chunks = chunksByMinute.get(minute);
+    if (chunks === undefined) chunksByMinute.set(minute, (chunks = new Set()));
+    chunks.add(idChunk(e.id));
+    deviceChunks.add(e.id >>> DEVICE_CHUNK_BITS);
+  }
+  for (const [minute, chunks] of chunksByMinute) {
+    const { ids } = buckets.of(minute);
     rollups.add(ids.minute);
     for (const level of SUMMARY_LEVELS) {
-      rollups
-        .add(ids[level])
-        .add(setId(ids[level]))
-        .add(countsId(ids[level], idChunk(e.id)));
+      rollups.add(ids[level]).add(setId(ids[level]));
+      for (const chunk of chunks) rollups.add(countsId(ids[level], chunk));
     }
-    rollups.add(countsId(ALL_TIME_ID, idChunk(e.id)));
-    devices.add(deviceChunkId(e.id));
+    for (const chunk of chunks) rollups.add(countsId(ALL_TIME_ID, chunk));
   }
+  for (const chunk of deviceChunks) devices.add(deviceChunkId(chunk << DEVICE_CHUNK_BITS));
   return [
     ...[...rollups].map((id) => ({ collection: 'rollups' as const, id })),
     ...[...devices].map((id) => ({ collection: 'deviceStats' as const, id })),
@@ -205,13 +213,25 @@ export function planRollups(
   // waited in the buffer): each offset counts once.
   const events = onePerOffset(batch.events);
   const deadLetters = onePerOffset(batch.deadLetters);
-  for (const [id, entries] of groupBy(events, (e) => buckets.of(e.ts).ids.minute)) {
-    plan.minute(id, buckets.of(entries[0]!.ts).starts.minute, entries);
+  // Events by minute once; coarser buckets are unions of their minutes.
+  const byMinute = new Map<number, RollupEvent[]>();
+  for (const e of events) {
+    const minute = buckets.of(e.ts).starts.minute;
+    const list = byMinute.get(minute);
+    if (list === undefined) byMinute.set(minute, [e]);
+    else list.push(e);
   }
+  for (const [minute, entries] of byMinute) plan.minute(buckets.of(minute).ids.minute, minute, entries);
   for (const level of SUMMARY_LEVELS) {
-    for (const [id, entries] of groupBy(events, (e) => buckets.of(e.ts).ids[level])) {
-      plan.summary(level, id, buckets.of(entries[0]!.ts).starts[level], entries);
+    const byBucket = new Map<string, RollupEvent[]>();
+    for (const [minute, entries] of byMinute) {
+      const id = buckets.of(minute).ids[level];
+      const list = byBucket.get(id);
+      if (list === undefined) byBucket.set(id, [...entries]);
+      else for (const e of entries) list.push(e);
     }
+    for (const [id, entries] of byBucket)
+      plan.summary(level, id, buckets.of(entries[0]!.ts).starts[level], entries);
   }
   if (events.length > 0) plan.allTime(events);
   for (const [id, entries] of groupBy(events, (e) => deviceChunkId(e.id))) plan.devices(id, entries);
@@ -322,7 +342,7 @@ class Planner {
     const hll = before?.hll
       ? HyperLogLog.fromBytes(bytesOf(before.hll), HEAD_HLL_PRECISION)
       : new HyperLogLog(HEAD_HLL_PRECISION);
-    for (const e of add) hll.add(String(e.id));
+    for (const id of new Set(add.map((e) => e.id))) hll.add(String(id));
     const childLevel = CHILD_LEVEL[level];
     const series = before?.series ?? {
       events: new Array<number>(childCount(level, start)).fill(0),
