@@ -17,18 +17,34 @@ export interface MinuteEvents {
 
 export const NO_EVENTS: MinuteEvents = { ms: new Uint16Array(0), ids: new Uint32Array(0) };
 
+// An event as one number, ms · 2^32 + id (at most 2^48, exact in a double): sorting the numbers
+// orders events by time, then id, without a comparator.
+const ID_SPAN = 2 ** 32;
+
+function fromKeys(keys: Float64Array): MinuteEvents {
+  keys.sort();
+  const ms = new Uint16Array(keys.length);
+  const ids = new Uint32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    ms[i] = Math.floor(k / ID_SPAN);
+    ids[i] = k % ID_SPAN;
+  }
+  return { ms, ids };
+}
+
 /** The events in time order (equal times by id, so the order is a function of the content). */
 export function minuteEvents(pairs: readonly { ms: number; id: number }[]): MinuteEvents {
-  const sorted = [...pairs].sort((a, b) => a.ms - b.ms || a.id - b.id);
-  return { ms: Uint16Array.from(sorted, (p) => p.ms), ids: Uint32Array.from(sorted, (p) => p.id) };
+  return fromKeys(Float64Array.from(pairs, (p) => p.ms * ID_SPAN + p.id));
 }
 
 export function mergeMinuteEvents(a: MinuteEvents, b: MinuteEvents): MinuteEvents {
   if (b.ms.length === 0) return a;
   if (a.ms.length === 0) return b;
-  const pairs: { ms: number; id: number }[] = [];
-  for (const e of [a, b]) for (let i = 0; i < e.ms.length; i++) pairs.push({ ms: e.ms[i]!, id: e.ids[i]! });
-  return minuteEvents(pairs);
+  const keys = new Float64Array(a.ms.length + b.ms.length);
+  let n = 0;
+  for (const e of [a, b]) for (let i = 0; i < e.ms.length; i++) keys[n++] = e.ms[i]! * ID_SPAN + e.ids[i]!;
+  return fromKeys(keys);
 }
 
 /** Per-device counts of the events with ms in [fromMs, toMs) (the whole minute by default). */

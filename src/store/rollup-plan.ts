@@ -165,8 +165,39 @@ function onePerOffset<E extends Offset>(entries: readonly E[]): E[] {
   });
 }
 
-function fresh<E extends Offset>(hw: Record<string, number> | undefined, entries: readonly E[]): E[] {
-  if (hw === undefined) return [...entries];
+/** Per partition, the lowest and highest offset of a list of entries (computed once per list). */
+const spans = new WeakMap<readonly Offset[], Map<string, { min: number; max: number }>>();
+
+function spanOf(entries: readonly Offset[]): Map<string, { min: number; max: number }> {
+  let span = spans.get(entries);
+  if (span === undefined) {
+    span = new Map();
+    for (const e of entries) {
+      const s = span.get(e.pk);
+      if (s === undefined) span.set(e.pk, { min: e.offset, max: e.offset });
+      else if (e.offset < s.min) s.min = e.offset;
+      else if (e.offset > s.max) s.max = e.offset;
+    }
+    spans.set(entries, span);
+  }
+  return span;
+}
+
+/** The entries above the document's marks. Most often all or none, decided per partition. */
+function fresh<E extends Offset>(
+  hw: Record<string, number> | undefined,
+  entries: readonly E[],
+): readonly E[] {
+  if (hw === undefined) return entries;
+  let all = true;
+  let none = true;
+  for (const [pk, s] of spanOf(entries)) {
+    const mark = hw[pk] ?? -1;
+    if (s.min <= mark) all = false;
+    if (s.max > mark) none = false;
+  }
+  if (all) return entries;
+  if (none) return [];
   return entries.filter((e) => e.offset > (hw[e.pk] ?? -1));
 }
 
@@ -175,7 +206,7 @@ function advanced(
   entries: readonly Offset[],
 ): Record<string, number> {
   const next = { ...hw };
-  for (const e of entries) if (e.offset > (next[e.pk] ?? -1)) next[e.pk] = e.offset;
+  for (const [pk, s] of spanOf(entries)) if (s.max > (next[pk] ?? -1)) next[pk] = s.max;
   return next;
 }
 
@@ -187,8 +218,8 @@ function bytesOf(b: Binary): Uint8Array {
   return b.buffer;
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
   for (const item of items) {
     const k = key(item);
     const list = groups.get(k);
@@ -196,6 +227,10 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
     else list.push(item);
   }
   return groups;
+}
+
+function byChunk(entries: readonly RollupEvent[]): Map<number, RollupEvent[]> {
+  return groupBy(entries, (e) => idChunk(e.id));
 }
 
 /**
@@ -332,9 +367,8 @@ class Planner {
       this.#put('rollups', setBefore, doc, 0);
     }
     const chunks = new Map<number, CountVector>();
-    for (const [chunk, list] of groupBy(entries, (e) => String(idChunk(e.id)))) {
-      chunks.set(Number(chunk), this.#counts(countsId(headId, Number(chunk)), list));
-    }
+    for (const [chunk, list] of byChunk(entries))
+      chunks.set(chunk, this.#counts(countsId(headId, chunk), list));
 
     const before = this.#get<HeadDoc>(headId);
     const add = fresh(before?.hw, entries);
@@ -384,9 +418,8 @@ class Planner {
 
   allTime(events: RollupEvent[]): void {
     const chunks = new Map<number, CountVector>();
-    for (const [chunk, list] of groupBy(events, (e) => String(idChunk(e.id)))) {
-      chunks.set(Number(chunk), this.#counts(countsId(ALL_TIME_ID, Number(chunk)), list));
-    }
+    for (const [chunk, list] of byChunk(events))
+      chunks.set(chunk, this.#counts(countsId(ALL_TIME_ID, chunk), list));
     const before = this.#get<HeadDoc>(ALL_TIME_ID);
     const add = fresh(before?.hw, events);
     if (add.length === 0) return;
