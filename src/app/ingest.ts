@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.ts';
 import { detectStoreProfile } from '../store/backend.ts';
 import { connectMongo } from '../store/mongo.ts';
 import { ensureSchema, retiredCollections } from '../store/schema.ts';
+import { startRetention } from './retention.ts';
 import { ensureTopic } from './topic.ts';
 
 export interface RunningIngest {
@@ -49,6 +50,7 @@ export async function runIngest(
   const pool = new IngestPool(config, log);
   await pool.scaleTo(config.ingest.workers);
   if (options.maxWorkers !== undefined) pool.startWorkerAutoscale(options.maxWorkers);
+  const stopRetention = startRetention(config, log);
   let stopping: Promise<void> | undefined;
   return {
     pool,
@@ -56,6 +58,7 @@ export async function runIngest(
       waitUntilIdle(admin, config.kafka.topic, config.kafka.group, untilIdleMs, isStopped),
     stop: () =>
       (stopping ??= (async () => {
+        await stopRetention();
         await pool.stop();
         await admin.close();
       })()),

@@ -21,6 +21,7 @@ const ConfigSchema = Type.Object({
   mongo: groupSchema(SETTINGS.mongo),
   http: groupSchema(SETTINGS.http),
   ingest: groupSchema(SETTINGS.ingest),
+  store: groupSchema(SETTINGS.store),
   services: Type.Object({
     ...groupSchema(SETTINGS.services).properties,
     /** True when neither KAFKA_BROKERS nor MONGODB_URI was set: `up` may start local services. */
@@ -38,6 +39,7 @@ type Env = Record<string, string | undefined>;
 
 /** Deep-partial overrides, as produced by command-line flags. */
 export interface ConfigOverrides {
+  store?: Partial<Config['store']>;
   kafka?: Partial<KafkaConfig>;
   mongo?: Partial<MongoConfig>;
   http?: Partial<Config['http']>;
@@ -68,7 +70,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   services.autoStart = [SETTINGS.kafka.brokers, SETTINGS.mongo.uri].every(
     (s) => nonEmpty(env[s.env ?? '']) === undefined,
   );
-  for (const group of ['kafka', 'mongo', 'http', 'ingest', 'services'] as const) {
+  for (const group of ['kafka', 'mongo', 'http', 'ingest', 'store', 'services'] as const) {
     candidate[group] = { ...(candidate[group] as object), ...overrides[group] };
   }
   if (overrides.logLevel !== undefined) candidate.logLevel = overrides.logLevel;

@@ -195,6 +195,15 @@ export const SETTINGS = {
       doc: 'characters of a rejected value kept in its dead letter',
     }),
   },
+  store: {
+    retentionDays: setting({
+      env: 'EVENTS_RETENTION_DAYS',
+      schema: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
+      default: undefined,
+      parse: integer,
+      doc: 'delete events stored more than this many days ago (unset: keep them); counts and answers keep them',
+    }),
+  },
   services: {
     stateDir: setting({
       env: 'IPSTREAM_STATE_DIR',

@@ -62,6 +62,28 @@ export async function readByIds<D extends Document & { _id: string }>(
   return found;
 }
 
+/** Deletes the documents with these ids (those that do not exist are no-ops); returns how many went. */
+export async function deleteByIds<D extends Document & { _id: string }>(
+  collection: Collection<D>,
+  ids: readonly string[],
+  profile: StoreProfile,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const reads = profile.reads;
+  if (reads.kind === 'in') {
+    let deleted = 0;
+    for (let i = 0; i < ids.length; i += reads.idsPerQuery) {
+      const chunk = ids.slice(i, i + reads.idsPerQuery);
+      deleted += (await collection.deleteMany({ _id: { $in: chunk } } as Filter<D>)).deletedCount;
+    }
+    return deleted;
+  }
+  const results = await mapLimit(ids, reads.concurrency, (id) =>
+    collection.deleteOne({ _id: id } as Filter<D>),
+  );
+  return results.reduce((n, r) => n + r.deletedCount, 0);
+}
+
 /** A whole-document write: insert when `expectedV` is null, else replace the version read. */
 export interface DocWrite<D extends Document & { _id: string }> {
   doc: D;

@@ -1,0 +1,100 @@
+/**
+ * Event retention: deletes the events stored more than the retention ago, by the hour they were
+ * stored in, oldest first, in bounded steps. The read model (rollups, totals, device details) is
+ * kept: answers over an expired range stay what they were while its events were stored. Only event
+ * documents go; dead letters stay until replayed.
+ *
+ * Which events an hour stored is in its stored log (`stored:<hour>`: per topic-partition, an
+ * offset range; see rollup-plan.ts), so the deletes are by _id and never scan. Progress is kept in
+ * `meta` (`retention`), so a step cut short resumes where it stopped; deleting again is harmless.
+ */
+import type { Collection, Db } from 'mongodb';
+import { recordId } from '../events/event.ts';
+import type { StoreProfile } from './backend.ts';
+import { deleteByIds } from './docs.ts';
+import { HOUR_MS, TOTALS_ID, bucketStart, storedLogId } from './levels.ts';
+import { COLLECTIONS, type StoredLogDoc, type TotalsDoc } from './schema.ts';
+
+const MAX_HOURS_PER_STEP = 500;
+
+interface CursorDoc {
+  _id: 'retention';
+  /** The hour being expired (epoch ms), and how far into its ranges. */
+  hour: number;
+  range: number;
+  offset: number | null;
+}
+
+export interface RetentionStep {
+  /** Event documents deleted in this step. */
+  deleted: number;
+  /** Hours whose events are all gone. */
+  hoursExpired: number;
+  /** Nothing left that is older than the retention. */
+  caughtUp: boolean;
+}
+
+export interface RetentionOptions {
+  retentionMs: number;
+  /** The most event deletes one step may send. */
+  maxDeletes: number;
+  now?: number;
+}
+
+export async function expireEvents(
+  db: Db,
+  profile: StoreProfile,
+  options: RetentionOptions,
+): Promise<RetentionStep> {
+  const now = options.now ?? Date.now();
+  const cutoff = now - options.retentionMs;
+  const meta = db.collection<CursorDoc>(COLLECTIONS.meta);
+  const rollups = db.collection<StoredLogDoc | TotalsDoc>(COLLECTIONS.rollups);
+  const events = db.collection<{ _id: string }>(COLLECTIONS.events);
+  let cursor = await meta.findOne({ _id: 'retention' });
+  if (cursor === null) {
+    const totals = (await rollups.findOne({ _id: TOTALS_ID })) as TotalsDoc | null;
+    const first = totals?.firstStoredAt?.getTime();
+    if (first === undefined) return { deleted: 0, hoursExpired: 0, caughtUp: true };
+    cursor = { _id: 'retention', hour: bucketStart('hour', first), range: 0, offset: null };
+  }
+  const step: RetentionStep = { deleted: 0, hoursExpired: 0, caughtUp: false };
+  // Bounded in hours too: a long quiet spell is an hour of point reads apiece.
+  for (let hours = 0; cursor.hour + HOUR_MS <= cutoff; hours++) {
+    if (hours >= MAX_HOURS_PER_STEP) {
+      await save(meta, cursor);
+      return step;
+    }
+    const log = (await rollups.findOne({ _id: storedLogId(cursor.hour) })) as StoredLogDoc | null;
+    const ranges = log?.ranges ?? [];
+    for (; cursor.range < ranges.length; cursor.range++, cursor.offset = null) {
+      const r = ranges[cursor.range]!;
+      for (let from = cursor.offset ?? r.from; from <= r.to;) {
+        const budget = options.maxDeletes - step.deleted;
+        if (budget <= 0) {
+          cursor.offset = from;
+          await save(meta, cursor);
+          return step;
+        }
+        const to = Math.min(r.to, from + budget - 1);
+        const ids: string[] = [];
+        for (let o = from; o <= to; o++) ids.push(recordId(r.topic, r.partition, o));
+        await deleteByIds(events, ids, profile);
+        // Counted as sent, found or not: an offset of a dead letter, or one deleted before, costs the
+        // same statement.
+        step.deleted += ids.length;
+        from = to + 1;
+      }
+    }
+    if (log !== null) await rollups.deleteOne({ _id: log._id });
+    step.hoursExpired++;
+    cursor = { _id: 'retention', hour: cursor.hour + HOUR_MS, range: 0, offset: null };
+    await save(meta, cursor);
+  }
+  step.caughtUp = true;
+  return step;
+}
+
+async function save(meta: Collection<CursorDoc>, cursor: CursorDoc): Promise<void> {
+  await meta.replaceOne({ _id: 'retention' }, cursor, { upsert: true });
+}
