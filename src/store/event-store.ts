@@ -12,6 +12,7 @@ import {
   type PlannedWrite,
   type RollupBatch,
   type RollupCollection,
+  REPLAY_PK,
   planRollups,
   touchedDocs,
 } from './rollup-plan.ts';
@@ -28,6 +29,21 @@ export interface StoreResult {
   duplicates: number;
   deadLetters: number;
   deadLetterDuplicates: number;
+}
+
+/** A dead letter a replay decoded into an event, or found stored already (`event` null). */
+export interface ReplayEntry {
+  /** The replay's sequence number: the rollups' guard offset under REPLAY_PK. */
+  seq: number;
+  deadLetterId: string;
+  event: DeviceEvent | null;
+}
+
+export interface ReplayResult {
+  /** Dead letters now counted as events (or as stored already): the caller deletes them. */
+  replayed: string[];
+  /** Dead letters whose events the store refused again: they stay. */
+  refused: { id: string; message: string }[];
 }
 
 /** Stops a rollup phase between its reads and its writes (tests stall a lease holder here). */
@@ -153,13 +169,53 @@ export class EventStore {
     }
     const refusedIds = new Set(refused.map((d) => d.id));
     const stored = batch.events.filter((e) => !refusedIds.has(e.id));
-    if (stored.length > 0 || deadLetterList.length > 0)
-      await this.#rollUp(stored, deadLetterList, now.getTime());
+    if (stored.length > 0 || deadLetterList.length > 0) {
+      const rollup = await this.#rollupBatch(stored, now.getTime());
+      rollup.deadLetters = deadLetterList.map((d) => ({
+        pk: partitionKey(d.topic, d.partition),
+        offset: d.offset,
+        docId: d.id,
+      }));
+      await this.#rollUp(rollup);
+    }
     return {
       inserted: events.inserted,
       duplicates: events.duplicates,
       deadLetters: deadLetters.inserted,
       deadLetterDuplicates: deadLetters.duplicates,
+    };
+  }
+
+  /**
+   * Stores dead letters that decode now as events, under their own ids, and takes them out of the
+   * dead-letter counts. Their rollups are guarded by the replay's sequence numbers (REPLAY_PK), so a
+   * replay cut short and run again with the same entries counts each once. Only for dead letters
+   * whose partitions' consumers committed past them: ingest never delivers those again.
+   */
+  async replay(entries: readonly ReplayEntry[], now = new Date()): Promise<ReplayResult> {
+    await loadBitmaps();
+    const withEvents = entries.filter((e) => e.event !== null);
+    const inserted = await this.#insert(
+      this.#events,
+      withEvents.map((e) => toEventDoc(e.event!, now)),
+    );
+    const refused = new Map(inserted.refused.map((r) => [withEvents[r.index]!.deadLetterId, r.message]));
+    const kept = entries.filter((e) => !refused.has(e.deadLetterId));
+    const replayedEvents = kept.flatMap((e) => (e.event === null ? [] : [e]));
+    const rollup = await this.#rollupBatch(
+      replayedEvents.map((e) => e.event!),
+      now.getTime(),
+    );
+    rollup.events.forEach((r, i) => {
+      r.pk = REPLAY_PK;
+      r.offset = replayedEvents[i]!.seq;
+      r.replayOf = replayedEvents[i]!.event!.id;
+    });
+    rollup.replayedDeadLetters = kept.map((e) => ({ pk: REPLAY_PK, offset: e.seq, docId: e.deadLetterId }));
+    if (kept.length > 0) await this.#rollUp(rollup);
+    return {
+      replayed: kept.map((e) => e.deadLetterId),
+      refused: [...refused].map(([id, message]) => ({ id, message })),
     };
   }
 
@@ -187,9 +243,8 @@ export class EventStore {
     return result;
   }
 
-  async #rollUp(events: DeviceEvent[], deadLetters: DeadLetter[], storedAt: number): Promise<void> {
+  async #rollUp(batch: RollupBatch): Promise<void> {
     const body = async (lease: HeldLease | null): Promise<void> => {
-      const batch = await this.#rollupBatch(events, deadLetters, storedAt);
       const buckets = new BucketCache();
       const refs = touchedDocs(batch, buckets);
       for (let round = 1; round <= MAX_ROUNDS; round++) {
@@ -208,11 +263,8 @@ export class EventStore {
     else await this.#lease.run(body);
   }
 
-  async #rollupBatch(
-    events: DeviceEvent[],
-    deadLetters: DeadLetter[],
-    storedAt: number,
-  ): Promise<RollupBatch> {
+  /** The batch's events with their devices' ids (registering new devices), and no dead letters yet. */
+  async #rollupBatch(events: DeviceEvent[], storedAt: number): Promise<RollupBatch> {
     // New devices get ids in the order the batch meets them (arrival order).
     const firstEvents = new Map<string, string>();
     for (const e of events) if (!firstEvents.has(e.ip)) firstEvents.set(e.ip, e.id);
@@ -232,11 +284,7 @@ export class EventStore {
           registers: device.by === e.id,
         };
       }),
-      deadLetters: deadLetters.map((d) => ({
-        pk: partitionKey(d.topic, d.partition),
-        offset: d.offset,
-        docId: d.id,
-      })),
+      deadLetters: [],
       storedAt,
     };
   }

@@ -19,9 +19,10 @@ const MAX_HOURS_PER_STEP = 500;
 
 interface CursorDoc {
   _id: 'retention';
-  /** The hour being expired (epoch ms), and how far into its ranges. */
+  /** The hour being expired (epoch ms), and how far into its runs of ids (see below). */
   hour: number;
   range: number;
+  /** Position in the run, from its start. */
   offset: number | null;
 }
 
@@ -66,19 +67,28 @@ export async function expireEvents(
       return step;
     }
     const log = (await rollups.findOne({ _id: storedLogId(cursor.hour) })) as StoredLogDoc | null;
-    const ranges = log?.ranges ?? [];
-    for (; cursor.range < ranges.length; cursor.range++, cursor.offset = null) {
-      const r = ranges[cursor.range]!;
-      for (let from = cursor.offset ?? r.from; from <= r.to;) {
+    // The hour's events as runs of ids: a run per partition range, then those replays stored.
+    const runs: { length: number; ids: (from: number, to: number) => string[] }[] = (log?.ranges ?? []).map(
+      (r) => ({
+        length: r.to - r.from + 1,
+        ids: (from, to) =>
+          Array.from({ length: to - from + 1 }, (_, i) => recordId(r.topic, r.partition, r.from + from + i)),
+      }),
+    );
+    const replays = log?.replays ?? [];
+    if (replays.length > 0)
+      runs.push({ length: replays.length, ids: (from, to) => replays.slice(from, to + 1) });
+    for (; cursor.range < runs.length; cursor.range++, cursor.offset = null) {
+      const run = runs[cursor.range]!;
+      for (let from = cursor.offset ?? 0; from < run.length;) {
         const budget = options.maxDeletes - step.deleted;
         if (budget <= 0) {
           cursor.offset = from;
           await save(meta, cursor);
           return step;
         }
-        const to = Math.min(r.to, from + budget - 1);
-        const ids: string[] = [];
-        for (let o = from; o <= to; o++) ids.push(recordId(r.topic, r.partition, o));
+        const to = Math.min(run.length - 1, from + budget - 1);
+        const ids = run.ids(from, to);
         await deleteByIds(events, ids, profile);
         // Counted as sent, found or not: an offset of a dead letter, or one deleted before, costs the
         // same statement.

@@ -71,12 +71,21 @@ export const TOP_PER_CHUNK = 50;
 /** Dead letters listed newest first in `dead-letters` (the API's largest page). */
 export const LATEST_DEAD_LETTERS = 1000;
 
+/**
+ * The guard key of events stored by a dead-letter replay, whose offsets are the replay's sequence
+ * numbers: their own partitions' marks are past them already. partitionKey() always holds a '~'.
+ */
+export const REPLAY_PK = 'dead-letter-replays';
+
 export interface RollupEvent {
-  /** partitionKey(topic, partition) */
+  /** partitionKey(topic, partition), or REPLAY_PK */
   pk: string;
   topic: string;
   partition: number;
+  /** The record's offset, or with REPLAY_PK the replay's sequence number. */
   offset: number;
+  /** With REPLAY_PK: the event's id (its record's coordinates), for the stored log. */
+  replayOf?: string;
   ts: number;
   ip: string;
   /** The device's dense id. */
@@ -96,6 +105,8 @@ export interface RollupDeadLetter {
 export interface RollupBatch {
   events: RollupEvent[];
   deadLetters: RollupDeadLetter[];
+  /** Dead letters a replay stored as events (or found stored), under REPLAY_PK: no longer counted. */
+  replayedDeadLetters?: RollupDeadLetter[];
   /** When the batch is stored (the writer's clock, epoch ms): the hour of its stored log. */
   storedAt: number;
 }
@@ -111,7 +122,8 @@ export interface DocRef {
 export function touchedDocs(batch: RollupBatch, buckets = new BucketCache()): DocRef[] {
   const rollups = new Set<string>([TOTALS_ID, storedLogId(batch.storedAt)]);
   const devices = new Set<string>();
-  if (batch.deadLetters.length > 0) rollups.add(LATEST_DEAD_LETTERS_ID);
+  if (batch.deadLetters.length > 0 || (batch.replayedDeadLetters?.length ?? 0) > 0)
+    rollups.add(LATEST_DEAD_LETTERS_ID);
   if (batch.events.length > 0) rollups.add(ALL_TIME_ID);
   // Per minute, the id chunks of its events: ids are built once per minute and chunk, not per event.
   const chunksByMinute = new Map<number, Set<number>>();
@@ -270,9 +282,10 @@ export function planRollups(
   }
   if (events.length > 0) plan.allTime(events);
   for (const [id, entries] of groupBy(events, (e) => deviceChunkId(e.id))) plan.devices(id, entries);
-  plan.totals({ events, deadLetters, storedAt: batch.storedAt });
+  const replayed = onePerOffset(batch.replayedDeadLetters ?? []);
+  plan.totals({ events, deadLetters, replayedDeadLetters: replayed, storedAt: batch.storedAt });
   if (events.length > 0) plan.storedLog(events, batch.storedAt);
-  if (deadLetters.length > 0) plan.latestDeadLetters(deadLetters);
+  if (deadLetters.length > 0 || replayed.length > 0) plan.latestDeadLetters(deadLetters, replayed);
   return plan.writes;
 }
 
@@ -472,7 +485,8 @@ class Planner {
     const before = this.#get<TotalsDoc>(TOTALS_ID);
     const events = fresh(before?.hw, batch.events);
     const deadLetters = fresh(before?.hw, batch.deadLetters);
-    if (events.length === 0 && deadLetters.length === 0) return;
+    const replayed = fresh(before?.hw, batch.replayedDeadLetters ?? []);
+    if (events.length === 0 && deadLetters.length === 0 && replayed.length === 0) return;
     let first = before?.firstTs?.getTime() ?? Infinity;
     let last = before?.lastTs?.getTime() ?? -Infinity;
     for (const e of events) {
@@ -483,10 +497,10 @@ class Planner {
     const doc: TotalsDoc = {
       _id: TOTALS_ID,
       v: 0,
-      hw: advanced(advanced(before?.hw, events), deadLetters),
+      hw: advanced(advanced(advanced(before?.hw, events), deadLetters), replayed),
       events: (before?.events ?? 0) + events.length,
       devices: (before?.devices ?? 0) + events.filter((e) => e.registers).length,
-      deadLetters: (before?.deadLetters ?? 0) + deadLetters.length,
+      deadLetters: (before?.deadLetters ?? 0) + deadLetters.length - replayed.length,
       firstTs: Number.isFinite(first) ? new Date(first) : null,
       lastTs: Number.isFinite(last) ? new Date(last) : null,
       firstStoredAt: events.length > 0 || before?.firstStoredAt ? new Date(storedFirst) : null,
@@ -500,7 +514,12 @@ class Planner {
     const add = fresh(before?.hw, events);
     if (add.length === 0) return;
     const ranges = new Map((before?.ranges ?? []).map((r) => [`${r.topic}\u0000${r.partition}`, { ...r }]));
+    const replays = [...(before?.replays ?? [])];
     for (const e of add) {
+      if (e.replayOf !== undefined) {
+        replays.push(e.replayOf);
+        continue;
+      }
       const key = `${e.topic}\u0000${e.partition}`;
       const r = ranges.get(key);
       if (r === undefined)
@@ -519,20 +538,23 @@ class Planner {
         a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
       ),
     };
+    if (replays.length > 0) doc.replays = replays;
     this.#put('rollups', before, doc, 9);
   }
 
-  latestDeadLetters(deadLetters: RollupDeadLetter[]): void {
+  latestDeadLetters(deadLetters: RollupDeadLetter[], replayed: RollupDeadLetter[]): void {
     const before = this.#get<LatestDeadLettersDoc>(LATEST_DEAD_LETTERS_ID);
     const add = fresh(before?.hw, deadLetters);
-    if (add.length === 0) return;
+    const remove = new Set(fresh(before?.hw, replayed).map((d) => d.docId));
+    if (add.length === 0 && remove.size === 0) return;
     // Newest first: this batch's, latest offset first, ahead of those already listed.
     const added = [...add].sort((a, b) => (a.pk === b.pk ? b.offset - a.offset : a.pk < b.pk ? -1 : 1));
+    const kept = (before?.ids ?? []).filter((id) => !remove.has(id));
     const doc: LatestDeadLettersDoc = {
       _id: LATEST_DEAD_LETTERS_ID,
       v: 0,
-      hw: advanced(before?.hw, add),
-      ids: [...added.map((d) => d.docId), ...(before?.ids ?? [])].slice(0, LATEST_DEAD_LETTERS),
+      hw: advanced(advanced(before?.hw, add), replayed),
+      ids: [...added.map((d) => d.docId), ...kept].slice(0, LATEST_DEAD_LETTERS),
     };
     this.#put('rollups', before, doc, 9);
   }

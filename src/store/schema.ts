@@ -133,6 +133,8 @@ export interface TotalsDoc extends Guarded {
 export interface StoredLogDoc extends Guarded {
   start: Date;
   ranges: { topic: string; partition: number; from: number; to: number }[];
+  /** Events a dead-letter replay stored in this hour, by id (their offsets are not in the ranges). */
+  replays?: string[];
 }
 
 export interface LatestDeadLettersDoc extends Guarded {

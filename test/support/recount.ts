@@ -24,13 +24,14 @@ import {
   setId,
   CHILD_LEVEL,
 } from '../../src/store/levels.ts';
-import { HEAD_HLL_PRECISION } from '../../src/store/rollup-plan.ts';
+import { HEAD_HLL_PRECISION, LATEST_DEAD_LETTERS } from '../../src/store/rollup-plan.ts';
 import {
   COLLECTIONS,
   type CountsDoc,
   type DeviceDoc,
   type DeviceStatsDoc,
   type HeadDoc,
+  type LatestDeadLettersDoc,
   type MinuteDoc,
   type SetDoc,
   type StoredLogDoc,
@@ -121,11 +122,24 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
     rollups.set(d._id, d);
   const get = <D>(id: string) => rollups.get(id) as D | undefined;
 
-  const deadLetters = await db.collection(COLLECTIONS.deadLetters).countDocuments();
+  const deadLetterIds = new Set(
+    (
+      await db
+        .collection<{ _id: string }>(COLLECTIONS.deadLetters)
+        .find({}, { projection: { _id: 1 } })
+        .toArray()
+    ).map((d) => d._id),
+  );
+  const deadLetters = deadLetterIds.size;
   const totals = get<TotalsDoc>(TOTALS_ID);
   assert.equal(totals?.events ?? 0, events.length, 'totals: events');
   assert.equal(totals?.devices ?? 0, ips.size, 'totals: devices');
   assert.equal(totals?.deadLetters ?? 0, deadLetters, 'totals: dead letters');
+  const latest = get<LatestDeadLettersDoc>(LATEST_DEAD_LETTERS_ID)?.ids ?? [];
+  // As many as exist, up to the bound, unless replays took some out (the ring is not refilled).
+  assert.ok(latest.length <= Math.min(deadLetters, LATEST_DEAD_LETTERS), 'latest dead letters: how many');
+  assert.equal(new Set(latest).size, latest.length, 'latest dead letters: each once');
+  for (const id of latest) assert.ok(deadLetterIds.has(id), `listed dead letter ${id} exists`);
   if (events.length === 0) return;
   assert.equal(totals!.firstTs!.getTime(), Math.min(...events.map((e) => e.ts)), 'totals: first event');
   assert.equal(totals!.lastTs!.getTime(), Math.max(...events.map((e) => e.ts)), 'totals: last event');
@@ -253,10 +267,11 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
     .find({}, { projection: { topic: 1, partition: 1, offset: 1 } })
     .toArray();
   for (const e of coordinates) {
-    const covered = stored.some((d) =>
-      d.ranges.some(
-        (r) => r.topic === e.topic && r.partition === e.partition && r.from <= e.offset && e.offset <= r.to,
-      ),
+    const covered = stored.some(
+      (d) =>
+        d.ranges.some(
+          (r) => r.topic === e.topic && r.partition === e.partition && r.from <= e.offset && e.offset <= r.to,
+        ) || d.replays?.includes(String(e._id)),
     );
     assert.ok(covered, `event ${String(e._id)} is in a stored log`);
   }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBenchCommand } from './bench.ts';
+import { registerDeadLettersCommand } from './dead-letters.ts';
 import { registerIngestCommand } from './ingest.ts';
 import { registerProduceCommand } from './produce.ts';
 import { registerServicesCommand } from './services.ts';
@@ -16,6 +17,7 @@ export async function registerCommands(program: Command, argv: readonly string[]
   registerProduceCommand(program);
   registerIngestCommand(program);
   registerServeCommand(program);
+  registerDeadLettersCommand(program);
   registerTimestampCommand(program);
   await registerBenchCommand(program, argv);
 }
