@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { TopicAdmin } from '../../src/kafka/admin.ts';
 import { envFor } from '../support/cli.ts';
-import { testConfig } from '../support/config.ts';
+import { eventually, testConfig } from '../support/config.ts';
 
-// The install docs/deployment.md gives (`npm ci --omit=dev` in a copy of the repository, no
-// development dependencies), then the commands a deployment runs, on Node 24. A product module that
-// imports a development dependency fails here, as every command once did.
+// The production image, as far as it can be made here: no image can be built, so this replays the
+// Dockerfile's steps (COPY from the tracked files, as a clean clone has them; ENV; RUN, with Node
+// 24 first on the PATH as in the official image) in a folder of its own, then runs its ENTRYPOINT
+// and CMD from there. A product module that imports a development dependency, or a file the image
+// does not copy, fails here.
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
 const config = testConfig('prod-install');
@@ -22,6 +24,12 @@ interface Run {
   code: number | string;
   stdout: string;
   stderr: string;
+}
+
+interface Image {
+  env: Record<string, string>;
+  entrypoint: string[];
+  cmd: string[];
 }
 
 /** Runs a command to its end; kills it (by its pid) after timeoutMs so a hang fails the test. */
@@ -40,23 +48,70 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
   });
 }
 
-/** `ipstream args` from the production install, run by this test's Node (24, as deployed). */
+/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
+function instructions(): { op: string; args: string }[] {
+  const text = readFileSync(join(CHECKOUT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [op, ...rest] = line.split(/\s+/);
+      return { op: op!.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+/** Replays the Dockerfile into `dir` (its WORKDIR); returns what the image would run with. */
+async function buildImage(): Promise<Image> {
+  const tracked = (path: string): string[] => {
+    const listed = spawnSync('git', ['ls-files', '-z', '--', path], { cwd: CHECKOUT, encoding: 'utf8' });
+    assert.equal(listed.status, 0, listed.stderr);
+    return listed.stdout.split('\0').filter(Boolean);
+  };
+  // npm in the environment of `npm test` would carry that run's settings (npm_config_*); the
+  // image's steps get none of them, and run under this Node like the Node 24 image.
+  const buildEnv: Record<string, string> = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => !/^npm_/i.test(e[0]) && e[1] !== undefined,
+    ),
+  );
+  buildEnv.PATH = `${dirname(process.execPath)}:${buildEnv.PATH ?? ''}`;
+  const image: Image = { env: {}, entrypoint: [], cmd: [] };
+  for (const { op, args } of instructions()) {
+    if (op === 'COPY') {
+      const parts = args.split(/\s+/).filter((a) => !a.startsWith('--'));
+      const target = join(dir, parts.pop()!);
+      for (const source of parts) {
+        const files = tracked(source);
+        assert.ok(files.length > 0, `COPY ${source}: tracked files`);
+        for (const file of files) {
+          // `COPY a b ./` puts files in ./; `COPY src ./src` puts the folder's content in ./src.
+          const inTarget = file === source ? basename(file) : relative(source, file);
+          cpSync(join(CHECKOUT, file), join(target, inTarget));
+        }
+      }
+    } else if (op === 'ENV') {
+      const [name, ...value] = args.split('=');
+      image.env[name!] = buildEnv[name!] = value.join('=');
+    } else if (op === 'RUN') {
+      const command = args.replace(/^(--\S+\s+)+/, '');
+      const result = await run('sh', ['-c', command], buildEnv, 300_000);
+      assert.equal(result.code, 0, `RUN ${command}\n${result.stdout}${result.stderr}`);
+    } else if (op === 'ENTRYPOINT') image.entrypoint = JSON.parse(args) as string[];
+    else if (op === 'CMD') image.cmd = JSON.parse(args) as string[];
+  }
+  assert.equal(image.entrypoint[0], 'node', 'the entrypoint runs node');
+  return image;
+}
+
+let image: Image;
+
+/** `ipstream args` as the image's entrypoint runs it, on this test's Node (24, as the image's). */
 const ipstream = (args: string[], env: NodeJS.ProcessEnv = envFor(config)) =>
-  run(process.execPath, ['bin/ipstream.js', ...args], env, 60_000);
+  run(process.execPath, [...image.entrypoint.slice(1), ...args], { ...env, ...image.env }, 60_000);
 
 before(async () => {
-  // The tracked files, as a clone would have them (nothing built, installed or ignored).
-  const listed = spawnSync('git', ['ls-files', '-z'], { cwd: CHECKOUT, encoding: 'utf8' });
-  assert.equal(listed.status, 0, listed.stderr);
-  for (const file of listed.stdout.split('\0').filter(Boolean)) {
-    cpSync(join(CHECKOUT, file), join(dir, file), { recursive: true });
-  }
-  // npm in the environment of `npm test` would carry that run's settings (npm_config_*); this
-  // install gets none of them, and runs npm under this Node like a Node 24 image would.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
-  env.PATH = `${dirname(process.execPath)}:${env.PATH ?? ''}`;
-  const install = await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], env, 300_000);
-  assert.equal(install.code, 0, install.stdout + install.stderr);
+  image = await buildImage();
   await admin.create(config.kafka.topic, 2);
 });
 
@@ -66,7 +121,7 @@ after(async () => {
   await admin.close();
 });
 
-describe('production install (npm ci --omit=dev)', { concurrency: true }, () => {
+describe('production image (the Dockerfile, replayed)', { concurrency: true }, () => {
   it('holds the dependencies and none of the development dependencies', () => {
     assert.ok(existsSync(join(dir, 'node_modules', 'fastify', 'package.json')));
     for (const name of ['typescript', 'date-fns', 'eslint', 'node']) {
@@ -78,7 +133,16 @@ describe('production install (npm ci --omit=dev)', { concurrency: true }, () => 
     const help = await ipstream(['--help']);
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /^Usage: ipstream /);
-    for (const command of ['up', 'serve', 'ingest', 'produce', 'topic', 'timestamp', 'bench']) {
+    for (const command of [
+      'up',
+      'serve',
+      'ingest',
+      'produce',
+      'topic',
+      'timestamp',
+      'dead-letters',
+      'bench',
+    ]) {
       assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'), command);
     }
   });
@@ -96,6 +160,35 @@ describe('production install (npm ci --omit=dev)', { concurrency: true }, () => 
     assert.equal(described.topic, config.kafka.topic);
     assert.equal(described.partitions.length, 2);
     assert.equal(described.group, config.kafka.group);
+  });
+
+  it("the image's default command serves the API, ready, and stops on SIGTERM", async () => {
+    const child = spawn(process.execPath, [...image.entrypoint.slice(1), ...image.cmd], {
+      cwd: dir,
+      env: { ...envFor(config), ...image.env, PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    try {
+      const url = await eventually(
+        () => /dashboard (http:\S+)\//.exec(stdout)?.[1],
+        60_000,
+        'the API to listen',
+      );
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      await eventually(
+        async () => (await fetch(`${url}/readyz`)).status === 200,
+        30_000,
+        'the API to be ready',
+      );
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
   });
 
   it('ipstream bench says in one line that benchmarks need a development install', async () => {
