@@ -55,7 +55,7 @@ export function benchIp(i: number): string {
 }
 
 /** The pool's i-th address: benchIp(i), or with `exclude`, the i-th of benchIp(0, 1, ...) not in it. */
-export function addressPool(ips: number, exclude?: ReadonlySet<string>): (i: number) => string {
+function addressPool(ips: number, exclude?: ReadonlySet<string>): (i: number) => string {
   if (exclude === undefined || exclude.size === 0) return benchIp;
   const pool: string[] = [];
   for (let j = 0; pool.length < ips; j++) {

@@ -11,6 +11,7 @@ import { detectStoreProfile } from '../src/store/backend.ts';
 import { benchEvents, loadBenchData } from './api-data.ts';
 import { runLoad } from './http-load.ts';
 import { type BenchReport, type BenchRow, benchEnvironment } from './report.ts';
+import { DAY_MS, HOUR_MS } from '../src/store/levels.ts';
 
 export interface ApiBenchOptions {
   mongo: { uri: string; db: string };
@@ -33,8 +34,6 @@ export interface ApiBenchOptions {
 }
 
 const END_MS = Date.UTC(2024, 8, 20);
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 interface DataSet {
   _id: 'dataset';

@@ -30,7 +30,7 @@ import {
 } from './pipeline-runs.ts';
 
 /** The collection the brief's design saves into (in the level's database). */
-export const BRIEF_COLLECTION = 'brief_events';
+const BRIEF_COLLECTION = 'brief_events';
 
 /** What brief.py prints on stdout, one JSON object a line. */
 export type BriefLine =
@@ -89,7 +89,7 @@ export function spawnBrief(python: string, args: string[]): MeasuredProcess {
 let venv: { dir: string; python: Promise<string> } | undefined;
 
 /** The peers' virtualenv, made (or checked) once per process. */
-export function briefPython(stateDir: string, progress: (m: string) => void): Promise<string> {
+function briefPython(stateDir: string, progress: (m: string) => void): Promise<string> {
   const dir = venvDir(stateDir);
   if (venv?.dir !== dir) {
     const python = ensureVenv(dir, BRIEF_REQUIREMENTS, progress);

@@ -7,6 +7,7 @@ import { murmur2 } from '@platformatic/kafka';
 import { type DecodeLimits, type Decoded, decodeRecord } from '../src/events/decode.ts';
 import { createEventGenerator, DEFAULT_START_MS } from '../src/events/synthetic.ts';
 import type { OutgoingRecord } from '../src/kafka/producer.ts';
+import { DAY_MS } from '../src/store/levels.ts';
 
 export interface BenchStream {
   /** Records in the stream. */
@@ -38,7 +39,6 @@ export function streamDevices(stream: Pick<BenchStream, 'seed' | 'devices'>): re
   return createEventGenerator({ seed: stream.seed, devices: stream.devices }).devices;
 }
 
-export const DAY_MS = 86_400_000;
 /**
  * Events per stored device in a prefilled database, and the days before the phases they span (the
  * loader writes every bucket of those days: a week of minutes was 7 times the documents of a day,
@@ -64,16 +64,6 @@ export function phaseStreams(base: BenchStream, k: number): { store: BenchStream
 /** The partition EventProducer's partitioner (Java-compatible murmur2) gives a keyed record. */
 export function partitionOf(key: string, partitions: number): number {
   return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
-}
-
-/** How many records of the stream land on each partition. */
-export function partitionCounts(stream: BenchStream, partitions: number): number[] {
-  const counts = new Array<number>(partitions).fill(0);
-  for (const record of benchRecords(stream)) {
-    const p = partitionOf(String(record.key), partitions);
-    counts[p] = (counts[p] ?? 0) + 1;
-  }
-  return counts;
 }
 
 /**

@@ -151,7 +151,7 @@ export function cpuBetween(from: ProcSample | null, to: ProcSample | null): numb
  * A rate worth comparing: the run succeeded, or was capped (its rate over the capped interval is
  * still a fair rate: a slow store on a small machine must not stall the grid).
  */
-export function hasRate(row: PipelineBenchRow): boolean {
+function hasRate(row: PipelineBenchRow): boolean {
   return row.eventsPerSec > 0 && (row.error === null || row.error.startsWith('capped'));
 }
 

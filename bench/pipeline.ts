@@ -35,7 +35,6 @@ import { type ProfileSummary, readCpuProfiles, summarizeCpuProfiles } from './cp
 import {
   type BenchStream,
   benchRecords,
-  DAY_MS,
   PREFILL_DAYS,
   PREFILL_EVENTS_PER_DEVICE,
   phaseStreams,
@@ -60,6 +59,7 @@ import {
 } from './pipeline-runs.ts';
 import { ferretDataDir } from './store-sampler.ts';
 import { type BenchReport, benchEnvironment, writeJson } from './report.ts';
+import { DAY_MS } from '../src/store/levels.ts';
 
 export interface PipelineBenchOptions {
   /** Events in the filled topic (N). */

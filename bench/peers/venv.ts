@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveStateDir } from '../../src/services/paths.ts';
 
-export const BRIEF_DIR = fileURLToPath(new URL('./brief/', import.meta.url));
+const BRIEF_DIR = fileURLToPath(new URL('./brief/', import.meta.url));
 export const BRIEF_SCRIPT = join(BRIEF_DIR, 'brief.py');
 export const BRIEF_REQUIREMENTS = join(BRIEF_DIR, 'requirements.txt');
 
@@ -36,7 +36,7 @@ export function venvDir(stateDir: string): string {
   return join(resolveStateDir(stateDir), 'venv-bench');
 }
 
-export function venvPython(dir: string): string {
+function venvPython(dir: string): string {
   return join(dir, 'bin', 'python');
 }
 

@@ -18,7 +18,7 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 const PROTECTED_SEED_ROUTES: ReadonlySet<string> = new Set(['/count/addresses']);
 
 /** Whether a route (its registered path, not the raw URL, so no spelling of a URL slips past) is protected. */
-export function isProtectedRoute(routeUrl: string | undefined): boolean {
+function isProtectedRoute(routeUrl: string | undefined): boolean {
   if (routeUrl === undefined) return false;
   return routeUrl.startsWith('/api/') || PROTECTED_SEED_ROUTES.has(routeUrl);
 }

@@ -22,7 +22,7 @@ export class HttpError extends Error {
 }
 
 /** The body of every non-2xx answer; routes list it in their response schemas. */
-export const ErrorBody = Type.Object(
+const ErrorBody = Type.Object(
   {
     error: Type.Union(
       ERROR_CODE_LIST.map((code) => Type.Literal(code)),

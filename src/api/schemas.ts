@@ -18,7 +18,7 @@ export const IsoOrNull = Type.Union([Iso, Type.Null()]);
 /** Bounds every query parameter: a timestamp or an address is far shorter. */
 const MAX_PARAM_LENGTH = 100;
 
-export const TimeParam = (description: string, example: string) =>
+const TimeParam = (description: string, example: string) =>
   Type.String({ minLength: 1, maxLength: MAX_PARAM_LENGTH, description, examples: [example] });
 
 export const From = TimeParam(

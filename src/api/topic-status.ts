@@ -3,7 +3,7 @@ import type { TopicDescription } from '../kafka/admin.ts';
 import type { ApiDeps } from './app.ts';
 
 /** Kafka admin calls can hang while the broker is down; answers must not. */
-export const TOPIC_STATUS_TIMEOUT_MS = 3_000;
+const TOPIC_STATUS_TIMEOUT_MS = 3_000;
 
 /** The topic description, or why there is none; never throws, never waits longer than the timeout. */
 export async function describeTopic(deps: ApiDeps): Promise<TopicDescription | { error: string }> {

@@ -6,8 +6,8 @@ import { detectStoreProfile } from '../store/backend.ts';
 import { FencedLease } from '../store/lease.ts';
 import { connectMongo } from '../store/mongo.ts';
 import { expireEvents } from '../store/retention.ts';
+import { DAY_MS } from '../store/levels.ts';
 
-const DAY_MS = 86_400_000;
 /** Deletes per step; a step runs under a lease of its own, so processes take turns. */
 const DELETES_PER_STEP = 5_000;
 const IDLE_MS = 60_000;

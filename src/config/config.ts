@@ -80,11 +80,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
 const ROWS = new Map(settingRows().map((r) => [r.path, r.setting]));
 
 /** Environment variable names by config path (`/kafka/brokers` -> KAFKA_BROKERS). */
-export const ENV_NAMES: ReadonlyMap<string, string> = new Map(
+const ENV_NAMES: ReadonlyMap<string, string> = new Map(
   settingRows().flatMap((r) => (r.setting.env === null ? [] : [[r.path, r.setting.env] as const])),
 );
 
-export function validateConfig(candidate: unknown): Config {
+function validateConfig(candidate: unknown): Config {
   const [first] = Value.Errors(ConfigSchema, candidate);
   if (first === undefined) return candidate as Config;
   const path = first.instancePath.replace(/\/\d+$/, '');

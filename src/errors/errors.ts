@@ -38,10 +38,6 @@ export class QueryTimeoutError extends IpstreamError {
   }
 }
 
-export function isIpstreamError(error: unknown): error is IpstreamError {
-  return error instanceof IpstreamError;
-}
-
 /** A one-line human description of any thrown value, for CLI exits and logs. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;

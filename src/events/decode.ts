@@ -6,7 +6,7 @@ import { isTimestampFailure, tryParseTimestamp } from './timestamp.ts';
 import { type DeadLetter, type DeviceEvent, recordId } from './event.ts';
 
 /** Stable reasons a record becomes a dead letter (timestamp failures carry the parser's TS_* code). */
-export const DEAD_LETTER_REASONS = {
+const DEAD_LETTER_REASONS = {
   EMPTY: 'the record has no value',
   OVERSIZED:
     'the value is larger than the configured maximum, or its stored form (BSON) than the store accepts',

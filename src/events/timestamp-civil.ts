@@ -14,7 +14,7 @@ export const MAX_EPOCH_MS = 253_402_300_799_999;
 const ERA_DAYS = 146_097;
 const EPOCH_SHIFT = 719_468 + ERA_DAYS;
 
-export function isLeapYear(year: number): boolean {
+function isLeapYear(year: number): boolean {
   return (year & 3) === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 

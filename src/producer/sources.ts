@@ -17,7 +17,7 @@ export function* syntheticRecords(options: {
 }
 
 /** The key a line gets: its device_ip string when the line is a JSON object with one, else none. */
-export function keyOfLine(line: string): string | undefined {
+function keyOfLine(line: string): string | undefined {
   try {
     const parsed: unknown = JSON.parse(line);
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {

@@ -78,7 +78,7 @@ function workerStatus(w: WorkerStats): WorkerStatus {
   };
 }
 
-export function flushStats(workers: readonly WorkerStats[]): FlushLatency {
+function flushStats(workers: readonly WorkerStats[]): FlushLatency {
   const all = workers.flatMap((w) => w.recentWriteMs).sort((a, b) => a - b);
   return {
     samples: all.length,

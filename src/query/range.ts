@@ -11,8 +11,6 @@ export interface TimeRange {
   to: number | null;
 }
 
-export const ALL_TIME: TimeRange = { from: null, to: null };
-
 function parseEnd(name: 'from' | 'to', value: string | undefined): number | null {
   if (value === undefined) return null;
   try {

@@ -12,9 +12,9 @@ import { COLLECTIONS, type TotalsDoc } from '../store/schema.ts';
 import { SERVER_CODES } from '../store/server-codes.ts';
 
 /** The longest one read may run on the server (maxTimeMS). */
-export const QUERY_TIME_LIMIT_MS = 10_000;
+const QUERY_TIME_LIMIT_MS = 10_000;
 /** Documents one request may read: a range tiling is a few hundred; top lists may refine more. */
-export const MAX_DOCS_PER_REQUEST = 20_000;
+const MAX_DOCS_PER_REQUEST = 20_000;
 
 /** The answer needs more reading than one request is allowed: a narrower question can be answered. */
 export class QueryTooBroadError extends IpstreamError {

@@ -17,7 +17,7 @@ import { QueryReader } from './reader.ts';
 
 export type BucketSize = 'minute' | 'hour';
 
-export const BUCKET_MS: Record<BucketSize, number> = { minute: MINUTE_MS, hour: HOUR_MS };
+const BUCKET_MS: Record<BucketSize, number> = { minute: MINUTE_MS, hour: HOUR_MS };
 
 /** A day of minutes, two months of hours: enough for a chart, bounded in work. */
 export const MAX_BUCKETS = 1440;

@@ -70,7 +70,7 @@ function eventsOf(doc: MinuteDoc | null): MinuteEvents | null {
   return doc === null ? null : decodeMinuteEvents(doc.detail.buffer);
 }
 
-export async function exactInRange(
+async function exactInRange(
   reader: QueryReader,
   from: number,
   to: number,

@@ -39,7 +39,7 @@ export async function probeMongo(uri: string, timeoutMs = 3000): Promise<boolean
 }
 
 /** False when `check` fails or has not answered within timeoutMs (a client may retry for longer). */
-export async function withinTimeout(check: Promise<boolean>, timeoutMs: number): Promise<boolean> {
+async function withinTimeout(check: Promise<boolean>, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);

@@ -33,24 +33,6 @@ export function addToBitmap(
   }
 }
 
-export function bitmapSize(bytes: Uint8Array): number {
-  const bitmap = RoaringBitmap32.deserialize(bytes, FORMAT);
-  try {
-    return bitmap.size;
-  } finally {
-    bitmap.dispose();
-  }
-}
-
-export function bitmapHas(bytes: Uint8Array, id: number): boolean {
-  const bitmap = RoaringBitmap32.deserialize(bytes, FORMAT);
-  try {
-    return bitmap.has(id);
-  } finally {
-    bitmap.dispose();
-  }
-}
-
 /** A union built up from stored bitmaps and id lists; `close` frees it. */
 export class BitmapUnion {
   readonly #union = new RoaringBitmap32();

@@ -60,30 +60,6 @@ export function addCounts(a: CountVector, b: CountVector): CountVector {
   return { ids: ids.slice(0, n), counts: counts.slice(0, n) };
 }
 
-export function totalCount(v: CountVector): number {
-  let n = 0;
-  for (const c of v.counts) n += c;
-  return n;
-}
-
-/** The entries with ids in [from, to). */
-export function sliceIds(v: CountVector, from: number, to: number): CountVector {
-  const lo = lowerBound(v.ids, from);
-  const hi = lowerBound(v.ids, to);
-  return { ids: v.ids.subarray(lo, hi), counts: v.counts.subarray(lo, hi) };
-}
-
-function lowerBound(sorted: Uint32Array, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export interface TopList {
   /** The k largest counts, largest first; equal counts in ascending id order. */
   ids: Uint32Array;

@@ -21,8 +21,8 @@
  */
 import { ValidationError } from '../errors/errors.ts';
 
-export const MIN_PRECISION = 4;
-export const MAX_PRECISION = 16;
+const MIN_PRECISION = 4;
+const MAX_PRECISION = 16;
 
 const ENCODING_DENSE = 1;
 const ENCODING_SPARSE = 2;

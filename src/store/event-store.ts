@@ -78,7 +78,7 @@ export function toEventDoc(e: DeviceEvent, ingestedAt: Date): EventDoc {
   return doc;
 }
 
-export function toDeadLetterDoc(d: DeadLetter, at: Date): DeadLetterDoc {
+function toDeadLetterDoc(d: DeadLetter, at: Date): DeadLetterDoc {
   return {
     _id: d.id,
     reason: d.reason,

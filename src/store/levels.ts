@@ -143,14 +143,10 @@ export class BucketCache {
 }
 
 /** Device ids are grouped by their high 16 bits for per-device counts and top lists. */
-export const ID_CHUNK_BITS = 16;
+const ID_CHUNK_BITS = 16;
 
 export function idChunk(id: number): number {
   return id >>> ID_CHUNK_BITS;
-}
-
-export function chunkRange(chunk: number): { from: number; to: number } {
-  return { from: chunk * 2 ** ID_CHUNK_BITS, to: (chunk + 1) * 2 ** ID_CHUNK_BITS };
 }
 
 /** The bitmap of the bucket's distinct device ids. */

@@ -18,7 +18,6 @@ import {
   addCounts,
   countIds,
   decodeCounts,
-  decodeTop,
   encodeCounts,
   encodeTop,
   topOf,
@@ -67,7 +66,7 @@ import type {
 /** HyperLogLog precision of bucket heads: 4 KiB, 1.6% standard error (approx answers). */
 export const HEAD_HLL_PRECISION = 12;
 /** Entries kept per id chunk in a head's top lists. */
-export const TOP_PER_CHUNK = 50;
+const TOP_PER_CHUNK = 50;
 /** Dead letters listed newest first in `dead-letters` (the API's largest page). */
 export const LATEST_DEAD_LETTERS = 1000;
 
@@ -558,9 +557,4 @@ class Planner {
     };
     this.#put('rollups', before, doc, 9);
   }
-}
-
-/** The top list of one chunk of a head, decoded (the query side's entry point). */
-export function chunkTop(top: ChunkTop): ReturnType<typeof decodeTop> {
-  return decodeTop(bytesOf(top.top));
 }

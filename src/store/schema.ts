@@ -22,7 +22,7 @@ export const COLLECTIONS = {
 } as const;
 
 /** Collections of the first layout (before the read model): no longer written or read. */
-export const RETIRED_COLLECTIONS = ['stats_minute', 'stats_hour', 'leases'] as const;
+const RETIRED_COLLECTIONS = ['stats_minute', 'stats_hour', 'leases'] as const;
 
 /** One accepted record. */
 export interface EventDoc {

@@ -4,12 +4,11 @@ import { MongoClient } from 'mongodb';
 import type { DeviceEvent } from '../../src/events/event.ts';
 import { FERRETDB_PROFILE } from '../../src/store/backend.ts';
 import { EventStore } from '../../src/store/event-store.ts';
-import { TOTALS_ID, storedLogId, bucketStart } from '../../src/store/levels.ts';
+import { DAY_MS, TOTALS_ID, bucketStart, storedLogId } from '../../src/store/levels.ts';
 import { expireEvents } from '../../src/store/retention.ts';
 import { COLLECTIONS, ensureSchema } from '../../src/store/schema.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 
-const DAY_MS = 86_400_000;
 const NOW = Date.parse('2024-09-28T12:30:00Z');
 
 function events(partition: number, from: number, to: number): DeviceEvent[] {

@@ -15,7 +15,7 @@ const FORMATS: TimestampFormat[] = [
   'rfc2822',
   'clf',
 ];
-export const MAX_VALUES_PER_REQUEST = 10_000;
+const MAX_VALUES_PER_REQUEST = 10_000;
 
 const Format = Type.Enum(FORMATS, { description: 'the form the value was recognised as' });
 const Iso = Type.String({
