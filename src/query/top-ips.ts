@@ -60,7 +60,10 @@ function decodeStored<T>(what: string, decode: () => T): T {
   }
 }
 
-/** Most events first; equal counts in address order, so the answer is stable. */
+/**
+ * Most events first; equal counts in the order the devices were first stored (their ids), so the
+ * answer is stable and only the devices answered are looked up.
+ */
 export async function topIps(db: Db, range: TimeRange, limit: number): Promise<TopIp[]> {
   const reader = await QueryReader.open(db);
   const exact = new Map<number, number>();
@@ -163,7 +166,7 @@ function undecided(b: Bounds, summaries: Summary[], limit: number): { summary: S
     const upper = upperOf(b, id);
     const inTop = i < limit;
     // In the top: its count must be exact. Outside: it must not be able to reach the cutoff,
-    // unless it ties there exactly (then the address decides).
+    // unless it ties there exactly (then the device id decides).
     if (upper > b.lower.get(id)! && (inTop || upper >= cutoff)) unsure.add(idChunk(id));
   }
   // A device in no list at all has at most its chunk's slack.
@@ -179,24 +182,17 @@ function undecided(b: Bounds, summaries: Summary[], limit: number): { summary: S
   return wanted.sort((x, y) => y.threshold - x.threshold);
 }
 
-/** The top `limit` by exact count, ties by address (whose text is read for the candidates). */
+/** The top `limit` by exact count, ties by device id; only their addresses are read. */
 async function rank(reader: QueryReader, b: Bounds, limit: number): Promise<TopIp[]> {
-  const order = byLowerDesc(b);
-  if (order.length === 0) return [];
-  const cutoff = b.lower.get(order[Math.min(limit, order.length) - 1]!)!;
-  const contenders = order.filter((id) => b.lower.get(id)! >= cutoff);
-  const chunks = [...new Set(contenders.map(deviceChunkId))];
+  const top = byLowerDesc(b).slice(0, limit);
+  const chunks = [...new Set(top.map(deviceChunkId))];
   const devices = await reader.byIds<DeviceStatsDoc>(COLLECTIONS.deviceStats, chunks, 'top IPs');
   const details = new Map(
     [...devices].map(([chunk, doc]) => [chunk, doc === null ? null : decodeDeviceDetails(doc.slots.buffer)]),
   );
-  const ipOf = (id: number): string => {
+  return top.map((id) => {
     const ip = details.get(deviceChunkId(id))?.get(id & ((1 << DEVICE_CHUNK_BITS) - 1))?.ip;
     if (ip === undefined) throw new IpstreamError('STORE_CORRUPT', `device ${id} has counts but no details`);
-    return ip;
-  };
-  return contenders
-    .map((id) => ({ ip: ipOf(id), events: b.lower.get(id)! }))
-    .sort((x, y) => y.events - x.events || (x.ip < y.ip ? -1 : x.ip > y.ip ? 1 : 0))
-    .slice(0, limit);
+    return { ip, events: b.lower.get(id)! };
+  });
 }

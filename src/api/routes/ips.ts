@@ -90,7 +90,7 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
         description:
           'Exact, over all time or any range: from the top lists each month, day and hour keeps per ' +
           'group of devices, refined with their exact counts where the lists alone cannot decide, ' +
-          'and the exact counts of the minutes at the edges. Ties are listed in address order.',
+          'and the exact counts of the minutes at the edges. Equal counts are listed in the order the devices were first stored.',
         tags: ['ips'],
         querystring: Query({
           limit: Type.Optional(Limit(DEFAULT_TOP_LIMIT)),
