@@ -25,6 +25,8 @@ export interface Setting<
   hint?: string;
   /** How the README shows the default, when the value itself is not the clearest. */
   shownDefault?: string;
+  /** A password or the like: its value is never printed (in errors, logs or answers). */
+  secret?: true;
 }
 
 function setting<S extends TSchema, D extends Static<S> | undefined>(s: Setting<S, D>): Setting<S, D> {
@@ -47,6 +49,15 @@ function boolean(raw: string, env: string): boolean {
 }
 
 const MiB = 1024 * 1024;
+
+const optionalFile = (env: string, doc: string) =>
+  setting({
+    env,
+    schema: Type.Optional(Type.String({ minLength: 1 })),
+    default: undefined,
+    parse: text,
+    doc,
+  });
 
 export const SETTINGS = {
   kafka: {
@@ -81,6 +92,47 @@ export const SETTINGS = {
       parse: text,
       doc: 'Kafka client id prefix (broker logs and quotas)',
     }),
+    saslMechanism: setting({
+      env: 'KAFKA_SASL_MECHANISM',
+      schema: Type.Optional(
+        Type.Union([Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')]),
+      ),
+      default: undefined,
+      parse: (raw) => raw.toLowerCase(),
+      doc: 'SASL: `plain`, `scram-sha-256` or `scram-sha-512` (with `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD`)',
+      hint: 'must be plain, scram-sha-256 or scram-sha-512',
+    }),
+    saslUsername: setting({
+      env: 'KAFKA_SASL_USERNAME',
+      schema: Type.Optional(Type.String({ minLength: 1 })),
+      default: undefined,
+      parse: text,
+      doc: 'SASL user (needs `KAFKA_SASL_MECHANISM`)',
+    }),
+    saslPassword: setting({
+      env: 'KAFKA_SASL_PASSWORD',
+      schema: Type.Optional(Type.String({ minLength: 1 })),
+      default: undefined,
+      parse: text,
+      doc: 'SASL password (needs `KAFKA_SASL_MECHANISM`); never printed or logged',
+      secret: true,
+    }),
+    tls: setting({
+      env: 'KAFKA_TLS',
+      schema: Type.Optional(Type.Boolean()),
+      default: undefined,
+      parse: boolean,
+      doc: 'TLS to the brokers; unset: on when `KAFKA_TLS_CA_FILE` or `KAFKA_TLS_CERT_FILE` is set (`false` with either is refused)',
+    }),
+    tlsCaFile: optionalFile(
+      'KAFKA_TLS_CA_FILE',
+      'PEM CA certificates to check the brokers against (default: the system CAs)',
+    ),
+    tlsCertFile: optionalFile(
+      'KAFKA_TLS_CERT_FILE',
+      'PEM client certificate for mutual TLS (with `KAFKA_TLS_KEY_FILE`)',
+    ),
+    tlsKeyFile: optionalFile('KAFKA_TLS_KEY_FILE', 'PEM private key of `KAFKA_TLS_CERT_FILE`, unencrypted'),
   },
   mongo: {
     uri: setting({
