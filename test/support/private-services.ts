@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
 import { buildFerretdb, ferretPaths, startFerretdb } from '../../src/services/ferretdb-local.ts';
-import { kafkaPaths, resolveKafkaClasspath, startKafka } from '../../src/services/kafka-local.ts';
+import {
+  type KafkaExtras,
+  kafkaPaths,
+  resolveKafkaClasspath,
+  startKafka,
+} from '../../src/services/kafka-local.ts';
 import { type HostPort, isPortOpen, waitUntil } from '../../src/services/net.ts';
 import { resolveStateDir } from '../../src/services/paths.ts';
 import { probeKafka, probeMongo } from '../../src/services/probe.ts';
@@ -22,10 +27,13 @@ export class PrivateServices {
   readonly stateDir = mkdtempSync(join(tmpdir(), 'ipstream-faults-'));
   readonly kafka: HostPort;
   readonly mongo: HostPort;
+  /** Listeners, properties and SCRAM users beside the PLAINTEXT listener (which probes use). */
+  readonly kafkaExtras: KafkaExtras;
 
-  constructor(ports: { kafka?: number; mongo?: number } = {}) {
-    this.kafka = { host: '127.0.0.1', port: ports.kafka ?? 19092 };
-    this.mongo = { host: '127.0.0.1', port: ports.mongo ?? 27117 };
+  constructor(options: { kafka?: number; mongo?: number; kafkaExtras?: KafkaExtras } = {}) {
+    this.kafka = { host: '127.0.0.1', port: options.kafka ?? 19092 };
+    this.mongo = { host: '127.0.0.1', port: options.mongo ?? 27117 };
+    this.kafkaExtras = options.kafkaExtras ?? {};
   }
 
   get kafkaBrokers(): string[] {
@@ -45,9 +53,14 @@ export class PrivateServices {
     const classpath = kafkaPaths(this.stateDir).classpath;
     mkdirSync(dirname(classpath), { recursive: true });
     writeFileSync(classpath, await resolveKafkaClasspath(sharedStateDir(), log));
-    await this.#assertFree(this.kafka);
-    await this.#assertFree({ host: this.kafka.host, port: this.kafka.port + 1 });
-    await startKafka(this.stateDir, this.kafka, log);
+    for (const port of [
+      this.kafka.port,
+      this.kafka.port + 1,
+      ...(this.kafkaExtras.listeners ?? []).map((l) => l.port),
+    ]) {
+      await this.#assertFree({ host: this.kafka.host, port });
+    }
+    await startKafka(this.stateDir, this.kafka, log, this.kafkaExtras);
     await this.#ready('Kafka', () => probeKafka(this.kafkaBrokers, 2000), timeoutMs);
   }
 
