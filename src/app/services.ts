@@ -5,7 +5,7 @@ import { probeKafka, probeMongo } from '../services/probe.ts';
 /** One line and a non-zero exit when a service is unreachable, instead of retrying forever. */
 export async function requireServices(config: Config): Promise<void> {
   const [kafka, mongo] = await Promise.all([
-    probeKafka(config.kafka.brokers, 5000),
+    probeKafka(config.kafka, 5000),
     probeMongo(config.mongo.uri, 5000),
   ]);
   if (!kafka)

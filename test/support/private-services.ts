@@ -61,7 +61,9 @@ export class PrivateServices {
       await this.#assertFree({ host: this.kafka.host, port });
     }
     await startKafka(this.stateDir, this.kafka, log, this.kafkaExtras);
-    await this.#ready('Kafka', () => probeKafka(this.kafkaBrokers, 2000), timeoutMs);
+    // Through the PLAINTEXT listener, whatever the others ask of a client.
+    const plain = loadConfig({ KAFKA_BROKERS: this.kafkaBrokers.join(',') }).kafka;
+    await this.#ready('Kafka', () => probeKafka(plain, 2000), timeoutMs);
   }
 
   /** SIGTERM (a clean broker shutdown), SIGKILL after the grace period. */
