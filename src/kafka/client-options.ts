@@ -1,6 +1,7 @@
 import type { SASLOptions } from '@platformatic/kafka';
 import type { ConnectionOptions } from 'node:tls';
 import type { KafkaConfig } from '../config/config.ts';
+import { isKafkaAuthFailure } from './errors.ts';
 
 const MECHANISMS = {
   plain: 'PLAIN',
@@ -20,6 +21,18 @@ export function securityOptions(kafka: KafkaConfig): { sasl?: SASLOptions; tls?:
   };
 }
 
+/**
+ * The client retries a connection the broker refused for its credentials like any failed
+ * connection (it looks for canRetry: false in lists of errors, not in the causes where it puts the
+ * AuthenticationError). Retrying those at once spends its retries in a moment, so a wrong password
+ * fails within a second instead of after the whole retry budget; callers report it as
+ * KAFKA_AUTH_FAILED (asKafkaError).
+ */
+export function retryDelay(delayMs: (attempt: number) => number) {
+  return (_client: unknown, _operation: string, attempt: number, _retries: number, error: Error): number =>
+    isKafkaAuthFailure(error) ? 0 : delayMs(attempt);
+}
+
 /** Options every ipstream Kafka client shares: identity, bootstrap brokers, security, timeouts and retries. */
 export function baseClientOptions(kafka: KafkaConfig, role: string) {
   return {
@@ -29,6 +42,6 @@ export function baseClientOptions(kafka: KafkaConfig, role: string) {
     connectTimeout: 5_000,
     timeout: 30_000,
     retries: 5,
-    retryDelay: 500,
+    retryDelay: retryDelay(() => 500),
   };
 }

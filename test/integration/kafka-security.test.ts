@@ -122,3 +122,37 @@ describe('topic create, produce and ingest through a secured broker', () => {
     });
   }
 });
+
+describe('credentials the broker refuses fail at once, in one line', () => {
+  const wrong = `wrong-${randomBytes(6).toString('hex')}`;
+  const RUNS: { command: string[]; user: typeof plainUser; mechanism: string; shown: string }[] = [
+    { command: ['topic', 'describe'], user: scramUser, mechanism: 'scram-sha-512', shown: 'SCRAM-SHA-512' },
+    {
+      command: ['ingest', '--until-idle', '1'],
+      user: scramUser,
+      mechanism: 'scram-sha-512',
+      shown: 'SCRAM-SHA-512',
+    },
+    { command: ['produce', '--count', '10'], user: plainUser, mechanism: 'plain', shown: 'PLAIN' },
+  ];
+  for (const run of RUNS) {
+    test(`${run.command[0]} with a wrong ${run.shown} password`, async () => {
+      const { env } = secured('kafka-sec-refused', SASL_PORT, {
+        KAFKA_SASL_MECHANISM: run.mechanism,
+        KAFKA_SASL_USERNAME: run.user.name,
+        KAFKA_SASL_PASSWORD: wrong,
+      });
+      // Killed after 20 s: a retry loop fails the test instead of hanging it.
+      const { code, stdout, stderr } = await runCli(run.command, env, 20_000);
+      assert.equal(code, 1, stdout + stderr);
+      assert.equal(stdout, '');
+      assert.match(
+        stderr,
+        new RegExp(
+          `^ipstream: Kafka authentication failed for user "${run.user.name}" \\(${run.shown}\\): [^\\n]+\\n$`,
+        ),
+      );
+      assert.ok(!stderr.includes(wrong), 'the password is not printed');
+    });
+  }
+});
