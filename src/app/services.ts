@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.ts';
+import { maskUriCredentials } from '../config/settings.ts';
 import { ServiceError } from '../errors/errors.ts';
 import { probeKafka, probeMongo } from '../services/probe.ts';
 
@@ -16,6 +17,6 @@ export async function requireServices(config: Config): Promise<void> {
   if (!mongo)
     throw new ServiceError(
       'UNREACHABLE',
-      `MongoDB at ${config.mongo.uri} is unreachable (MONGODB_URI; \`ipstream services up\` starts a local one)`,
+      `MongoDB at ${maskUriCredentials(config.mongo.uri)} is unreachable (MONGODB_URI; \`ipstream services up\` starts a local one)`,
     );
 }

@@ -115,7 +115,7 @@ export function validateConfig(candidate: unknown): Config {
     .slice(1)
     .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], candidate);
   const row = ROWS.get(path);
-  const got = row?.secret ? '' : ` (got ${JSON.stringify(value)})`;
+  const got = row?.secret ? '' : ` (got ${row?.shown?.(value) ?? JSON.stringify(value)})`;
   throw new ConfigError(`invalid ${name}: ${row?.hint ?? first.message}${got}`);
 }
 

@@ -27,6 +27,8 @@ export interface Setting<
   shownDefault?: string;
   /** A password or the like: its value is never printed (in errors, logs or answers). */
   secret?: true;
+  /** How a value is printed in an error when part of it is secret (a URI's password); default: as JSON. */
+  shown?: (value: unknown) => string;
 }
 
 function setting<S extends TSchema, D extends Static<S> | undefined>(s: Setting<S, D>): Setting<S, D> {
@@ -49,6 +51,19 @@ function boolean(raw: string, env: string): boolean {
 }
 
 const MiB = 1024 * 1024;
+
+/**
+ * `mongodb://user:pass@host` as `mongodb://user:***@host`: a URI may be printed, its password not.
+ * The password ends at the last `@`, so one with an unescaped `@` or `/` is masked whole too.
+ */
+export function maskUriCredentials(uri: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(uri)?.[0] ?? '';
+  const rest = uri.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  const colon = rest.indexOf(':');
+  if (at === -1 || colon === -1 || colon > at) return uri;
+  return `${scheme}${rest.slice(0, colon)}:***${rest.slice(at)}`;
+}
 
 const optionalFile = (env: string, doc: string) =>
   setting({
@@ -140,8 +155,9 @@ export const SETTINGS = {
       schema: Type.String({ pattern: '^mongodb(\\+srv)?://' }),
       default: 'mongodb://127.0.0.1:27017',
       parse: text,
-      doc: 'MongoDB (or any MongoDB-wire server); credentials and TLS go in the URI',
+      doc: 'MongoDB (or any MongoDB-wire server); credentials and TLS go in the URI (docs/deployment.md); its password is never printed',
       hint: 'must start with mongodb:// or mongodb+srv://',
+      shown: (value) => JSON.stringify(typeof value === 'string' ? maskUriCredentials(value) : value),
     }),
     db: setting({
       env: 'MONGODB_DB',

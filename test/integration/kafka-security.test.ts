@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Config } from '../../src/config/config.ts';
+import { runApi } from '../../src/app/api.ts';
+import { type Config, loadConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/log/logger.ts';
 import { envFor, killChildren, runCli } from '../support/cli.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 import { countedInStore } from '../support/faults.ts';
@@ -155,4 +157,85 @@ describe('credentials the broker refuses fail at once, in one line', () => {
       assert.ok(!stderr.includes(wrong), 'the password is not printed');
     });
   }
+});
+
+describe('secrets are never printed: not in logs, errors or the pipeline route', () => {
+  const secret = `s3cret-${randomBytes(6).toString('hex')}`;
+
+  function assertNoSecret(text: string, password: string): void {
+    assert.ok(!text.includes(password), `the password appears in:\n${text}`);
+  }
+
+  test('a whole ingest through SASL, logging everything (trace level)', async () => {
+    const { env } = secured('kafka-sec-trace', SASL_PORT, {
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: scramUser.name,
+      KAFKA_SASL_PASSWORD: scramUser.password,
+      LOG_LEVEL: 'trace',
+    });
+    const { code, stdout, stderr } = await runCli(['ingest', '--workers', '1', '--until-idle', '1'], env);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /"msg":"joined group"/, 'the workers logged');
+    assertNoSecret(stdout + stderr, scramUser.password);
+  });
+
+  const REFUSED: { label: string; settings: Record<string, string>; says: RegExp }[] = [
+    {
+      label: 'a password without a mechanism',
+      settings: { KAFKA_SASL_PASSWORD: secret },
+      says: /^ipstream: KAFKA_SASL_PASSWORD is set but KAFKA_SASL_MECHANISM is not/,
+    },
+    {
+      label: 'a MongoDB URI of the wrong scheme',
+      settings: { MONGODB_URI: `http://ada:${secret}@127.0.0.1:27017/` },
+      says: /^ipstream: invalid MONGODB_URI: .* \(got "http:\/\/ada:\*\*\*@127\.0\.0\.1:27017\/"\)$/m,
+    },
+    {
+      label: 'a MongoDB URI that does not answer',
+      settings: { MONGODB_URI: `mongodb://ada:${secret}@127.0.0.1:1/?serverSelectionTimeoutMS=500` },
+      says: /^ipstream: MongoDB at mongodb:\/\/ada:\*\*\*@127\.0\.0\.1:1\/\?serverSelectionTimeoutMS=500 is unreachable/,
+    },
+  ];
+  for (const { label, settings, says } of REFUSED) {
+    test(`ingest refused for ${label}: one line, without the password`, async () => {
+      const { env } = secured('kafka-sec-refused', PORT, settings);
+      const { code, stdout, stderr } = await runCli(['ingest', '--until-idle', '1'], env, 30_000);
+      assert.equal(code, 1, stdout + stderr);
+      assert.match(stderr, says);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+      assertNoSecret(stdout + stderr, secret);
+    });
+  }
+
+  test('/api/v1/pipeline, with the right password and with a wrong one', async () => {
+    const sasl = (password: string) =>
+      secured('kafka-sec-api', SASL_PORT, {
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: scramUser.name,
+        KAFKA_SASL_PASSWORD: password,
+      });
+    const right = sasl(scramUser.password);
+    assert.equal((await runCli(['topic', 'create', '--partitions', '1'], right.env)).code, 0);
+    for (const { env, password, expect } of [
+      { ...right, password: scramUser.password, expect: 'topic' },
+      { ...sasl(secret), password: secret, expect: 'refused' },
+    ]) {
+      const config = loadConfig({ ...env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent' });
+      const api = await runApi(config, { log: createLogger('silent', 'test') });
+      try {
+        const text = await (await fetch(`${api.url}/api/v1/pipeline`)).text();
+        const answer = JSON.parse(text) as { topic: { name: string } | null; topicError: string | null };
+        if (expect === 'topic') assert.equal(answer.topic?.name, config.kafka.topic, text);
+        else
+          assert.match(
+            answer.topicError ?? '',
+            /^Kafka authentication failed for user "grace" \(SCRAM-SHA-512\)/,
+            text,
+          );
+        assertNoSecret(text, password);
+      } finally {
+        await api.stop();
+      }
+    }
+  });
 });

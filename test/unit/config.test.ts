@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../src/config/config.ts';
+import { maskUriCredentials } from '../../src/config/settings.ts';
 import { ConfigError } from '../../src/errors/errors.ts';
 import { MAX_RECORD_BYTES_LIMIT, STORE_MAX_DOCUMENT_BYTES } from '../../src/events/store-limits.ts';
 
@@ -141,15 +142,33 @@ for (const [env, message] of BAD_SECURITY) {
   });
 }
 
-test('a secret is never part of a configuration error', () => {
+test('a secret is never part of a configuration error, nor a password in a URI', () => {
   const password = 'Tr0ub4dor&3-in-the-config';
-  for (const env of [
+  const attempts: Record<string, string>[] = [
     { KAFKA_SASL_PASSWORD: password },
     { KAFKA_SASL_PASSWORD: password, KAFKA_SASL_MECHANISM: 'plain' },
-  ]) {
+    { MONGODB_URI: `http://ada:${password}@db:27017/` },
+    { MONGODB_URI: `ada:${password}@db:27017` },
+  ];
+  for (const env of attempts) {
     assert.throws(
       () => loadConfig(env),
       (error: unknown) => error instanceof ConfigError && !error.message.includes(password),
     );
   }
+  assert.throws(
+    () => loadConfig({ MONGODB_URI: `http://ada:${password}@db:27017/` }),
+    /\(got "http:\/\/ada:\*\*\*@db:27017\/"\)/,
+  );
+});
+
+test('maskUriCredentials hides the password of a URI and keeps the rest', () => {
+  assert.equal(
+    maskUriCredentials('mongodb://ada:pw@db:27017/?tls=true'),
+    'mongodb://ada:***@db:27017/?tls=true',
+  );
+  assert.equal(maskUriCredentials('mongodb://ada:p@s/s@db/'), 'mongodb://ada:***@db/');
+  assert.equal(maskUriCredentials('mongodb://ada@db:27017/'), 'mongodb://ada@db:27017/');
+  assert.equal(maskUriCredentials('mongodb://db:27017/'), 'mongodb://db:27017/');
+  assert.equal(maskUriCredentials('ada:pw@db'), 'ada:***@db');
 });
