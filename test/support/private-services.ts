@@ -2,7 +2,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
-import { buildFerretdb, ferretPaths, startFerretdb } from '../../src/services/ferretdb-local.ts';
+import {
+  buildFerretdb,
+  type FerretTls,
+  ferretPaths,
+  startFerretdb,
+} from '../../src/services/ferretdb-local.ts';
 import {
   type KafkaExtras,
   kafkaPaths,
@@ -29,11 +34,16 @@ export class PrivateServices {
   readonly mongo: HostPort;
   /** Listeners, properties and SCRAM users beside the PLAINTEXT listener (which probes use). */
   readonly kafkaExtras: KafkaExtras;
+  /** A TLS listener of FerretDB beside the plain one (which probes use). */
+  readonly ferretTls: FerretTls | undefined;
 
-  constructor(options: { kafka?: number; mongo?: number; kafkaExtras?: KafkaExtras } = {}) {
+  constructor(
+    options: { kafka?: number; mongo?: number; kafkaExtras?: KafkaExtras; ferretTls?: FerretTls } = {},
+  ) {
     this.kafka = { host: '127.0.0.1', port: options.kafka ?? 19092 };
     this.mongo = { host: '127.0.0.1', port: options.mongo ?? 27117 };
     this.kafkaExtras = options.kafkaExtras ?? {};
+    this.ferretTls = options.ferretTls;
   }
 
   get kafkaBrokers(): string[] {
@@ -80,7 +90,9 @@ export class PrivateServices {
     mkdirSync(dirname(binary), { recursive: true });
     copyFileSync(shared, binary);
     await this.#assertFree(this.mongo);
-    await startFerretdb(this.stateDir, this.mongo, log);
+    if (this.ferretTls !== undefined)
+      await this.#assertFree({ host: this.mongo.host, port: this.ferretTls.port });
+    await startFerretdb(this.stateDir, this.mongo, log, this.ferretTls);
     await this.#ready('FerretDB', () => probeMongo(this.mongoUri, 2000), timeoutMs);
   }
 
