@@ -83,12 +83,13 @@ export class PrivateServices {
 
   /** Starts the private FerretDB with a copy of the shared, already built binary. */
   async startFerretdb(timeoutMs = 30_000): Promise<void> {
-    const binary = ferretPaths(this.stateDir).binary;
-    // buildFerretdb returns the shared binary (building it only when missing or stale); a fresh
-    // copy is newer than the Go sources, so startFerretdb below accepts it without rebuilding.
+    const own = ferretPaths(this.stateDir);
+    // buildFerretdb returns the shared binary (building it only when missing or stale); with its
+    // stamp (what it was built from) beside the copy, startFerretdb below takes it as it is.
     const shared = await buildFerretdb(sharedStateDir(), log);
-    mkdirSync(dirname(binary), { recursive: true });
-    copyFileSync(shared, binary);
+    mkdirSync(dirname(own.binary), { recursive: true });
+    copyFileSync(shared, own.binary);
+    copyFileSync(ferretPaths(sharedStateDir()).stamp, own.stamp);
     await this.#assertFree(this.mongo);
     if (this.ferretTls !== undefined)
       await this.#assertFree({ host: this.mongo.host, port: this.ferretTls.port });
