@@ -155,7 +155,7 @@ export const SETTINGS = {
       schema: Type.String({ pattern: '^mongodb(\\+srv)?://' }),
       default: 'mongodb://127.0.0.1:27017',
       parse: text,
-      doc: 'MongoDB (or any MongoDB-wire server); credentials and TLS go in the URI (docs/deployment.md); its password is never printed',
+      doc: 'MongoDB (or any MongoDB-wire server); credentials and TLS go in the URI, as `mongodb://user:password@host/?tls=true&tlsCAFile=/ca.pem&tlsCertificateKeyFile=/client.pem` (docs/deployment.md); its password is never printed',
       hint: 'must start with mongodb:// or mongodb+srv://',
       shown: (value) => JSON.stringify(typeof value === 'string' ? maskUriCredentials(value) : value),
     }),
