@@ -22,7 +22,16 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data-dir", "data", "directory for SQLite databases")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	listenTLS := flag.String("listen-tls", "", "TCP address of a TLS listener beside --listen-addr (none when empty)")
+	tlsCert := flag.String("tls-cert-file", "", "PEM server certificate of --listen-tls")
+	tlsKey := flag.String("tls-key-file", "", "PEM private key of --tls-cert-file")
+	tlsCA := flag.String("tls-ca-file", "", "PEM CA that signs client certificates; when set, --listen-tls requires them")
 	flag.Parse()
+
+	if *listenTLS != "" && (*tlsCert == "" || *tlsKey == "") {
+		fmt.Fprintln(os.Stderr, "ferretdb: --listen-tls needs --tls-cert-file and --tls-key-file")
+		os.Exit(2)
+	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -41,8 +50,14 @@ func main() {
 	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener: ferretdb.ListenerConfig{TCP: *listen},
-		Handler:  "sqlite",
+		Listener: ferretdb.ListenerConfig{
+			TCP:         *listen,
+			TLS:         *listenTLS,
+			TLSCertFile: *tlsCert,
+			TLSKeyFile:  *tlsKey,
+			TLSCAFile:   *tlsCA,
+		},
+		Handler: "sqlite",
 		// WAL with synchronous=NORMAL: commits survive a crash of any process, and only a power loss
 		// can drop the last ones. The default (FULL) fsyncs every commit, and FerretDB commits every
 		// update statement on its own, which makes rollup writes an order of magnitude slower.
@@ -58,7 +73,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	logger.Info("listening", "addr", *listen, "data", abs)
+	logger.Info("listening", "addr", *listen, "tls", *listenTLS, "data", abs)
 	if err := f.Run(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)
 		os.Exit(1)

@@ -4,6 +4,7 @@ import { buildApp } from '../api/app.ts';
 import type { Config } from '../config/config.ts';
 import type { WorkerStats } from '../ingest/stats.ts';
 import { TopicAdmin } from '../kafka/admin.ts';
+import { asKafkaError } from '../kafka/errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { clientProbes } from '../services/probe.ts';
 import { connectMongo } from '../store/mongo.ts';
@@ -25,7 +26,10 @@ export async function runApi(
     logger: options.log,
     db: mongo.db,
     ...(options.workerStats && { workerStats: options.workerStats }),
-    topicStatus: () => admin.describe(config.kafka.topic, config.kafka.group),
+    topicStatus: () =>
+      admin.describe(config.kafka.topic, config.kafka.group).catch((error: unknown) => {
+        throw asKafkaError(error, config.kafka);
+      }),
     probes: clientProbes(admin, mongo.db),
     ...(config.http.apiToken && { apiToken: config.http.apiToken }),
     cors: config.http.cors,

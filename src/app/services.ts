@@ -1,11 +1,12 @@
 import type { Config } from '../config/config.ts';
+import { maskUriCredentials } from '../config/settings.ts';
 import { ServiceError } from '../errors/errors.ts';
 import { probeKafka, probeMongo } from '../services/probe.ts';
 
 /** One line and a non-zero exit when a service is unreachable, instead of retrying forever. */
 export async function requireServices(config: Config): Promise<void> {
   const [kafka, mongo] = await Promise.all([
-    probeKafka(config.kafka.brokers, 5000),
+    probeKafka(config.kafka, 5000),
     probeMongo(config.mongo.uri, 5000),
   ]);
   if (!kafka)
@@ -16,6 +17,6 @@ export async function requireServices(config: Config): Promise<void> {
   if (!mongo)
     throw new ServiceError(
       'UNREACHABLE',
-      `MongoDB at ${config.mongo.uri} is unreachable (MONGODB_URI; \`ipstream services up\` starts a local one)`,
+      `MongoDB at ${maskUriCredentials(config.mongo.uri)} is unreachable (MONGODB_URI; \`ipstream services up\` starts a local one)`,
     );
 }

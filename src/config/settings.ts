@@ -25,6 +25,10 @@ export interface Setting<
   hint?: string;
   /** How the README shows the default, when the value itself is not the clearest. */
   shownDefault?: string;
+  /** A password or the like: its value is never printed (in errors, logs or answers). */
+  secret?: true;
+  /** How a value is printed in an error when part of it is secret (a URI's password); default: as JSON. */
+  shown?: (value: unknown) => string;
 }
 
 function setting<S extends TSchema, D extends Static<S> | undefined>(s: Setting<S, D>): Setting<S, D> {
@@ -47,6 +51,28 @@ function boolean(raw: string, env: string): boolean {
 }
 
 const MiB = 1024 * 1024;
+
+/**
+ * `mongodb://user:pass@host` as `mongodb://user:***@host`: a URI may be printed, its password not.
+ * The password ends at the last `@`, so one with an unescaped `@` or `/` is masked whole too.
+ */
+export function maskUriCredentials(uri: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(uri)?.[0] ?? '';
+  const rest = uri.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  const colon = rest.indexOf(':');
+  if (at === -1 || colon === -1 || colon > at) return uri;
+  return `${scheme}${rest.slice(0, colon)}:***${rest.slice(at)}`;
+}
+
+const optionalFile = (env: string, doc: string) =>
+  setting({
+    env,
+    schema: Type.Optional(Type.String({ minLength: 1 })),
+    default: undefined,
+    parse: text,
+    doc,
+  });
 
 export const SETTINGS = {
   kafka: {
@@ -81,6 +107,47 @@ export const SETTINGS = {
       parse: text,
       doc: 'Kafka client id prefix (broker logs and quotas)',
     }),
+    saslMechanism: setting({
+      env: 'KAFKA_SASL_MECHANISM',
+      schema: Type.Optional(
+        Type.Union([Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')]),
+      ),
+      default: undefined,
+      parse: (raw) => raw.toLowerCase(),
+      doc: 'SASL: `plain`, `scram-sha-256` or `scram-sha-512` (with `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD`)',
+      hint: 'must be plain, scram-sha-256 or scram-sha-512',
+    }),
+    saslUsername: setting({
+      env: 'KAFKA_SASL_USERNAME',
+      schema: Type.Optional(Type.String({ minLength: 1 })),
+      default: undefined,
+      parse: text,
+      doc: 'SASL user (needs `KAFKA_SASL_MECHANISM`)',
+    }),
+    saslPassword: setting({
+      env: 'KAFKA_SASL_PASSWORD',
+      schema: Type.Optional(Type.String({ minLength: 1 })),
+      default: undefined,
+      parse: text,
+      doc: 'SASL password (needs `KAFKA_SASL_MECHANISM`); never printed or logged',
+      secret: true,
+    }),
+    tls: setting({
+      env: 'KAFKA_TLS',
+      schema: Type.Optional(Type.Boolean()),
+      default: undefined,
+      parse: boolean,
+      doc: 'TLS to the brokers; unset: on when `KAFKA_TLS_CA_FILE` or `KAFKA_TLS_CERT_FILE` is set (`false` with either is refused)',
+    }),
+    tlsCaFile: optionalFile(
+      'KAFKA_TLS_CA_FILE',
+      'PEM CA certificates to check the brokers against (default: the system CAs)',
+    ),
+    tlsCertFile: optionalFile(
+      'KAFKA_TLS_CERT_FILE',
+      'PEM client certificate for mutual TLS (with `KAFKA_TLS_KEY_FILE`)',
+    ),
+    tlsKeyFile: optionalFile('KAFKA_TLS_KEY_FILE', 'PEM private key of `KAFKA_TLS_CERT_FILE`, unencrypted'),
   },
   mongo: {
     uri: setting({
@@ -88,8 +155,9 @@ export const SETTINGS = {
       schema: Type.String({ pattern: '^mongodb(\\+srv)?://' }),
       default: 'mongodb://127.0.0.1:27017',
       parse: text,
-      doc: 'MongoDB (or any MongoDB-wire server); credentials and TLS go in the URI',
+      doc: 'MongoDB (or any MongoDB-wire server); credentials and TLS go in the URI, as `mongodb://user:password@host/?tls=true&tlsCAFile=/ca.pem&tlsCertificateKeyFile=/client.pem` (docs/deployment.md); its password is never printed',
       hint: 'must start with mongodb:// or mongodb+srv://',
+      shown: (value) => JSON.stringify(typeof value === 'string' ? maskUriCredentials(value) : value),
     }),
     db: setting({
       env: 'MONGODB_DB',

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   BUILD_FAILED: 'building a local service failed',
   START_FAILED: 'a local service did not start',
   LOCKED: 'another ipstream is starting the local services',
+  KAFKA_AUTH_FAILED: 'Kafka refused the SASL credentials (user, password or mechanism)',
   // Kafka topics
   TOPIC_MISSING: 'the topic does not exist',
   TOPIC_MISMATCH: 'the topic exists with another partition count',

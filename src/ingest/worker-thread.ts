@@ -1,6 +1,7 @@
 // Entry point of one ingest worker thread: an Ingestor driven by messages from the pool.
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from '../errors/errors.ts';
+import { asKafkaError } from '../kafka/errors.ts';
 import { createLogger } from '../log/logger.ts';
 import { Ingestor } from './ingestor.ts';
 import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
@@ -32,5 +33,5 @@ try {
   await ingestor.start();
   send({ type: 'started' });
 } catch (error) {
-  send({ type: 'failed', error: describeError(error) });
+  send({ type: 'failed', error: describeError(asKafkaError(error, config.kafka)) });
 }

@@ -1,7 +1,7 @@
 import { backoffDelay } from '../retry/backoff.ts';
 import { CompressionAlgorithms, compatibilityPartitioner, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { KafkaConfig } from '../config/config.ts';
-import { baseClientOptions } from './client-options.ts';
+import { baseClientOptions, retryDelay } from './client-options.ts';
 
 export interface OutgoingRecord {
   key?: string | Buffer | undefined;
@@ -40,7 +40,7 @@ export class EventProducer {
     this.#producer = new Producer({
       ...baseClientOptions(kafka, role),
       retries: SEND_RETRY.retries,
-      retryDelay: (_client, _operation, attempt) => sendRetryDelay(attempt),
+      retryDelay: retryDelay(sendRetryDelay),
       idempotent: true,
       acks: ProduceAcks.ALL,
       compression: CompressionAlgorithms.LZ4,

@@ -146,10 +146,19 @@ function quarantineBrokenDatabases(
   }
 }
 
+/** A TLS listener beside the plain one: its port and PEM files; a CA makes client certificates required. */
+export interface FerretTls {
+  port: number;
+  certFile: string;
+  keyFile: string;
+  caFile?: string;
+}
+
 export async function startFerretdb(
   stateDir: string,
   listen: HostPort,
   onStep: (msg: string) => void,
+  tls?: FerretTls,
 ): Promise<number> {
   const binary = await buildFerretdb(stateDir, onStep);
   const paths = ferretPaths(stateDir);
@@ -162,7 +171,16 @@ export async function startFerretdb(
     binary,
     // error, not warn: FerretDB logs every command it does not implement at warn with the whole
     // message (the driver's endSessions on every close), megabytes an hour.
-    ['--listen-addr', `${host}:${listen.port}`, '--data-dir', paths.data, '--log-level', 'error'],
+    [
+      ...['--listen-addr', `${host}:${listen.port}`, '--data-dir', paths.data, '--log-level', 'error'],
+      ...(tls === undefined
+        ? []
+        : [
+            ...['--listen-tls', `${host}:${tls.port}`],
+            ...['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile],
+            ...(tls.caFile === undefined ? [] : ['--tls-ca-file', tls.caFile]),
+          ]),
+    ],
     { cwd: paths.dir, logFile: paths.log, pidFile: paths.pidFile },
   );
 }

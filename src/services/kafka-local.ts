@@ -65,10 +65,39 @@ function newClusterId(): string {
   }
 }
 
-function writeKafkaConfig(stateDir: string, listen: HostPort): void {
+/** A listener beside PLAINTEXT (which the broker uses itself) and CONTROLLER, on the same host. */
+export interface KafkaListener {
+  /** Upper case; its properties are `listener.name.<name in lower case>.*`. */
+  name: string;
+  port: number;
+  protocol: 'PLAINTEXT' | 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL';
+}
+
+/** SCRAM credentials written when the storage is formatted, so they exist before the broker runs. */
+export interface ScramCredential {
+  mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  name: string;
+  password: string;
+}
+
+/** What a secured broker adds to the local one (tests of SASL and TLS clients). */
+export interface KafkaExtras {
+  listeners?: KafkaListener[];
+  /** More server.properties lines, as key and value (`listener.name.sasl.sasl.enabled.mechanisms`). */
+  properties?: Record<string, string>;
+  scram?: ScramCredential[];
+}
+
+function writeKafkaConfig(stateDir: string, listen: HostPort, extras: KafkaExtras): void {
   const paths = kafkaPaths(stateDir);
   const controllerPort = listen.port + 1;
   const host = listen.host === 'localhost' ? '127.0.0.1' : listen.host;
+  const listeners = [
+    { name: 'PLAINTEXT', port: listen.port, protocol: 'PLAINTEXT' },
+    ...(extras.listeners ?? []),
+  ];
+  const urls = (list: { name: string; port: number }[]) =>
+    list.map((l) => `${l.name}://${host}:${l.port}`).join(',');
   mkdirSync(paths.logs, { recursive: true });
   // Single node, broker and controller in one process; replication factors of internal topics are 1
   // because there is no second broker to replicate to.
@@ -78,11 +107,11 @@ function writeKafkaConfig(stateDir: string, listen: HostPort): void {
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@${host}:${controllerPort}`,
-      `listeners=PLAINTEXT://${host}:${listen.port},CONTROLLER://${host}:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://${host}:${listen.port}`,
+      `listeners=${urls([...listeners, { name: 'CONTROLLER', port: controllerPort }])}`,
+      `advertised.listeners=${urls(listeners)}`,
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      `listener.security.protocol.map=CONTROLLER:PLAINTEXT,${listeners.map((l) => `${l.name}:${l.protocol}`).join(',')}`,
       `log.dirs=${paths.data}`,
       'num.partitions=1',
       'auto.create.topics.enable=false',
@@ -101,6 +130,7 @@ function writeKafkaConfig(stateDir: string, listen: HostPort): void {
       'group.consumer.heartbeat.interval.ms=1000',
       'log.retention.hours=168',
       'log.segment.bytes=268435456',
+      ...Object.entries(extras.properties ?? {}).map(([key, value]) => `${key}=${value}`),
       '',
     ].join('\n'),
   );
@@ -144,7 +174,11 @@ function javaArgs(stateDir: string, classpath: string): string[] {
 }
 
 /** Formats storage on first start (KRaft needs a cluster id written into log.dirs before it runs). */
-async function formatStorageOnce(stateDir: string, classpath: string): Promise<void> {
+async function formatStorageOnce(
+  stateDir: string,
+  classpath: string,
+  scram: ScramCredential[],
+): Promise<void> {
   const paths = kafkaPaths(stateDir);
   if (existsSync(join(paths.data, 'meta.properties'))) return;
   await runStep(
@@ -158,6 +192,7 @@ async function formatStorageOnce(stateDir: string, classpath: string): Promise<v
       '--cluster-id',
       newClusterId(),
       '--ignore-formatted',
+      ...scram.flatMap((c) => ['--add-scram', `${c.mechanism}=[name=${c.name},password=${c.password}]`]),
     ],
     { cwd: paths.dir, timeoutMs: 120_000 },
   );
@@ -168,10 +203,11 @@ export async function startKafka(
   stateDir: string,
   listen: HostPort,
   onStep: (msg: string) => void,
+  extras: KafkaExtras = {},
 ): Promise<number> {
   const classpath = await resolveKafkaClasspath(stateDir, onStep);
-  writeKafkaConfig(stateDir, listen);
-  await formatStorageOnce(stateDir, classpath);
+  writeKafkaConfig(stateDir, listen, extras);
+  await formatStorageOnce(stateDir, classpath, extras.scram ?? []);
   onStep(`starting Kafka on ${listen.host}:${listen.port}`);
   const paths = kafkaPaths(stateDir);
   return spawnDetached('java', [...javaArgs(stateDir, classpath), 'kafka.Kafka', paths.properties], {

@@ -1,12 +1,18 @@
 import { Admin } from '@platformatic/kafka';
 import { type Db, MongoClient } from 'mongodb';
+import type { KafkaConfig } from '../config/config.ts';
 import type { TopicAdmin } from '../kafka/admin.ts';
+import { baseClientOptions } from '../kafka/client-options.ts';
+import { kafkaAuthFailure } from '../kafka/errors.ts';
 
-/** True when a Kafka broker answers a metadata request at the given bootstrap address. */
-export async function probeKafka(brokers: string[], timeoutMs = 3000): Promise<boolean> {
+/**
+ * True when a Kafka broker answers a metadata request at the configured bootstrap addresses, with
+ * the configured SASL and TLS: the same connection every other client makes. Credentials the broker
+ * refuses throw KAFKA_AUTH_FAILED: no wait or retry makes them work.
+ */
+export async function probeKafka(kafka: KafkaConfig, timeoutMs = 3000): Promise<boolean> {
   const admin = new Admin({
-    clientId: 'ipstream-probe',
-    bootstrapBrokers: brokers,
+    ...baseClientOptions(kafka, 'probe'),
     timeout: timeoutMs,
     connectTimeout: timeoutMs,
     retries: 0,
@@ -14,7 +20,9 @@ export async function probeKafka(brokers: string[], timeoutMs = 3000): Promise<b
   try {
     const metadata = await admin.metadata({ topics: [] });
     return metadata.brokers.size > 0;
-  } catch {
+  } catch (error) {
+    const refused = kafkaAuthFailure(error, kafka);
+    if (refused !== undefined) throw refused;
     return false;
   } finally {
     await admin.close().catch(() => undefined);

@@ -49,7 +49,7 @@ function specs(config: Config): ServiceSpec[] {
       listen: parseHostPort(kafkaAddress),
       pidFile: kafka.pidFile,
       logFile: join(kafka.logs, 'server.log'),
-      probe: () => probeKafka(config.kafka.brokers, 2000),
+      probe: () => probeKafka(config.kafka, 2000),
       start: (onStep) => startKafka(stateDir, parseHostPort(kafkaAddress), onStep),
     },
     {

@@ -2,8 +2,18 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
-import { buildFerretdb, ferretPaths, startFerretdb } from '../../src/services/ferretdb-local.ts';
-import { kafkaPaths, resolveKafkaClasspath, startKafka } from '../../src/services/kafka-local.ts';
+import {
+  buildFerretdb,
+  type FerretTls,
+  ferretPaths,
+  startFerretdb,
+} from '../../src/services/ferretdb-local.ts';
+import {
+  type KafkaExtras,
+  kafkaPaths,
+  resolveKafkaClasspath,
+  startKafka,
+} from '../../src/services/kafka-local.ts';
 import { type HostPort, isPortOpen, waitUntil } from '../../src/services/net.ts';
 import { resolveStateDir } from '../../src/services/paths.ts';
 import { probeKafka, probeMongo } from '../../src/services/probe.ts';
@@ -22,10 +32,18 @@ export class PrivateServices {
   readonly stateDir = mkdtempSync(join(tmpdir(), 'ipstream-faults-'));
   readonly kafka: HostPort;
   readonly mongo: HostPort;
+  /** Listeners, properties and SCRAM users beside the PLAINTEXT listener (which probes use). */
+  readonly kafkaExtras: KafkaExtras;
+  /** A TLS listener of FerretDB beside the plain one (which probes use). */
+  readonly ferretTls: FerretTls | undefined;
 
-  constructor(ports: { kafka?: number; mongo?: number } = {}) {
-    this.kafka = { host: '127.0.0.1', port: ports.kafka ?? 19092 };
-    this.mongo = { host: '127.0.0.1', port: ports.mongo ?? 27117 };
+  constructor(
+    options: { kafka?: number; mongo?: number; kafkaExtras?: KafkaExtras; ferretTls?: FerretTls } = {},
+  ) {
+    this.kafka = { host: '127.0.0.1', port: options.kafka ?? 19092 };
+    this.mongo = { host: '127.0.0.1', port: options.mongo ?? 27117 };
+    this.kafkaExtras = options.kafkaExtras ?? {};
+    this.ferretTls = options.ferretTls;
   }
 
   get kafkaBrokers(): string[] {
@@ -45,10 +63,17 @@ export class PrivateServices {
     const classpath = kafkaPaths(this.stateDir).classpath;
     mkdirSync(dirname(classpath), { recursive: true });
     writeFileSync(classpath, await resolveKafkaClasspath(sharedStateDir(), log));
-    await this.#assertFree(this.kafka);
-    await this.#assertFree({ host: this.kafka.host, port: this.kafka.port + 1 });
-    await startKafka(this.stateDir, this.kafka, log);
-    await this.#ready('Kafka', () => probeKafka(this.kafkaBrokers, 2000), timeoutMs);
+    for (const port of [
+      this.kafka.port,
+      this.kafka.port + 1,
+      ...(this.kafkaExtras.listeners ?? []).map((l) => l.port),
+    ]) {
+      await this.#assertFree({ host: this.kafka.host, port });
+    }
+    await startKafka(this.stateDir, this.kafka, log, this.kafkaExtras);
+    // Through the PLAINTEXT listener, whatever the others ask of a client.
+    const plain = loadConfig({ KAFKA_BROKERS: this.kafkaBrokers.join(',') }).kafka;
+    await this.#ready('Kafka', () => probeKafka(plain, 2000), timeoutMs);
   }
 
   /** SIGTERM (a clean broker shutdown), SIGKILL after the grace period. */
@@ -58,14 +83,17 @@ export class PrivateServices {
 
   /** Starts the private FerretDB with a copy of the shared, already built binary. */
   async startFerretdb(timeoutMs = 30_000): Promise<void> {
-    const binary = ferretPaths(this.stateDir).binary;
-    // buildFerretdb returns the shared binary (building it only when missing or stale); a fresh
-    // copy is newer than the Go sources, so startFerretdb below accepts it without rebuilding.
+    const own = ferretPaths(this.stateDir);
+    // buildFerretdb returns the shared binary (building it only when missing or stale); with its
+    // stamp (what it was built from) beside the copy, startFerretdb below takes it as it is.
     const shared = await buildFerretdb(sharedStateDir(), log);
-    mkdirSync(dirname(binary), { recursive: true });
-    copyFileSync(shared, binary);
+    mkdirSync(dirname(own.binary), { recursive: true });
+    copyFileSync(shared, own.binary);
+    copyFileSync(ferretPaths(sharedStateDir()).stamp, own.stamp);
     await this.#assertFree(this.mongo);
-    await startFerretdb(this.stateDir, this.mongo, log);
+    if (this.ferretTls !== undefined)
+      await this.#assertFree({ host: this.mongo.host, port: this.ferretTls.port });
+    await startFerretdb(this.stateDir, this.mongo, log, this.ferretTls);
     await this.#ready('FerretDB', () => probeMongo(this.mongoUri, 2000), timeoutMs);
   }
 

@@ -8,6 +8,7 @@ import { ensureTopic } from '../../app/topic.ts';
 import { loadConfig } from '../../config/config.ts';
 import { ConfigError } from '../../errors/errors.ts';
 import { TopicAdmin } from '../../kafka/admin.ts';
+import { asKafkaError } from '../../kafka/errors.ts';
 import { EventProducer } from '../../kafka/producer.ts';
 import { runProducer } from '../../producer/run.ts';
 import { fileRecords, syntheticRecords } from '../../producer/sources.ts';
@@ -42,9 +43,11 @@ export function registerProduceCommand(program: Command): void {
         flags.topic === undefined ? {} : { kafka: { topic: flags.topic } },
       );
       const admin = new TopicAdmin(config.kafka);
-      const { partitions } = await ensureTopic(admin, config.kafka.topic, flags.partitions).finally(() =>
-        admin.close(),
-      );
+      const { partitions } = await ensureTopic(admin, config.kafka.topic, flags.partitions)
+        .catch((error: unknown) => {
+          throw asKafkaError(error, config.kafka);
+        })
+        .finally(() => admin.close());
       const seed = flags.seed ?? randomInt(2 ** 31 - 1);
       const source =
         flags.file === undefined

@@ -3,6 +3,7 @@ import { SETTINGS, flagDefault } from '../../config/settings.ts';
 import { untilStopSignal } from '../../app/signals.ts';
 import { loadConfig } from '../../config/config.ts';
 import { TopicAdmin } from '../../kafka/admin.ts';
+import { asKafkaError } from '../../kafka/errors.ts';
 import { ConfigError } from '../../errors/errors.ts';
 import { createLogger } from '../../log/logger.ts';
 import { startPartitionAutoscaler } from '../../scaling/autoscaler.ts';
@@ -17,6 +18,8 @@ async function withAdmin<T>(
   const admin = new TopicAdmin(config.kafka);
   try {
     return await body(admin, config.kafka.topic, config.kafka.group);
+  } catch (error) {
+    throw asKafkaError(error, config.kafka);
   } finally {
     await admin.close();
   }

@@ -1,0 +1,53 @@
+import { AuthenticationError } from '@platformatic/kafka';
+import type { KafkaConfig } from '../config/config.ts';
+import { ServiceError } from '../errors/errors.ts';
+
+type ErrorLike = Record<string, unknown>;
+
+/**
+ * The first error in a @platformatic/kafka error tree that matches: the client nests the broker's
+ * answer in causes (a NetworkError caused by an AuthenticationError caused by a ResponseError) and
+ * lists of attempts (MultipleErrors).
+ */
+function findError(error: unknown, match: (e: ErrorLike) => boolean, depth = 0): ErrorLike | undefined {
+  if (depth > 12 || typeof error !== 'object' || error === null) return undefined;
+  const e = error as ErrorLike;
+  if (match(e)) return e;
+  const nested = [...(Array.isArray(e.errors) ? (e.errors as unknown[]) : []), e.cause];
+  for (const inner of nested) {
+    const found = findError(inner, match, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** Whether the broker refused the client's SASL credentials somewhere in this error. */
+export function isKafkaAuthFailure(error: unknown): boolean {
+  return findError(error, (e) => e.code === AuthenticationError.code) !== undefined;
+}
+
+/**
+ * A SASL authentication failure as one line naming the user and mechanism, with the broker's
+ * reason; undefined for any other error. Never retriable: the same credentials fail the same way.
+ */
+export function kafkaAuthFailure(error: unknown, kafka: KafkaConfig): ServiceError | undefined {
+  const auth = findError(error, (e) => e.code === AuthenticationError.code);
+  if (auth === undefined) return undefined;
+  const answer = findError(
+    auth,
+    (e) => typeof e.serverErrorMessage === 'string' && e.serverErrorMessage !== '',
+  );
+  let reason = String(answer?.serverErrorMessage ?? auth.message);
+  // Brokers do not echo passwords; a custom callback handler might.
+  if (kafka.saslPassword !== undefined) reason = reason.replaceAll(kafka.saslPassword, '***');
+  const user = kafka.saslUsername === undefined ? '' : ` for user "${kafka.saslUsername}"`;
+  const mechanism = kafka.saslMechanism === undefined ? '' : ` (${kafka.saslMechanism.toUpperCase()})`;
+  return new ServiceError('KAFKA_AUTH_FAILED', `Kafka authentication failed${user}${mechanism}: ${reason}`, {
+    cause: error,
+  });
+}
+
+/** The error as ipstream reports it: an authentication failure as KAFKA_AUTH_FAILED, others as they are. */
+export function asKafkaError(error: unknown, kafka: KafkaConfig): unknown {
+  return kafkaAuthFailure(error, kafka) ?? error;
+}
