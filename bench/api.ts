@@ -11,7 +11,7 @@ import { detectStoreProfile } from '../src/store/backend.ts';
 import { benchEvents, loadBenchData } from './api-data.ts';
 import { runLoad } from './http-load.ts';
 import { type BenchReport, type BenchRow, benchEnvironment } from './report.ts';
-import { DAY_MS, HOUR_MS } from '../src/store/levels.ts';
+import { DAY_MS, HOUR_MS, SUMMARY_LEVELS } from '../src/store/levels.ts';
 
 export interface ApiBenchOptions {
   mongo: { uri: string; db: string };
@@ -44,6 +44,7 @@ interface DataSet {
   seed: number;
   endMs: number;
   withEvents: boolean;
+  layout: string;
   loadSeconds: number;
 }
 
@@ -222,6 +223,8 @@ export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport
     seed: options.seed ?? 1,
     endMs: END_MS,
     withEvents: options.withEvents ?? true,
+    // A kept data set of another read-model layout is loaded again.
+    layout: SUMMARY_LEVELS.join(','),
   };
   const seconds = options.seconds ?? 5;
   const concurrency = options.concurrency ?? 8;

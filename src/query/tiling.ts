@@ -1,8 +1,8 @@
 /**
- * Which stored buckets answer a time range exactly: whole months, days, hours and minutes inside
- * it, largest first, and the parts of minutes at its two edges (answered from the minutes' events,
- * to the millisecond). A range of any width takes at most a few hundred pieces: the months inside
- * it, then at each end up to 30 days, 23 hours, 59 minutes and one partial minute.
+ * Which stored buckets answer a time range exactly: whole months, days, hours, ten minutes and
+ * minutes inside it, largest first, and the parts of minutes at its two edges (answered from the
+ * minutes' events, to the millisecond). A range of any width takes at most the months inside it,
+ * then at each end up to 30 days, 23 hours, 5 ten minutes, 9 minutes and one partial minute.
  */
 import { LEVELS_COARSE_FIRST, type Level, MINUTE_MS, bucketEnd, bucketStart } from '../store/levels.ts';
 
@@ -53,13 +53,4 @@ export function tileRange(from: number, to: number): Piece[] {
   cover(firstMinute, lastMinute, 0, pieces);
   if (lastMinute < to) pieces.push({ kind: 'partial', start: lastMinute, fromMs: 0, toMs: to - lastMinute });
   return pieces;
-}
-
-/** The same range widened to whole minutes, in whole buckets (what an approx answer covers). */
-export function tileMinutes(from: number, to: number): { pieces: Piece[]; from: number; to: number } {
-  const wideFrom = bucketStart('minute', from);
-  const wideTo = alignUp('minute', to);
-  const pieces: Piece[] = [];
-  cover(wideFrom, wideTo, 0, pieces);
-  return { pieces, from: wideFrom, to: wideTo };
 }

@@ -149,8 +149,44 @@ function upperOf(b: Bounds, id: number): number {
   return (b.lower.get(id) ?? 0) + (b.slack.get(idChunk(id)) ?? 0) - (b.listedSlack.get(id) ?? 0);
 }
 
-function byLowerDesc(b: Bounds): number[] {
-  return [...b.lower.keys()].sort((x, y) => b.lower.get(y)! - b.lower.get(x)! || x - y);
+/** Whether candidate x ranks before y: more events, then the lower device id. */
+function before(b: Bounds, x: number, y: number): boolean {
+  const dx = b.lower.get(x)!;
+  const dy = b.lower.get(y)!;
+  return dx > dy || (dx === dy && x < y);
+}
+
+/**
+ * The best `limit` candidates by known events, best first: a bounded heap over all of them (a
+ * range's candidates run to hundreds of thousands; sorting them all cost most of a request).
+ */
+function topByLower(b: Bounds, limit: number): number[] {
+  // A heap whose root is the worst of the best so far.
+  const heap: number[] = [];
+  const worse = (i: number, j: number) => before(b, heap[j]!, heap[i]!);
+  const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
+  const down = (start: number) => {
+    for (let i = start; ;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let w = i;
+      if (l < heap.length && worse(l, w)) w = l;
+      if (r < heap.length && worse(r, w)) w = r;
+      if (w === i) return;
+      swap(i, w);
+      i = w;
+    }
+  };
+  for (const id of b.lower.keys()) {
+    if (heap.length < limit) {
+      heap.push(id);
+      for (let i = heap.length - 1; i > 0 && worse(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    } else if (limit > 0 && before(b, id, heap[0]!)) {
+      heap[0] = id;
+      down(0);
+    }
+  }
+  return heap.sort((x, y) => (before(b, x, y) ? -1 : 1));
 }
 
 /**
@@ -158,16 +194,15 @@ function byLowerDesc(b: Bounds): number[] {
  * uncertain first; empty when it is.
  */
 function undecided(b: Bounds, summaries: Summary[], limit: number): { summary: Summary; chunk: number }[] {
-  const order = byLowerDesc(b);
-  const cutoff = order.length >= limit ? b.lower.get(order[limit - 1]!)! : 0;
+  const top = topByLower(b, limit);
+  const inTop = new Set(top);
+  const cutoff = top.length >= limit ? b.lower.get(top[limit - 1]!)! : 0;
   const unsure = new Set<number>(); // chunks whose lists must be read
-  for (let i = 0; i < order.length; i++) {
-    const id = order[i]!;
+  for (const [id, lower] of b.lower) {
     const upper = upperOf(b, id);
-    const inTop = i < limit;
     // In the top: its count must be exact. Outside: it must not be able to reach the cutoff,
     // unless it ties there exactly (then the device id decides).
-    if (upper > b.lower.get(id)! && (inTop || upper >= cutoff)) unsure.add(idChunk(id));
+    if (upper > lower && (inTop.has(id) || upper >= cutoff)) unsure.add(idChunk(id));
   }
   // A device in no list at all has at most its chunk's slack.
   for (const [chunk, slack] of b.slack) if (slack > 0 && slack >= cutoff) unsure.add(chunk);
@@ -184,7 +219,7 @@ function undecided(b: Bounds, summaries: Summary[], limit: number): { summary: S
 
 /** The top `limit` by exact count, ties by device id; only their addresses are read. */
 async function rank(reader: QueryReader, b: Bounds, limit: number): Promise<TopIp[]> {
-  const top = byLowerDesc(b).slice(0, limit);
+  const top = topByLower(b, limit);
   const chunks = [...new Set(top.map(deviceChunkId))];
   const devices = await reader.byIds<DeviceStatsDoc>(COLLECTIONS.deviceStats, chunks, 'top IPs');
   const details = new Map(

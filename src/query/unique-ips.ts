@@ -7,20 +7,20 @@
  *   it, the ids of the whole minutes at its edges, and of the events in the parts of minutes at its
  *   ends (each minute keeps its events' milliseconds, so the edges are exact to the millisecond).
  *   A few hundred documents at most, whatever the width.
- * - A range, approx: the HyperLogLog sketches of the same whole buckets, with the range widened
- *   to whole minutes (`coveredFrom`/`coveredTo`); cheaper than the bitmaps of long ranges.
+ * - A range, approx: the HyperLogLog sketches of the same whole buckets, and the ids of the
+ *   edge minutes' events, over the same exact range; cheaper than the bitmaps of long ranges.
+ *   `events` is exact in both modes.
  */
 import type { Db } from 'mongodb';
-import { formatIsoMs } from '../events/timestamp.ts';
 import { BitmapUnion, loadBitmaps } from '../sketch/bitmap.ts';
 import { HyperLogLog } from '../sketch/hll.ts';
 import { type MinuteEvents, countsBetween, decodeMinuteEvents } from '../sketch/minute-events.ts';
-import { type Level, bucketId, setId } from '../store/levels.ts';
+import { bucketId, setId } from '../store/levels.ts';
 import { HEAD_HLL_PRECISION } from '../store/rollup-plan.ts';
 import type { HeadDoc, MinuteDoc, SetDoc } from '../store/schema.ts';
 import { type TimeRange, closeRange, isAllTime, isoOrNull } from './range.ts';
 import { QueryReader } from './reader.ts';
-import { type Piece, tileMinutes, tileRange } from './tiling.ts';
+import { type Piece, tileRange } from './tiling.ts';
 
 export type CountMode = 'exact' | 'approx';
 
@@ -36,9 +36,6 @@ export interface UniqueIpsAnswer {
   mode: CountMode;
   /** Standard error of an approx answer, as a fraction (0.016 is ±1.6%). */
   relativeError?: number;
-  /** The minute-aligned range an approx answer actually counted. */
-  coveredFrom?: string | null;
-  coveredTo?: string | null;
 }
 
 export async function uniqueIps(db: Db, query: UniqueIpsQuery): Promise<UniqueIpsAnswer> {
@@ -103,28 +100,24 @@ async function exactInRange(
 }
 
 async function approxInRange(reader: QueryReader, from: number, to: number) {
-  const tiling = tileMinutes(from, to);
-  const ids = tiling.pieces.map((p) => bucketId((p as { level: Level }).level, p.start));
-  const docs = await reader.rollups<MinuteDoc | HeadDoc>(ids, 'the approx count');
+  const pieces = tileRange(from, to);
+  const docId = (p: Piece) => bucketId(p.kind === 'partial' ? 'minute' : p.level, p.start);
+  const docs = await reader.rollups<MinuteDoc | HeadDoc>(pieces.map(docId), 'the approx count');
   const sketch = new HyperLogLog(HEAD_HLL_PRECISION);
   let events = 0;
-  for (const id of ids) {
-    const doc = docs.get(id) ?? null;
+  for (const piece of pieces) {
+    const doc = docs.get(docId(piece)) ?? null;
     if (doc === null) continue;
     if ('detail' in doc) {
       const minute = eventsOf(doc)!;
-      for (const deviceId of minute.ids) sketch.add(String(deviceId));
-      events += doc.events;
+      const counts =
+        piece.kind === 'partial' ? countsBetween(minute, piece.fromMs, piece.toMs) : countsBetween(minute);
+      for (const deviceId of counts.ids) sketch.add(String(deviceId));
+      for (const c of counts.counts) events += c;
     } else {
       if (doc.hll !== null) sketch.merge(HyperLogLog.fromBytes(doc.hll.buffer, HEAD_HLL_PRECISION));
       events += doc.events;
     }
   }
-  return {
-    uniqueIps: Math.round(sketch.estimate()),
-    events,
-    relativeError: sketch.relativeError,
-    coveredFrom: formatIsoMs(tiling.from),
-    coveredTo: formatIsoMs(tiling.to),
-  };
+  return { uniqueIps: Math.round(sketch.estimate()), events, relativeError: sketch.relativeError };
 }

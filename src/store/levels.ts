@@ -1,17 +1,22 @@
 /**
- * The time buckets of the read model (UTC): minutes, hours, days and calendar months, and the
- * document ids they are stored under. Ids name the bucket in readable ISO form, so an operator can
+ * The time buckets of the read model (UTC): minutes, ten minutes, hours, days and calendar months,
+ * and the document ids they are stored under. Ids name the bucket in readable ISO form, so an operator can
  * find "the hour 2024-09-18T14" as `h:2024-09-18T14` with a plain find by _id.
  */
-export type Level = 'minute' | 'hour' | 'day' | 'month';
+export type Level = 'minute' | 'tenMinutes' | 'hour' | 'day' | 'month';
 
 /** Coarse to fine, as range tilings are built. */
-export const LEVELS_COARSE_FIRST: readonly Level[] = ['month', 'day', 'hour', 'minute'];
+export const LEVELS_COARSE_FIRST: readonly Level[] = ['month', 'day', 'hour', 'tenMinutes', 'minute'];
 
-/** Levels above the minute, which keep bitmaps, per-device counts and top lists. */
-export const SUMMARY_LEVELS: readonly Exclude<Level, 'minute'>[] = ['hour', 'day', 'month'];
+/**
+ * Levels above the minute, which keep bitmaps, per-device counts and top lists. Ten minutes exist
+ * for range edges only: the parts of hours at a range's ends take at most 5 of them and 9 minutes
+ * each, not 59 minutes (a document read apiece).
+ */
+export const SUMMARY_LEVELS: readonly Exclude<Level, 'minute'>[] = ['tenMinutes', 'hour', 'day', 'month'];
 
 export const MINUTE_MS = 60_000;
+const TEN_MINUTES_MS = 600_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
@@ -19,6 +24,8 @@ export function bucketStart(level: Level, ts: number): number {
   switch (level) {
     case 'minute':
       return Math.floor(ts / MINUTE_MS) * MINUTE_MS;
+    case 'tenMinutes':
+      return Math.floor(ts / TEN_MINUTES_MS) * TEN_MINUTES_MS;
     case 'hour':
       return Math.floor(ts / HOUR_MS) * HOUR_MS;
     case 'day':
@@ -37,6 +44,8 @@ export function bucketEnd(level: Level, start: number): number {
   switch (level) {
     case 'minute':
       return start + MINUTE_MS;
+    case 'tenMinutes':
+      return start + TEN_MINUTES_MS;
     case 'hour':
       return start + HOUR_MS;
     case 'day':
@@ -51,38 +60,50 @@ export function bucketEnd(level: Level, start: number): number {
 
 /** The level whose buckets a bucket of `level` summarises in its series (hour: minutes...). */
 export const CHILD_LEVEL: Record<Exclude<Level, 'minute'>, Level> = {
+  tenMinutes: 'minute',
   hour: 'minute',
   day: 'hour',
   month: 'day',
 };
 
-/** Position of a child bucket in its parent's series: minute of the hour, hour of the day, day of the month. */
+/** Position of a child bucket in its parent's series: minute of the hour, hour of the day, day of the month... */
 export function childIndex(
   parent: Exclude<Level, 'minute'>,
   parentStart: number,
   childStart: number,
 ): number {
   if (parent === 'month') return new Date(childStart).getUTCDate() - 1;
-  return Math.round((childStart - parentStart) / (parent === 'hour' ? MINUTE_MS : HOUR_MS));
+  return Math.round((childStart - parentStart) / (parent === 'day' ? HOUR_MS : MINUTE_MS));
 }
 
 export function childCount(parent: Exclude<Level, 'minute'>, parentStart: number): number {
+  if (parent === 'tenMinutes') return 10;
   if (parent === 'hour') return 60;
   if (parent === 'day') return 24;
   return Math.round((bucketEnd('month', parentStart) - parentStart) / DAY_MS);
 }
 
-const PREFIX: Record<Level, string> = { minute: 'm', hour: 'h', day: 'd', month: 'M' };
-const ISO_CHARS: Record<Level, number> = { minute: 16, hour: 13, day: 10, month: 7 };
+const PREFIX: Record<Level, string> = { minute: 'm', tenMinutes: 't', hour: 'h', day: 'd', month: 'M' };
+const ISO_CHARS: Record<Level, number> = { minute: 16, tenMinutes: 15, hour: 13, day: 10, month: 7 };
 
-/** The head document of a bucket: `m:2024-09-18T14:14`, `h:2024-09-18T14`, `d:2024-09-18`, `M:2024-09`. */
+/**
+ * The head document of a bucket: `m:2024-09-18T14:14`, `t:2024-09-18T14:1` (14:10 to 14:20),
+ * `h:2024-09-18T14`, `d:2024-09-18`, `M:2024-09`.
+ */
 export function bucketId(level: Level, start: number): string {
   return `${PREFIX[level]}:${isoUtc(start).slice(0, ISO_CHARS[level])}`;
 }
 
-const LEVEL_OF_PREFIX: Record<string, Level> = { m: 'minute', h: 'hour', d: 'day', M: 'month' };
+const LEVEL_OF_PREFIX: Record<string, Level> = {
+  m: 'minute',
+  t: 'tenMinutes',
+  h: 'hour',
+  d: 'day',
+  M: 'month',
+};
 const ISO_SUFFIX: Record<Level, string> = {
   minute: ':00Z',
+  tenMinutes: '0:00Z',
   hour: ':00:00Z',
   day: 'T00:00:00Z',
   month: '-01T00:00:00Z',
@@ -108,7 +129,7 @@ function isoUtc(ms: number): string {
 }
 
 export interface EventBuckets {
-  /** Head ids of the event's minute, hour, day and month. */
+  /** Head ids of the event's minute, ten minutes, hour, day and month. */
   ids: Record<Level, string>;
   starts: Record<Level, number>;
 }
@@ -126,12 +147,14 @@ export class BucketCache {
     if (found === undefined) {
       const starts = {
         minute,
+        tenMinutes: bucketStart('tenMinutes', ts),
         hour: bucketStart('hour', ts),
         day: bucketStart('day', ts),
         month: bucketStart('month', ts),
       };
       const ids = {
         minute: bucketId('minute', starts.minute),
+        tenMinutes: bucketId('tenMinutes', starts.tenMinutes),
         hour: bucketId('hour', starts.hour),
         day: bucketId('day', starts.day),
         month: bucketId('month', starts.month),

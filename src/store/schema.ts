@@ -92,7 +92,7 @@ export interface ChunkTop {
  * strings), series and top lists.
  */
 export interface HeadDoc extends Guarded {
-  level: 'hour' | 'day' | 'month' | 'all';
+  level: 'tenMinutes' | 'hour' | 'day' | 'month' | 'all';
   start: Date | null;
   events: number;
   unique: number;

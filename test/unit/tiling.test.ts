@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type Piece, tileMinutes, tileRange } from '../../src/query/tiling.ts';
+import { type Piece, tileRange } from '../../src/query/tiling.ts';
 import { type Level, bucketEnd, bucketId, parseBucketId } from '../../src/store/levels.ts';
 
 const T = (iso: string) => Date.parse(iso);
@@ -36,6 +36,26 @@ describe('tileRange', () => {
     ]);
   });
 
+  it('takes ten minutes where a range holds them but no whole hour', () => {
+    const pieces = tileRange(T('2024-01-30T22:12:30Z'), T('2024-01-31T00:31:00Z'));
+    assert.deepEqual(describePieces(pieces), [
+      'part 2024-01-30T22:12:30.000Z..2024-01-30T22:13:00.000Z',
+      ...['13', '14', '15', '16', '17', '18', '19'].map(
+        (m) =>
+          `minute 2024-01-30T22:${m}:00.000Z..2024-01-30T22:${String(Number(m) + 1).padStart(2, '0')}:00.000Z`,
+      ),
+      'tenMinutes 2024-01-30T22:20:00.000Z..2024-01-30T22:30:00.000Z',
+      'tenMinutes 2024-01-30T22:30:00.000Z..2024-01-30T22:40:00.000Z',
+      'tenMinutes 2024-01-30T22:40:00.000Z..2024-01-30T22:50:00.000Z',
+      'tenMinutes 2024-01-30T22:50:00.000Z..2024-01-30T23:00:00.000Z',
+      'hour 2024-01-30T23:00:00.000Z..2024-01-31T00:00:00.000Z',
+      'tenMinutes 2024-01-31T00:00:00.000Z..2024-01-31T00:10:00.000Z',
+      'tenMinutes 2024-01-31T00:10:00.000Z..2024-01-31T00:20:00.000Z',
+      'tenMinutes 2024-01-31T00:20:00.000Z..2024-01-31T00:30:00.000Z',
+      'minute 2024-01-31T00:30:00.000Z..2024-01-31T00:31:00.000Z',
+    ]);
+  });
+
   it('answers a range inside one minute with one part, and an empty range with nothing', () => {
     assert.deepEqual(describePieces(tileRange(T('2024-01-01T00:00:10Z'), T('2024-01-01T00:00:20Z'))), [
       'part 2024-01-01T00:00:10.000Z..2024-01-01T00:00:20.000Z',
@@ -62,23 +82,12 @@ describe('tileRange', () => {
             at = b;
           }
           assert.equal(at, to, 'reaches the end');
-          // 13 months + 2 × (30 days + 23 hours + 59 minutes + 1 part)
-          assert.ok(pieces.length <= 13 + 2 * (30 + 23 + 59 + 1), `${pieces.length} pieces`);
+          // 13 months + 2 × (30 days + 23 hours + 5 ten minutes + 9 minutes + 1 part)
+          assert.ok(pieces.length <= 13 + 2 * (30 + 23 + 5 + 9 + 1), `${pieces.length} pieces`);
         },
       ),
       { numRuns: 2000 },
     );
-  });
-});
-
-describe('tileMinutes', () => {
-  it('widens to whole minutes and uses whole buckets only', () => {
-    const t = tileMinutes(T('2024-01-01T10:15:30Z'), T('2024-01-01T12:00:00.001Z'));
-    assert.equal(new Date(t.from).toISOString(), '2024-01-01T10:15:00.000Z');
-    assert.equal(new Date(t.to).toISOString(), '2024-01-01T12:01:00.000Z');
-    assert.ok(t.pieces.every((p) => p.kind === 'bucket'));
-    assert.equal(span(t.pieces[0]!)[0], t.from);
-    assert.equal(span(t.pieces.at(-1)!)[1], t.to);
   });
 });
 

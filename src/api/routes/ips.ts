@@ -46,8 +46,6 @@ const UniqueAnswer = Type.Object(
         description: 'approx only: standard error of uniqueIps, as a fraction (0.016 = ±1.6%)',
       }),
     ),
-    coveredFrom: Type.Optional(IsoOrNull),
-    coveredTo: Type.Optional(IsoOrNull),
   },
   { description: 'the count' },
 );
@@ -61,10 +59,10 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
         description:
           'Without from and to: all time, exact, from the totals (mode is then always exact). With a ' +
           'range of any width, mode=exact (default) unions the device bitmaps of the whole months, ' +
-          'days, hours and minutes inside it and the events of the minute parts at its ends: exact to ' +
-          'the millisecond, without reading events. mode=approx merges HyperLogLog sketches of the ' +
-          'same buckets (standard error relativeError, about 1.6%); minutes are its finest grain, so ' +
-          'an approx range is widened outward to whole minutes (coveredFrom/coveredTo).',
+          'days, hours, ten minutes and minutes inside it and the events of the minute parts at its ' +
+          'ends: exact to the millisecond, without reading events. mode=approx merges HyperLogLog ' +
+          "sketches of the same buckets and the edge minutes' devices (standard error relativeError, " +
+          'about 1.6%), over the same range. events is exact in both modes.',
         tags: ['ips'],
         querystring: Query({
           from: Type.Optional(From),
