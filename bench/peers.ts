@@ -19,7 +19,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
@@ -127,6 +127,7 @@ async function fill(ctx: PeerContext, config: Config, stream: BenchStream): Prom
 
 export async function runPeersBench(o: PeersBenchOptions): Promise<PeersReport> {
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0] ?? null;
   const runId = Date.now().toString(36);
   const progress = o.onProgress;
   const stream: BenchStream = { count: o.events, devices: o.devices, seed: o.seed };
@@ -148,6 +149,7 @@ export async function runPeersBench(o: PeersBenchOptions): Promise<PeersReport> 
     // consumers by default) before the group gives it partitions.
     assignMs: 180_000,
     stallMs: o.stallSeconds * 1000,
+    logDir: join(o.out, 'peers-logs'),
     storePid: servicePid(o.config.services.stateDir, 'ferretdb'),
   };
   const notes: string[] = [];
@@ -345,6 +347,9 @@ export async function runPeersBench(o: PeersBenchOptions): Promise<PeersReport> 
     code: codeVersion(),
     kafkaConnect: versions.kafka,
     mongoKafkaConnect: versions.mongoKafkaConnect,
+    // The machine is shared: the 1-minute load average at the start and the end of the run.
+    loadAtStart: loadAtStart === null ? null : Number(loadAtStart.toFixed(2)),
+    loadAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)),
   };
   const readme = [
     `\`npx ipstream bench peers --events ${o.events}\` (${o.partitions} partitions, ${o.workers} workers / tasks / threads, ${o.devices} devices, ${store}):`,
@@ -442,7 +447,7 @@ export function registerPeersBench(bench: Command): void {
       '--stall-seconds <s>',
       'give a run up when nothing more is stored for this long',
       numberOption(10, 86_400),
-      120,
+      300,
     )
     .option(
       '--connect-offset-flush-ms <ms>',

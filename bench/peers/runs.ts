@@ -9,6 +9,8 @@
  *   the clean run's time has passed: the brief stores in 10 s lumps), started again with the same
  *   configuration, left to finish; then the same scan: lost and duplicated records.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MongoClient } from 'mongodb';
 import { type MeasuredProcess, type ProcSample, readProcSample } from '../measured-process.ts';
@@ -18,18 +20,37 @@ import type { Peer, PeerContext, PeerProcess, StoreTarget } from './peer.ts';
 const POLL_MS = 250;
 /** A scan of a million documents takes well under a minute on FerretDB here. */
 const TALLY_TIMEOUT_MS = 300_000;
+const PROBE_TIMEOUT_MS = 20_000;
 
 /** Every system process started and not yet ended, so that an interrupted benchmark ends them too. */
 export const liveProcesses = new Set<MeasuredProcess>();
 
-async function started(peer: Peer): Promise<PeerProcess> {
+let logCounter = 0;
+
+async function started(peer: Peer, limits: RunLimits, label: string): Promise<PeerProcess> {
   const run = await peer.start();
   liveProcesses.add(run.proc);
-  void run.proc.exited.then(() => liveProcesses.delete(run.proc));
+  const file =
+    limits.logDir === null
+      ? null
+      : join(limits.logDir, `${++logCounter}-${peer.system.replace(/[^a-z0-9]+/gi, '-')}-${label}.log`);
+  void run.proc.exited.then(async () => {
+    liveProcesses.delete(run.proc);
+    if (file === null) return;
+    const lines = (stream: 'stdout' | 'stderr'): string =>
+      run.proc
+        .lines(stream)
+        .map((l) => `${(l.at / 1000).toFixed(3)} ${stream} ${l.text}`)
+        .join('\n');
+    await mkdir(limits.logDir!, { recursive: true });
+    await writeFile(file, `${lines('stdout')}\n${lines('stderr')}\n`).catch(() => undefined);
+  });
   return run;
 }
 
 export interface RunLimits {
+  /** Where each system process's output (head and tail) is kept after its run; none when null. */
+  logDir: string | null;
   /** Longest a run may take from assignment to done before it is given up (ms). */
   capMs: number;
   /** Longest to wait for a first assignment (ms); a restart waits out the dead member's session. */
@@ -141,11 +162,20 @@ export async function withOwnClient<T>(
  * One pass over what a system stored: the occurrences of each produced record's seq; null when
  * the store did not answer within `timeoutMs`.
  */
-export function tallyStored(
+export async function tallyStored(
   ctx: PeerContext,
   target: StoreTarget,
   timeoutMs = TALLY_TIMEOUT_MS,
 ): Promise<Tally | null> {
+  // A database FerretDB can no longer serve fails this at once rather than the whole scan's time.
+  const readable = await withOwnClient(ctx.mongoUri, PROBE_TIMEOUT_MS, (client) =>
+    client
+      .db(target.db)
+      .collection(target.collection)
+      .findOne({}, { projection: { _id: 1 } })
+      .then(() => true),
+  );
+  if (readable === null) return null;
   return withOwnClient(ctx.mongoUri, timeoutMs, async (client) => {
     const tally = new SeqTally(ctx.total);
     const cursor = client
@@ -173,7 +203,7 @@ export async function cleanRun(ctx: PeerContext, peer: Peer, limits: RunLimits):
   };
   let run: PeerProcess | null = null;
   try {
-    run = await started(peer);
+    run = await started(peer, limits, 'clean');
     const assignedAt = await run.assigned(limits.assignMs);
     const from = run.proc.sample();
     const storeFrom = limits.storePid === null ? null : readProcSample(limits.storePid);
@@ -239,7 +269,7 @@ export async function killRun(
   let first: PeerProcess | null = null;
   let second: PeerProcess | null = null;
   try {
-    first = await started(peer);
+    first = await started(peer, limits, 'kill-first');
     const assignedAt = await first.assigned(limits.assignMs);
     const deadline = assignedAt + limits.capMs;
     for (;;) {
@@ -260,7 +290,7 @@ export async function killRun(
       `${peer.system}: SIGKILLed after ${result.killedAfterS} s, ${result.storedAtKill} stored; restarting`,
     );
     const restartedAt = performance.now();
-    second = await started(peer);
+    second = await started(peer, limits, 'kill-restart');
     const assigned = await second.assigned(limits.assignMs);
     result.restartAssignedS = round((assigned - restartedAt) / 1000, 1);
     const outcome = await waitDone(second, assigned + limits.capMs, limits.stallMs);
