@@ -239,8 +239,8 @@ export async function runPeersBench(o: PeersBenchOptions): Promise<PeersReport> 
       clean.set(id, entry);
       results.push(entry.result);
       await peer.cleanup();
-      // Only the databases the query side reads stay until it ran.
-      if (id === 'connect-insert') await dropDb(mongo, peer.target.db, dbs);
+      // Only the databases the query side reads stay until it ran (one Connect collection).
+      if (id === 'connect-insert' && wanted.has('connect-replace')) await dropDb(mongo, peer.target.db, dbs);
     }
 
     progress('query side: count/addresses');
@@ -249,7 +249,9 @@ export async function runPeersBench(o: PeersBenchOptions): Promise<PeersReport> 
       answers.push(
         await ipstreamCount(mongo.db(ipstreamClean.peer.target.db), truth, Math.max(10, o.queryReps * 10)),
       );
-    for (const id of ['connect-replace', 'brief'] as const) {
+    // The seed's query over one Connect collection (both hold the values as sent) and the brief's.
+    const connectRaw = wanted.has('connect-replace') ? 'connect-replace' : 'connect-insert';
+    for (const id of [connectRaw, 'brief'] as const) {
       const entry = clean.get(id);
       if (entry === undefined) continue;
       const { db, collection } = entry.peer.target;
@@ -357,6 +359,17 @@ export async function runPeersBench(o: PeersBenchOptions): Promise<PeersReport> 
     markdownTable(rows),
     '',
     `ipstream / Kafka Connect (replace): ${ratios.ipstreamVsConnectReplace ?? '-'}×; ipstream / Kafka Connect (insert): ${ratios.ipstreamVsConnectInsert ?? '-'}×.`,
+    ...results.flatMap((r) => [
+      ...(r.clean.error === null ? [] : [`- ${r.system}, clean run: ${r.clean.error}.`]),
+      ...(r.kill === null || r.kill.finished
+        ? []
+        : [
+            `- ${r.system}, after the SIGKILL and restart: ${r.kill.error ?? 'not finished'}` +
+              (r.kill.tally === null
+                ? ' (lost/duplicated not countable).'
+                : ` (lost = what was still unstored then: ${r.kill.tally.lost}).`),
+          ]),
+    ]),
   ].join('\n');
   await mkdir(o.out, { recursive: true });
   const json = join(o.out, 'peers.json');
