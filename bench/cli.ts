@@ -5,6 +5,7 @@ import { runTimestampBench } from './timestamps.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { numberOption, intOption } from '../src/cli/options.ts';
 import { registerPipelineBench } from './cli-pipeline.ts';
+import { registerPeersBench } from './peers.ts';
 import { requireServices } from '../src/app/services.ts';
 
 /** `ipstream bench <suite>`: every suite prints a table and writes JSON under bench-results/. */
@@ -14,6 +15,7 @@ export function registerBenchCommand(program: Command): void {
     .description('benchmarks: print a table and write JSON to bench-results/');
 
   registerPipelineBench(bench);
+  registerPeersBench(bench);
 
   bench
     .command('timestamps')

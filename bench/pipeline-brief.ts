@@ -5,8 +5,8 @@
  * end to end, from its first consumer's first assignment to the line saying every record was
  * inserted (each as the parent reads it); CPU and peak RSS of the Python process from /proc.
  */
-import { MeasuredProcess } from './measured-process.ts';
-import { BRIEF_REQUIREMENTS, BRIEF_SCRIPT, ensureVenv, venvDir } from './peers/venv.ts';
+import type { MeasuredProcess } from './measured-process.ts';
+import { type BriefLine, briefArgs, briefPython, parseBriefLine, spawnBrief } from './peers/brief-process.ts';
 import type { StoreSampler } from './store-sampler.ts';
 import {
   cpuBetween,
@@ -31,74 +31,6 @@ import {
 
 /** The collection the brief's design saves into (in the level's database). */
 const BRIEF_COLLECTION = 'brief_events';
-
-/** What brief.py prints on stdout, one JSON object a line. */
-export type BriefLine =
-  | { type: 'assigned'; thread: number; partitions: number[] }
-  | { type: 'saved'; docs: number; inserted: number; seconds: number }
-  | { type: 'done'; inserted: number; inserts: number }
-  | { type: 'failed'; error: string };
-
-export function parseBriefLine(text: string): BriefLine | null {
-  if (!text.startsWith('{')) return null;
-  try {
-    const line = JSON.parse(text) as { type?: unknown };
-    return typeof line.type === 'string' ? (line as BriefLine) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The command line of brief.py for one run. */
-export function briefArgs(options: {
-  topic: string;
-  group: string;
-  brokers: readonly string[];
-  mongoUri: string;
-  db: string;
-  collection: string;
-  threads: number;
-  expect: number;
-}): string[] {
-  return [
-    BRIEF_SCRIPT,
-    '--topic',
-    options.topic,
-    '--group',
-    options.group,
-    '--brokers',
-    options.brokers.join(','),
-    '--mongo-uri',
-    options.mongoUri,
-    '--db',
-    options.db,
-    '--collection',
-    options.collection,
-    '--threads',
-    String(options.threads),
-    '--expect',
-    String(options.expect),
-  ];
-}
-
-/** Starts brief.py with the venv's Python: unbuffered, nothing of this process's environment. */
-export function spawnBrief(python: string, args: string[]): MeasuredProcess {
-  return new MeasuredProcess(python, args, { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' });
-}
-
-let venv: { dir: string; python: Promise<string> } | undefined;
-
-/** The peers' virtualenv, made (or checked) once per process. */
-function briefPython(stateDir: string, progress: (m: string) => void): Promise<string> {
-  const dir = venvDir(stateDir);
-  if (venv?.dir !== dir) {
-    const python = ensureVenv(dir, BRIEF_REQUIREMENTS, progress);
-    // A failure is reported by every brief row; the promise must not count as unhandled meanwhile.
-    python.catch(() => undefined);
-    venv = { dir, python };
-  }
-  return venv.python;
-}
 
 function last<T extends BriefLine['type']>(
   child: MeasuredProcess,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { MongoClient } from 'mongodb';
 import { BRIEF_REQUIREMENTS, ensureVenv, venvDir } from '../../bench/peers/venv.ts';
-import { briefArgs, parseBriefLine, spawnBrief } from '../../bench/pipeline-brief.ts';
+import { briefArgs, parseBriefLine, spawnBrief } from '../../bench/peers/brief-process.ts';
 import { TopicAdmin } from '../../src/kafka/admin.ts';
 import { EventProducer } from '../../src/kafka/producer.ts';
 import { runProducer } from '../../src/producer/run.ts';
