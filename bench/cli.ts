@@ -41,7 +41,12 @@ export function registerBenchCommand(program: Command): void {
       'load only the read model, not the event documents (the API never reads them)',
     )
     .option('--seconds <s>', 'load per route', numberOption(0.5, 600), 5)
-    .option('--concurrency <n>', 'concurrent HTTP clients', intOption(1, 1024), 8)
+    .option(
+      '--concurrency <n>',
+      'HTTP clients of the throughput run (latency is measured with one)',
+      intOption(1, 1024),
+      8,
+    )
     .option('--keep', 'keep the loaded database and reuse it on the next run with the same sizes')
     .action(
       async (opts: {
