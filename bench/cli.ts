@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { runApiBench } from './api.ts';
+import { runPointOpsBench } from './point-ops.ts';
 import { printTable, writeJson } from './report.ts';
 import { runTimestampBench } from './timestamps.ts';
 import { loadConfig } from '../src/config/config.ts';
-import { numberOption, intOption } from '../src/cli/options.ts';
+import { intOption, listOption, numberOption } from '../src/cli/options.ts';
 import { registerPipelineBench } from './cli-pipeline.ts';
 import { registerPeersBench } from './peers.ts';
 import { requireServices } from '../src/app/services.ts';
@@ -24,6 +25,31 @@ export function registerBenchCommand(program: Command): void {
     .option('--seconds <s>', 'measuring time (interleaved rounds)', numberOption(1, 600), 10)
     .action(async (opts: { values: number; seconds: number }) => {
       const report = await runTimestampBench({ values: opts.values, seconds: opts.seconds });
+      printTable(report);
+      process.stdout.write(`wrote ${await writeJson(report)}\n`);
+    });
+
+  bench
+    .command('point-ops')
+    .description(
+      'find, update and replace by _id one at a time, as a collection grows (1k, 100k, 1M documents)',
+    )
+    .option(
+      '--sizes <list>',
+      'collection sizes, comma-separated',
+      listOption(intOption(1, 10_000_000)),
+      [1000, 100_000, 1_000_000],
+    )
+    .option('--ops <n>', 'operations of each kind per size', intOption(10, 100_000), 500)
+    .action(async (opts: { sizes: number[]; ops: number }) => {
+      const config = loadConfig();
+      await requireServices(config);
+      const report = await runPointOpsBench({
+        mongo: config.mongo,
+        sizes: opts.sizes,
+        ops: opts.ops,
+        onProgress: (m) => process.stderr.write(`${m}\n`),
+      });
       printTable(report);
       process.stdout.write(`wrote ${await writeJson(report)}\n`);
     });
