@@ -17,7 +17,6 @@
  * Writes `<out>/peers.json` (headline rows `{system, eventsPerSec, cpuPerKEvents, peakRssMb, lost,
  * duplicated}`, details, query answers, notes) and `<out>/peers.svg`.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +53,7 @@ import {
   throughputRatio,
 } from './peers/report.ts';
 import { cleanRun, killRun, liveProcesses, type RunLimits, withOwnClient } from './peers/runs.ts';
-import { type BenchReport, type BenchRow, benchEnvironment, printTable } from './report.ts';
+import { type BenchReport, type BenchRow, benchEnvironment, codeVersion, printTable } from './report.ts';
 
 export const SYSTEMS = ['ipstream', 'connect-replace', 'connect-insert', 'brief'] as const;
 export type SystemId = (typeof SYSTEMS)[number];
@@ -95,21 +94,6 @@ async function pomVersions(): Promise<{ kafka: string | null; mongoKafkaConnect:
   const get = (name: string): string | null =>
     new RegExp(`<${name}>([^<]+)</${name}>`).exec(text)?.[1]?.trim() ?? null;
   return { kafka: get('kafka.version'), mongoKafkaConnect: get('mongo.connector.version') };
-}
-
-/** The commit measured, "+dirty" when the benchmark's sources differ from it. */
-function codeVersion(): string | null {
-  try {
-    const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bin', 'bench'], {
-      cwd,
-      encoding: 'utf8',
-    });
-    return dirty.trim() === '' ? head : `${head}+dirty`;
-  } catch {
-    return null;
-  }
 }
 
 async function fill(ctx: PeerContext, config: Config, stream: BenchStream): Promise<void> {

@@ -17,9 +17,7 @@
  *
  * Everything it creates (topics, groups, databases) is named after the run and deleted at the end.
  */
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
 import { type Config, loadConfig } from '../src/config/config.ts';
 import { TopicAdmin } from '../src/kafka/admin.ts';
@@ -58,7 +56,7 @@ import {
   storeCeiling,
 } from './pipeline-runs.ts';
 import { ferretDataDir } from './store-sampler.ts';
-import { type BenchReport, benchEnvironment, writeJson } from './report.ts';
+import { type BenchReport, benchEnvironment, codeVersion, writeJson } from './report.ts';
 import { DAY_MS } from '../src/store/levels.ts';
 
 export interface PipelineBenchOptions {
@@ -375,21 +373,6 @@ async function prefill(
   rows.push(row);
   progress(`stored ${stored}: loaded in ${Math.round(loaded.loadSeconds)} s`);
   return { stored, db };
-}
-
-/** The commit measured, "+dirty" when the sources differ from it; null outside a git checkout. */
-function codeVersion(): string | null {
-  try {
-    const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bin', 'bench'], {
-      cwd,
-      encoding: 'utf8',
-    });
-    return dirty.trim() === '' ? head : `${head}+dirty`;
-  } catch {
-    return null;
-  }
 }
 
 async function cleanUp(ctx: Context): Promise<void> {

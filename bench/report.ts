@@ -2,9 +2,11 @@
  * What every benchmark hands back, and the two ways it leaves the process: a table for people and a
  * JSON file under bench-results/ for comparing runs later.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export type BenchCell = string | number | boolean | null;
 export type BenchRow = Record<string, BenchCell>;
@@ -82,4 +84,19 @@ export async function writeJson(report: BenchReport, dir = 'bench-results'): Pro
   const path = join(dir, `${report.name}-${stamp}.json`);
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
   return path;
+}
+
+/** The commit measured, "+dirty" when the sources differ from it; null outside a git checkout. */
+export function codeVersion(): string | null {
+  try {
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bin', 'bench'], {
+      cwd,
+      encoding: 'utf8',
+    });
+    return dirty.trim() === '' ? head : `${head}+dirty`;
+  } catch {
+    return null;
+  }
 }

@@ -6,7 +6,7 @@
  * commits offsets only for records its put() returned for (written to MongoDB), so the connector's
  * consumer group is its own account of what is stored.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { Admin } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../src/config/config.ts';
 import { baseClientOptions } from '../../src/kafka/client-options.ts';
 import { resolveStateDir } from '../../src/services/paths.ts';
-import { requireTool, runStep } from '../../src/services/tools.ts';
+import { resolveMavenClasspath } from '../../src/services/maven.ts';
 import { MeasuredProcess } from '../measured-process.ts';
 import {
   assignedPartitions,
@@ -41,31 +41,17 @@ export async function resolveConnectClasspath(
   stateDir: string,
   onStep: (message: string) => void,
 ): Promise<string> {
-  const dir = join(resolveStateDir(stateDir), 'kafka-connect');
-  const file = join(dir, 'classpath.txt');
-  if (existsSync(file) && statSync(file).mtimeMs >= statSync(POM).mtimeMs) {
-    const cached = readFileSync(file, 'utf8').trim();
-    if (cached !== '' && cached.split(':').every((jar) => existsSync(jar))) return cached;
-  }
-  await requireTool('java', ['-version'], 'to run Kafka Connect (the peers benchmark)');
-  await requireTool('mvn', ['-v'], 'to fetch Kafka Connect and the MongoDB sink connector');
-  onStep('resolving Kafka Connect and mongo-kafka-connect with Maven (first run only)');
-  mkdirSync(dir, { recursive: true });
-  await runStep(
-    'mvn',
-    [
-      '-B',
-      '-q',
-      '-Dstyle.color=never',
-      '-f',
-      POM,
-      'dependency:build-classpath',
-      `-Dmdep.outputFile=${file}`,
-      '-Dmdep.includeScope=runtime',
-    ],
-    { cwd: POM_DIR, timeoutMs: 20 * 60_000 },
+  const file = join(resolveStateDir(stateDir), 'kafka-connect', 'classpath.txt');
+  const classpath = await resolveMavenClasspath(
+    {
+      pom: POM,
+      file,
+      javaFor: 'to run Kafka Connect (the peers benchmark)',
+      mavenFor: 'to fetch Kafka Connect and the MongoDB sink connector',
+      step: 'resolving Kafka Connect and mongo-kafka-connect with Maven (first run only)',
+    },
+    onStep,
   );
-  const classpath = readFileSync(file, 'utf8').trim();
   for (const jar of ['connect-runtime-', 'mongo-kafka-connect-', 'mongodb-driver-sync-'])
     if (!classpath.split(':').some((p) => p.split('/').pop()?.startsWith(jar)))
       throw new Error(`the resolved Connect classpath has no ${jar}*.jar (${file})`);

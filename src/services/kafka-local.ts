@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostPort } from './net.ts';
 import { spawnDetached } from './processes.ts';
-import { requireTool, runStep } from './tools.ts';
+import { resolveMavenClasspath } from './maven.ts';
+import { runStep } from './tools.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
 /** Where the local broker keeps everything, below the state folder. */
@@ -31,30 +32,16 @@ export async function resolveKafkaClasspath(
   stateDir: string,
   onStep: (msg: string) => void,
 ): Promise<string> {
-  const paths = kafkaPaths(stateDir);
-  if (existsSync(paths.classpath) && statSync(paths.classpath).mtimeMs >= statSync(POM).mtimeMs) {
-    const cached = readFileSync(paths.classpath, 'utf8').trim();
-    if (cached !== '' && cached.split(':').every((jar) => existsSync(jar))) return cached;
-  }
-  await requireTool('java', ['-version'], 'to run the local Kafka broker');
-  await requireTool('mvn', ['-v'], 'to fetch the Kafka broker from Maven Central');
-  onStep('resolving Apache Kafka jars with Maven (first run only)');
-  mkdirSync(paths.dir, { recursive: true });
-  await runStep(
-    'mvn',
-    [
-      '-B',
-      '-q',
-      '-Dstyle.color=never',
-      '-f',
-      POM,
-      'dependency:build-classpath',
-      `-Dmdep.outputFile=${paths.classpath}`,
-      '-Dmdep.includeScope=runtime',
-    ],
-    { cwd: PROJECT_ROOT, timeoutMs: 20 * 60_000 },
+  return resolveMavenClasspath(
+    {
+      pom: POM,
+      file: kafkaPaths(stateDir).classpath,
+      javaFor: 'to run the local Kafka broker',
+      mavenFor: 'to fetch the Kafka broker from Maven Central',
+      step: 'resolving Apache Kafka jars with Maven (first run only)',
+    },
+    onStep,
   );
-  return readFileSync(paths.classpath, 'utf8').trim();
 }
 
 /** A KRaft cluster id: 16 random bytes, base64url without padding, as `kafka-storage random-uuid` makes. */
