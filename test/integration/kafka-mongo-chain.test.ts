@@ -16,11 +16,21 @@ import { dropDatabase, eventually, testConfig } from '../support/config.ts';
 // every record exactly once, and the records round-trip through MongoDB.
 const config = testConfig('chain');
 const RECORDS = 1000;
+const MAX_WAIT_MS = 200;
 
 after(() => dropDatabase(config));
 
 test('3 partitions, 1000 records, 2 consumers in one group, insertMany and read back', async () => {
   const admin = new TopicAdmin(config.kafka);
+  try {
+    await chain(admin);
+  } finally {
+    await admin.deleteTopic(config.kafka.topic).catch(() => undefined);
+    await admin.close();
+  }
+});
+
+async function chain(admin: TopicAdmin): Promise<void> {
   assert.equal(await admin.create(config.kafka.topic, 3), 'created');
   assert.equal(await admin.create(config.kafka.topic, 3), 'exists');
 
@@ -32,12 +42,23 @@ test('3 partitions, 1000 records, 2 consumers in one group, insertMany and read 
         groupId: config.kafka.group,
         deserializers: stringDeserializers,
         autocommit: false,
-        maxWaitTime: 200,
+        maxWaitTime: MAX_WAIT_MS,
         sessionTimeout: 10_000,
         heartbeatInterval: 500,
       }),
   );
   const seen = consumers.map(() => [] as { partition: number; offset: bigint; value: string }[]);
+  try {
+    await consumeAll(consumers, seen);
+  } finally {
+    await Promise.all(consumers.map((c) => c.close(true)));
+  }
+  await checkAndStore(seen);
+}
+
+type Seen = { partition: number; offset: bigint; value: string }[][];
+
+async function consumeAll(consumers: Consumer<string, string, string, string>[], seen: Seen): Promise<void> {
   const streams = await Promise.all(
     consumers.map(async (consumer, i) => {
       const stream = await consumer.consume({
@@ -50,14 +71,24 @@ test('3 partitions, 1000 records, 2 consumers in one group, insertMany and read 
     }),
   );
   // Produce only once the group is stable with both members holding partitions, so that the split
-  // between them is Kafka's assignment, not a race of who joined first.
+  // between them is Kafka's assignment, not a race of who joined first. Stable means the same split
+  // for longer than a fetch can be in flight (maxWaitTime): a fetch the first member sent before the
+  // rebalance may still return records of a partition it has just lost.
+  let split = '';
+  let splitSince = Date.now();
   await eventually(
     () => {
       const owned = consumers.map((c) => c.assignments?.flatMap((a) => a.partitions) ?? []);
-      return owned.every((p) => p.length > 0) && owned.flat().length === 3;
+      const now = JSON.stringify(owned);
+      if (now !== split) [split, splitSince] = [now, Date.now()];
+      return (
+        owned.every((p) => p.length > 0) &&
+        owned.flat().length === 3 &&
+        Date.now() - splitSince >= 5 * MAX_WAIT_MS
+      );
     },
     30_000,
-    'both consumers to be assigned partitions',
+    'both consumers to hold their partitions',
   );
 
   const producer = new Producer({
@@ -76,8 +107,9 @@ test('3 partitions, 1000 records, 2 consumers in one group, insertMany and read 
 
   await eventually(() => seen[0]!.length + seen[1]!.length >= RECORDS, 30_000, 'all records to be consumed');
   await Promise.all(streams.map((s) => s.close()));
-  await Promise.all(consumers.map((c) => c.close()));
+}
 
+async function checkAndStore(seen: Seen): Promise<void> {
   const all = seen.flat();
   assert.equal(all.length, RECORDS, 'each record read exactly once between the two members');
   assert.equal(new Set(all.map((r) => `${r.partition}:${r.offset}`)).size, RECORDS);
@@ -107,7 +139,5 @@ test('3 partitions, 1000 records, 2 consumers in one group, insertMany and read 
     );
   } finally {
     await client.close();
-    await admin.deleteTopic(config.kafka.topic);
-    await admin.close();
   }
-});
+}
