@@ -88,94 +88,101 @@ test('FerretDB down for 30 s mid-stream: fetching pauses, nothing unstored is co
     paddedEvents(() => stopProducing),
     { rate: RATE },
   ).finally(() => producer.close());
+  try {
+    await eventually(async () => (await storedCounts(config)).events >= 3000, 60_000, '3000 events stored');
+    const rssBefore = process.memoryUsage().rss;
+    const down = Date.now();
+    await services.stopFerretdb();
+    const atStop = await committed();
 
-  await eventually(async () => (await storedCounts(config)).events >= 3000, 60_000, '3000 events stored');
-  const rssBefore = process.memoryUsage().rss;
-  const down = Date.now();
-  await services.stopFerretdb();
-  const atStop = await committed();
-
-  const samples: OutageSample[] = [];
-  while (Date.now() - down < OUTAGE_MS) {
-    const d = await admin.describe(config.kafka.topic, config.kafka.group);
-    samples.push({
-      workers: pool.stats(),
-      rss: process.memoryUsage().rss,
-      committed: d.partitions.map((p) => p.committed ?? 0),
-      end: d.totalEnd,
-    });
-    await sleep(1000);
-  }
-  await services.startFerretdb();
-  const back = Date.now();
-
-  // While it was down: no offset moved (a commit follows a successful store, and none could
-  // succeed), every worker stopped fetching, and no buffer grew past its budget.
-  for (const s of samples) assert.deepEqual(s.committed, atStop, 'no commit while the store is down');
-  const last = samples.at(-1)!;
-  for (const w of last.workers) assert.ok(w.paused, `worker ${w.workerId} paused fetching`);
-  const maxBuffered = Math.max(...samples.flatMap((s) => s.workers.map((w) => w.bufferedBytes)));
-  assert.ok(
-    maxBuffered <= MAX_BUFFER + config.ingest.maxRecordBytes,
-    `buffered ${maxBuffered} bytes, budget ${MAX_BUFFER}`,
-  );
-  // Read but not stored = the buffer plus the batch a worker keeps retrying: its own limit.
-  const heldBytes = last.workers.map(
-    (w) => (w.consumed - w.stored - w.duplicates - w.deadLetters) * (PAD.length + 120),
-  );
-  for (const [i, w] of last.workers.entries()) {
-    const bound = MAX_BUFFER + w.policy.bytesLimit + config.ingest.maxRecordBytes;
-    assert.ok(heldBytes[i]! <= bound, `worker ${w.workerId} holds ~${heldBytes[i]} bytes, bound ${bound}`);
-  }
-  const backlogBytes = (last.end - samples[0]!.end) * (PAD.length + 60);
-  assert.ok(backlogBytes > 8 * MAX_BUFFER, `the outage's backlog (${backlogBytes} B) dwarfs the buffers`);
-  const rssGrowth = Math.max(...samples.map((s) => s.rss)) - rssBefore;
-
-  await eventually(
-    () => pool!.stats().some((w) => w.stored > 0 && w.lastFlush !== null && w.lastFlush.at > back),
-    120_000,
-    'a flush stored after the store came back',
-  );
-  const firstStoreMs = Date.now() - back;
-  stopProducing = true;
-  const summary = await producing;
-  assert.equal(summary.failed, 0, summary.errors.join('; '));
-  await eventually(
-    async () => (await admin.describe(config.kafka.topic, config.kafka.group)).totalLag === 0,
-    180_000,
-    'lag 0: every produced record stored and committed',
-  );
-  const recoveryMs = Date.now() - back;
-
-  // What was committed when the store went down had really been stored: every offset below it.
-  await withDb(config, async (db) => {
-    for (const [partition, offset] of atStop.entries()) {
-      const below = await db
-        .collection(COLLECTIONS.events)
-        .countDocuments({ partition, offset: { $lt: offset } });
-      assert.equal(below, offset, `partition ${partition}: all ${offset} committed records stored`);
+    const samples: OutageSample[] = [];
+    while (Date.now() - down < OUTAGE_MS) {
+      const d = await admin.describe(config.kafka.topic, config.kafka.group);
+      samples.push({
+        workers: pool.stats(),
+        rss: process.memoryUsage().rss,
+        committed: d.partitions.map((p) => p.committed ?? 0),
+        end: d.totalEnd,
+      });
+      await sleep(1000);
     }
-  });
+    await services.startFerretdb();
+    const back = Date.now();
 
-  const consumed = pool.allStats().reduce((n, w) => n + w.consumed, 0);
-  process.stderr.write(`[fault store-outage] consumed ${consumed} of ${summary.sent} produced\n`);
-  await pool.stop();
-  pool = undefined;
-  stopWatch();
-  await assertExactTotals(admin, config, { events: summary.sent, deadLetters: 0 });
-  report('store-outage', {
-    produced: summary.sent,
-    consumed,
-    outageMs: back - down,
-    backlogRecords: last.end - samples[0]!.end,
-    committedAtStop: atStop,
-    maxBufferedBytesPerWorker: maxBuffered,
-    heldBytesPerWorker: heldBytes,
-    bufferBudgetPerWorker: MAX_BUFFER,
-    rssGrowthDuringOutageMb: Math.round(rssGrowth / 1024 / 1024),
-    storeRetries: last.workers.reduce((n, w) => n + w.storeRetries, 0),
-    firstStoreAfterRestartMs: firstStoreMs,
-    lag0AfterRestartMs: recoveryMs,
-    final: await storedCounts(config),
-  });
+    // While it was down: no offset moved (a commit follows a successful store, and none could
+    // succeed), every worker stopped fetching, and no buffer grew past its budget.
+    for (const s of samples) assert.deepEqual(s.committed, atStop, 'no commit while the store is down');
+    const last = samples.at(-1)!;
+    for (const w of last.workers) assert.ok(w.paused, `worker ${w.workerId} paused fetching`);
+    const maxBuffered = Math.max(...samples.flatMap((s) => s.workers.map((w) => w.bufferedBytes)));
+    assert.ok(
+      maxBuffered <= MAX_BUFFER + config.ingest.maxRecordBytes,
+      `buffered ${maxBuffered} bytes, budget ${MAX_BUFFER}`,
+    );
+    // Read but not stored = the buffer plus the batch a worker keeps retrying: its own limit.
+    const heldBytes = last.workers.map(
+      (w) =>
+        (w.consumed - w.stored - w.duplicates - w.deadLetters - w.droppedForRebalance) * (PAD.length + 120),
+    );
+    for (const [i, w] of last.workers.entries()) {
+      const bound = MAX_BUFFER + w.policy.bytesLimit + config.ingest.maxRecordBytes;
+      assert.ok(heldBytes[i]! <= bound, `worker ${w.workerId} holds ~${heldBytes[i]} bytes, bound ${bound}`);
+    }
+    const backlogBytes = (last.end - samples[0]!.end) * (PAD.length + 60);
+    assert.ok(backlogBytes > 8 * MAX_BUFFER, `the outage's backlog (${backlogBytes} B) dwarfs the buffers`);
+    const rssGrowth = Math.max(...samples.map((s) => s.rss)) - rssBefore;
+
+    await eventually(
+      () => pool!.stats().some((w) => w.stored > 0 && w.lastFlush !== null && w.lastFlush.at > back),
+      120_000,
+      'a flush stored after the store came back',
+    );
+    const firstStoreMs = Date.now() - back;
+    stopProducing = true;
+    const summary = await producing;
+    assert.equal(summary.failed, 0, summary.errors.join('; '));
+    await eventually(
+      async () => (await admin.describe(config.kafka.topic, config.kafka.group)).totalLag === 0,
+      180_000,
+      'lag 0: every produced record stored and committed',
+    );
+    const recoveryMs = Date.now() - back;
+
+    // What was committed when the store went down had really been stored: every offset below it.
+    await withDb(config, async (db) => {
+      for (const [partition, offset] of atStop.entries()) {
+        const below = await db
+          .collection(COLLECTIONS.events)
+          .countDocuments({ partition, offset: { $lt: offset } });
+        assert.equal(below, offset, `partition ${partition}: all ${offset} committed records stored`);
+      }
+    });
+
+    const consumed = pool.allStats().reduce((n, w) => n + w.consumed, 0);
+    process.stderr.write(`[fault store-outage] consumed ${consumed} of ${summary.sent} produced\n`);
+    await pool.stop();
+    pool = undefined;
+    stopWatch();
+    await assertExactTotals(admin, config, { events: summary.sent, deadLetters: 0 });
+    report('store-outage', {
+      produced: summary.sent,
+      consumed,
+      outageMs: back - down,
+      backlogRecords: last.end - samples[0]!.end,
+      committedAtStop: atStop,
+      maxBufferedBytesPerWorker: maxBuffered,
+      heldBytesPerWorker: heldBytes,
+      bufferBudgetPerWorker: MAX_BUFFER,
+      rssGrowthDuringOutageMb: Math.round(rssGrowth / 1024 / 1024),
+      storeRetries: last.workers.reduce((n, w) => n + w.storeRetries, 0),
+      firstStoreAfterRestartMs: firstStoreMs,
+      lag0AfterRestartMs: recoveryMs,
+      final: await storedCounts(config),
+    });
+  } finally {
+    // A failed assertion must not leave the producer sending forever (the file would never end).
+    stopProducing = true;
+    await producing.catch(() => undefined);
+    stopWatch();
+  }
 });
