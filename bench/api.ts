@@ -268,6 +268,11 @@ export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const rows: BenchRow[] = [];
     try {
+      // One short unrecorded pass over every route first: the first route measured would otherwise
+      // also pay for the server's warm-up (JIT, the driver's first pooled connections).
+      progress('warming up: every route once for up to 1 s');
+      for (const s of list)
+        await runLoad({ url: `${base}${s.path}`, seconds: Math.min(1, seconds), concurrency: 1 });
       for (const s of list) {
         // Latency with one client (what a request costs), throughput with several (what the
         // server sustains): with N clients in a closed loop, latency is N requests' queueing.
@@ -311,8 +316,9 @@ export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport
       },
       rows,
       notes: [
-        'p50 and p99 with one client (a request alone), req/s with several in a closed loop; client ' +
-          'and server share one process, and latencies include the HTTP round trip',
+        'p50 and p99 with one client (a request alone), req/s with several in a closed loop, after one ' +
+          'unrecorded pass over every route (warm-up); client and server share one process, and ' +
+          'latencies include the HTTP round trip',
         'data set: events evenly spread over the hours, addresses skewed toward low indexes (a squared ' +
           'uniform draw); loaded in bulk through the rollup planner ingest uses (api-data.ts, proven ' +
           'equal to EventStore.write by test/integration/bench-api-data.test.ts)',
