@@ -19,6 +19,10 @@ const CASES: { args: string[]; says: RegExp }[] = [
   { args: ['bench', 'pipeline', '--stored', '0,,1'], says: /--stored .*expected a comma-separated list/ },
   { args: ['bench', 'grid', '--devices', '0'], says: /--devices .*expected 1\.\.10000000, got 0/ },
   { args: ['bench', 'timestamps', '--seconds', '-1'], says: /--seconds .*expected 1\.\.600, got -1/ },
+  { args: ['bench', 'point-ops', '--sizes', '1000,0'], says: /--sizes .*expected 1\.\.10000000, got 0/ },
+  { args: ['bench', 'point-ops', '--sizes', '1000,'], says: /--sizes .*expected a comma-separated list/ },
+  { args: ['bench', 'point-ops', '--ops', '5'], says: /--ops .*expected 10\.\.100000, got 5/ },
+  { args: ['bench', 'peers', '--events', 'many'], says: /--events .*expected an integer, got "many"/ },
 ];
 
 test('bad bench flags exit 2 with one line saying why', () => {
