@@ -456,20 +456,9 @@ export function registerPeersBench(bench: Command): void {
     )
     .option('--out <dir>', 'directory of peers.json and peers.svg', 'bench-results')
     .action(
-      async (flags: {
-        events: number;
-        partitions: number;
-        workers: number;
-        devices: number;
-        seed: number;
-        systems?: SystemId[];
-        kill: boolean;
-        queryReps: number;
-        maxRunSeconds: number;
-        stallSeconds: number;
-        connectOffsetFlushMs: number;
-        out: string;
-      }) => {
+      async (
+        flags: Omit<PeersBenchOptions, 'systems' | 'config' | 'onProgress'> & { systems?: SystemId[] },
+      ) => {
         const config = loadConfig();
         await requireServices(config);
         // Interrupted: end the systems it started (a JVM would outlive it otherwise), then exit.
