@@ -8,23 +8,15 @@ import { DAY_MS, TOTALS_ID, bucketStart, storedLogId } from '../../src/store/lev
 import { expireEvents } from '../../src/store/retention.ts';
 import { COLLECTIONS, ensureSchema } from '../../src/store/schema.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
+import { eventsAt } from '../support/events.ts';
 
 const NOW = Date.parse('2024-09-28T12:30:00Z');
 
 function events(partition: number, from: number, to: number): DeviceEvent[] {
-  return Array.from({ length: to - from }, (_, i) => {
-    const offset = from + i;
-    return {
-      id: `t/${partition}/${offset}`,
-      topic: 't',
-      partition,
-      offset,
-      ts: Date.parse('2024-09-18T14:00:00Z') + offset * 1_000,
-      ip: `10.0.${partition}.${offset % 50}`,
-      errorCode: 0,
-      bytes: 60,
-    };
-  });
+  return eventsAt(partition, from, to, (offset) => ({
+    ts: Date.parse('2024-09-18T14:00:00Z') + offset * 1_000,
+    ip: `10.0.${partition}.${offset % 50}`,
+  }));
 }
 
 describe('event retention', () => {

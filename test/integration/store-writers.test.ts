@@ -6,6 +6,7 @@ import { FERRETDB_PROFILE, MONGODB_PROFILE, type StoreProfile } from '../../src/
 import { EventStore } from '../../src/store/event-store.ts';
 import { COLLECTIONS, ensureSchema } from '../../src/store/schema.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
+import { eventsAt } from '../support/events.ts';
 import { assertRollupsMatchEvents } from '../support/recount.ts';
 
 // Two writers of the same records at once (a partition that changed owner mid-flush), through
@@ -15,19 +16,11 @@ import { assertRollupsMatchEvents } from '../support/recount.ts';
 const T0 = Date.parse('2024-09-18T14:00:00Z');
 
 function events(partition: number, from: number, to: number): DeviceEvent[] {
-  return Array.from({ length: to - from }, (_, i) => {
-    const offset = from + i;
-    return {
-      id: `t/${partition}/${offset}`,
-      topic: 't',
-      partition,
-      offset,
-      ts: T0 + offset * 7_919 + partition,
-      ip: `10.0.${partition}.${offset % 37}`,
-      errorCode: (offset % 3) * 100,
-      bytes: 60,
-    };
-  });
+  return eventsAt(partition, from, to, (offset) => ({
+    ts: T0 + offset * 7_919 + partition,
+    ip: `10.0.${partition}.${offset % 37}`,
+    errorCode: (offset % 3) * 100,
+  }));
 }
 
 /** A pause that holds a writer between planning and writing until released. */

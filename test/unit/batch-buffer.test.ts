@@ -2,21 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceEvent } from '../../src/events/event.ts';
 import { BatchBuffer, RECORD_OVERHEAD_BYTES } from '../../src/ingest/batch-buffer.ts';
+import { eventAt } from '../support/events.ts';
 
 function event(partition: number, offset: number, bytes = 100): { ok: true; event: DeviceEvent } {
-  return {
-    ok: true,
-    event: {
-      id: `t/${partition}/${offset}`,
-      topic: 't',
-      partition,
-      offset,
-      ts: 0,
-      ip: '1.1.1.1',
-      errorCode: 0,
-      bytes,
-    },
-  };
+  return { ok: true, event: eventAt(partition, offset, { bytes }) };
 }
 
 test('take hands over the oldest records within the limits, with per-partition reach', () => {
