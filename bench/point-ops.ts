@@ -11,6 +11,7 @@
 import { type Collection, type Db, MongoClient } from 'mongodb';
 import type { MongoConfig } from '../src/config/config.ts';
 import { percentile } from '../src/query/pipeline.ts';
+import { round } from './pipeline-row.ts';
 import { benchEnvironment, type BenchReport } from './report.ts';
 
 export interface PointOpsOptions {
@@ -63,10 +64,6 @@ async function timeOps(
   return { p50: percentile(times, 50) ?? 0, p99: percentile(times, 99) ?? 0 };
 }
 
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
 export async function runPointOpsBench(o: PointOpsOptions): Promise<BenchReport> {
   const client = new MongoClient(o.mongo.uri);
   const db: Db = client.db(`${o.mongo.db}${DB_SUFFIX}`);
@@ -103,16 +100,16 @@ export async function runPointOpsBench(o: PointOpsOptions): Promise<BenchReport>
       base ??= p50s;
       rows.push({
         documents: size,
-        'find p50 ms': round2(find.p50),
-        'find p99 ms': round2(find.p99),
-        'update p50 ms': round2(update.p50),
-        'update p99 ms': round2(update.p99),
-        'replace p50 ms': round2(replace.p50),
-        'find vs smallest': round2(find.p50 / base.find),
-        'update vs smallest': round2(update.p50 / base.update),
-        'replace vs smallest': round2(replace.p50 / base.replace),
-        '$in 100 ids p50 ms': inList === null ? null : round2(inList.p50),
-        '$in vs smallest': inList === null ? null : round2(inList.p50 / base.in100),
+        'find p50 ms': round(find.p50),
+        'find p99 ms': round(find.p99),
+        'update p50 ms': round(update.p50),
+        'update p99 ms': round(update.p99),
+        'replace p50 ms': round(replace.p50),
+        'find vs smallest': round(find.p50 / base.find),
+        'update vs smallest': round(update.p50 / base.update),
+        'replace vs smallest': round(replace.p50 / base.replace),
+        '$in 100 ids p50 ms': inList === null ? null : round(inList.p50),
+        '$in vs smallest': inList === null ? null : round(inList.p50 / base.in100),
       });
       await collection.drop();
     }
