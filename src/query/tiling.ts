@@ -1,8 +1,9 @@
 /**
- * Which stored buckets answer a time range exactly: whole months, days, hours, ten minutes and
- * minutes inside it, largest first, and the parts of minutes at its two edges (answered from the
- * minutes' events, to the millisecond). A range of any width takes at most the months inside it,
- * then at each end up to 30 days, 23 hours, 5 ten minutes, 9 minutes and one partial minute.
+ * Which stored buckets answer a time range exactly: whole months, days, six hours, hours, ten
+ * minutes and minutes inside it, largest first, and the parts of minutes at its two edges
+ * (answered from the minutes' events, to the millisecond). A range of any width takes at most the
+ * months inside it, then at each end up to 30 days, 3 six hours, 5 hours, 5 ten minutes, 9
+ * minutes and one partial minute.
  */
 import { LEVELS_COARSE_FIRST, type Level, MINUTE_MS, bucketEnd, bucketStart } from '../store/levels.ts';
 

@@ -1,23 +1,39 @@
 /**
- * The time buckets of the read model (UTC): minutes, ten minutes, hours, days and calendar months,
+ * The time buckets of the read model (UTC): minutes, ten minutes, hours, six hours, days and
+ * calendar months,
  * and the document ids they are stored under. Ids name the bucket in readable ISO form, so an operator can
  * find "the hour 2024-09-18T14" as `h:2024-09-18T14` with a plain find by _id.
  */
-export type Level = 'minute' | 'tenMinutes' | 'hour' | 'day' | 'month';
+export type Level = 'minute' | 'tenMinutes' | 'hour' | 'sixHours' | 'day' | 'month';
 
 /** Coarse to fine, as range tilings are built. */
-export const LEVELS_COARSE_FIRST: readonly Level[] = ['month', 'day', 'hour', 'tenMinutes', 'minute'];
+export const LEVELS_COARSE_FIRST: readonly Level[] = [
+  'month',
+  'day',
+  'sixHours',
+  'hour',
+  'tenMinutes',
+  'minute',
+];
 
 /**
- * Levels above the minute, which keep bitmaps, per-device counts and top lists. Ten minutes exist
- * for range edges only: the parts of hours at a range's ends take at most 5 of them and 9 minutes
- * each, not 59 minutes (a document read apiece).
+ * Levels above the minute, which keep bitmaps, per-device counts and top lists, finest first.
+ * Ten minutes and six hours exist for range edges only: the part of a day at a range's end takes
+ * at most 3 six hours, 5 hours, 5 ten minutes and 9 minutes (22 documents, a read apiece), not 23
+ * hours and 59 minutes.
  */
-export const SUMMARY_LEVELS: readonly Exclude<Level, 'minute'>[] = ['tenMinutes', 'hour', 'day', 'month'];
+export const SUMMARY_LEVELS: readonly Exclude<Level, 'minute'>[] = [
+  'tenMinutes',
+  'hour',
+  'sixHours',
+  'day',
+  'month',
+];
 
 export const MINUTE_MS = 60_000;
 const TEN_MINUTES_MS = 600_000;
 export const HOUR_MS = 3_600_000;
+const SIX_HOURS_MS = 21_600_000;
 export const DAY_MS = 86_400_000;
 
 export function bucketStart(level: Level, ts: number): number {
@@ -28,6 +44,8 @@ export function bucketStart(level: Level, ts: number): number {
       return Math.floor(ts / TEN_MINUTES_MS) * TEN_MINUTES_MS;
     case 'hour':
       return Math.floor(ts / HOUR_MS) * HOUR_MS;
+    case 'sixHours':
+      return Math.floor(ts / SIX_HOURS_MS) * SIX_HOURS_MS;
     case 'day':
       return Math.floor(ts / DAY_MS) * DAY_MS;
     case 'month': {
@@ -48,6 +66,8 @@ export function bucketEnd(level: Level, start: number): number {
       return start + TEN_MINUTES_MS;
     case 'hour':
       return start + HOUR_MS;
+    case 'sixHours':
+      return start + SIX_HOURS_MS;
     case 'day':
       return start + DAY_MS;
     case 'month': {
@@ -62,6 +82,7 @@ export function bucketEnd(level: Level, start: number): number {
 export const CHILD_LEVEL: Record<Exclude<Level, 'minute'>, Level> = {
   tenMinutes: 'minute',
   hour: 'minute',
+  sixHours: 'hour',
   day: 'hour',
   month: 'day',
 };
@@ -73,22 +94,37 @@ export function childIndex(
   childStart: number,
 ): number {
   if (parent === 'month') return new Date(childStart).getUTCDate() - 1;
-  return Math.round((childStart - parentStart) / (parent === 'day' ? HOUR_MS : MINUTE_MS));
+  return Math.round((childStart - parentStart) / (CHILD_LEVEL[parent] === 'hour' ? HOUR_MS : MINUTE_MS));
 }
 
 export function childCount(parent: Exclude<Level, 'minute'>, parentStart: number): number {
   if (parent === 'tenMinutes') return 10;
   if (parent === 'hour') return 60;
+  if (parent === 'sixHours') return 6;
   if (parent === 'day') return 24;
   return Math.round((bucketEnd('month', parentStart) - parentStart) / DAY_MS);
 }
 
-const PREFIX: Record<Level, string> = { minute: 'm', tenMinutes: 't', hour: 'h', day: 'd', month: 'M' };
-const ISO_CHARS: Record<Level, number> = { minute: 16, tenMinutes: 15, hour: 13, day: 10, month: 7 };
+const PREFIX: Record<Level, string> = {
+  minute: 'm',
+  tenMinutes: 't',
+  hour: 'h',
+  sixHours: 's',
+  day: 'd',
+  month: 'M',
+};
+const ISO_CHARS: Record<Level, number> = {
+  minute: 16,
+  tenMinutes: 15,
+  hour: 13,
+  sixHours: 13,
+  day: 10,
+  month: 7,
+};
 
 /**
  * The head document of a bucket: `m:2024-09-18T14:14`, `t:2024-09-18T14:1` (14:10 to 14:20),
- * `h:2024-09-18T14`, `d:2024-09-18`, `M:2024-09`.
+ * `h:2024-09-18T14`, `s:2024-09-18T12` (12:00 to 18:00), `d:2024-09-18`, `M:2024-09`.
  */
 export function bucketId(level: Level, start: number): string {
   return `${PREFIX[level]}:${isoUtc(start).slice(0, ISO_CHARS[level])}`;
@@ -98,6 +134,7 @@ const LEVEL_OF_PREFIX: Record<string, Level> = {
   m: 'minute',
   t: 'tenMinutes',
   h: 'hour',
+  s: 'sixHours',
   d: 'day',
   M: 'month',
 };
@@ -105,6 +142,7 @@ const ISO_SUFFIX: Record<Level, string> = {
   minute: ':00Z',
   tenMinutes: '0:00Z',
   hour: ':00:00Z',
+  sixHours: ':00:00Z',
   day: 'T00:00:00Z',
   month: '-01T00:00:00Z',
 };
@@ -115,7 +153,8 @@ export function parseBucketId(id: string): { level: Level; start: number } | nul
   const level = LEVEL_OF_PREFIX[head[0] ?? ''];
   if (level === undefined || head[1] !== ':' || head.length !== 2 + ISO_CHARS[level]) return null;
   const start = Date.parse(`${head.slice(2)}${ISO_SUFFIX[level]}`);
-  return Number.isNaN(start) ? null : { level, start };
+  // A six-hour id names the first of its hours; `s:2024-09-18T13` names no bucket.
+  return Number.isNaN(start) || bucketStart(level, start) !== start ? null : { level, start };
 }
 
 function isoUtc(ms: number): string {
@@ -129,7 +168,7 @@ function isoUtc(ms: number): string {
 }
 
 export interface EventBuckets {
-  /** Head ids of the event's minute, ten minutes, hour, day and month. */
+  /** Head ids of the event's minute, ten minutes, hour, six hours, day and month. */
   ids: Record<Level, string>;
   starts: Record<Level, number>;
 }
@@ -149,6 +188,7 @@ export class BucketCache {
         minute,
         tenMinutes: bucketStart('tenMinutes', ts),
         hour: bucketStart('hour', ts),
+        sixHours: bucketStart('sixHours', ts),
         day: bucketStart('day', ts),
         month: bucketStart('month', ts),
       };
@@ -156,6 +196,7 @@ export class BucketCache {
         minute: bucketId('minute', starts.minute),
         tenMinutes: bucketId('tenMinutes', starts.tenMinutes),
         hour: bucketId('hour', starts.hour),
+        sixHours: bucketId('sixHours', starts.sixHours),
         day: bucketId('day', starts.day),
         month: bucketId('month', starts.month),
       };

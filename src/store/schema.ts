@@ -88,11 +88,11 @@ export interface ChunkTop {
 }
 
 /**
- * An hour, day or month, or all time (`all`): totals, a HyperLogLog of its device ids (as decimal
+ * A summary bucket (ten minutes, hour, six hours, day or month) or all time (`all`): totals, a HyperLogLog of its device ids (as decimal
  * strings), series and top lists.
  */
 export interface HeadDoc extends Guarded {
-  level: 'tenMinutes' | 'hour' | 'day' | 'month' | 'all';
+  level: 'tenMinutes' | 'hour' | 'sixHours' | 'day' | 'month' | 'all';
   start: Date | null;
   events: number;
   unique: number;

@@ -56,6 +56,25 @@ describe('tileRange', () => {
     ]);
   });
 
+  it('takes six hours where a range holds them but no whole day', () => {
+    const pieces = tileRange(T('2024-01-30T03:17:30Z'), T('2024-01-31T20:05:00Z'));
+    const levels = pieces.map((p) => (p.kind === 'partial' ? 'part' : p.level));
+    assert.deepEqual(levels, [
+      'part',
+      ...Array<Level>(2).fill('minute'),
+      ...Array<Level>(4).fill('tenMinutes'),
+      ...Array<Level>(2).fill('hour'),
+      ...Array<Level>(6).fill('sixHours'),
+      ...Array<Level>(2).fill('hour'),
+      ...Array<Level>(5).fill('minute'),
+    ]);
+    assert.deepEqual(describePieces(pieces).slice(9, 12), [
+      'sixHours 2024-01-30T06:00:00.000Z..2024-01-30T12:00:00.000Z',
+      'sixHours 2024-01-30T12:00:00.000Z..2024-01-30T18:00:00.000Z',
+      'sixHours 2024-01-30T18:00:00.000Z..2024-01-31T00:00:00.000Z',
+    ]);
+  });
+
   it('answers a range inside one minute with one part, and an empty range with nothing', () => {
     assert.deepEqual(describePieces(tileRange(T('2024-01-01T00:00:10Z'), T('2024-01-01T00:00:20Z'))), [
       'part 2024-01-01T00:00:10.000Z..2024-01-01T00:00:20.000Z',
@@ -82,8 +101,8 @@ describe('tileRange', () => {
             at = b;
           }
           assert.equal(at, to, 'reaches the end');
-          // 13 months + 2 × (30 days + 23 hours + 5 ten minutes + 9 minutes + 1 part)
-          assert.ok(pieces.length <= 13 + 2 * (30 + 23 + 5 + 9 + 1), `${pieces.length} pieces`);
+          // 13 months + 2 × (30 days + 3 six hours + 5 hours + 5 ten minutes + 9 minutes + 1 part)
+          assert.ok(pieces.length <= 13 + 2 * (30 + 3 + 5 + 5 + 9 + 1), `${pieces.length} pieces`);
         },
       ),
       { numRuns: 2000 },
@@ -95,7 +114,9 @@ describe('bucket ids', () => {
   it('name buckets in ISO form and parse back, for heads, sets and chunks alike', () => {
     const cases: [Level, string, string][] = [
       ['minute', '2024-09-18T14:14:00Z', 'm:2024-09-18T14:14'],
+      ['tenMinutes', '2024-09-18T14:10:00Z', 't:2024-09-18T14:1'],
       ['hour', '2024-09-18T14:00:00Z', 'h:2024-09-18T14'],
+      ['sixHours', '2024-09-18T12:00:00Z', 's:2024-09-18T12'],
       ['day', '2024-09-18T00:00:00Z', 'd:2024-09-18'],
       ['month', '2024-09-01T00:00:00Z', 'M:2024-09'],
     ];
@@ -105,7 +126,15 @@ describe('bucket ids', () => {
         assert.deepEqual(parseBucketId(`${id}${suffix}`), { level, start: T(iso) });
     }
     assert.equal(bucketId('month', T('0050-02-14T10:00:00Z')), 'M:0050-02');
-    for (const other of ['all', 'all/c1', 'totals', 'dev/4', 'dead-letters', 'h:2024-09-18T1']) {
+    for (const other of [
+      'all',
+      'all/c1',
+      'totals',
+      'dev/4',
+      'dead-letters',
+      'h:2024-09-18T1',
+      's:2024-09-18T13',
+    ]) {
       assert.equal(parseBucketId(other), null, other);
     }
   });

@@ -59,7 +59,7 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
         description:
           'Without from and to: all time, exact, from the totals (mode is then always exact). With a ' +
           'range of any width, mode=exact (default) unions the device bitmaps of the whole months, ' +
-          'days, hours, ten minutes and minutes inside it and the events of the minute parts at its ' +
+          'days, six hours, hours, ten minutes and minutes inside it and the events of the minute parts at its ' +
           'ends: exact to the millisecond, without reading events. mode=approx merges HyperLogLog ' +
           "sketches of the same buckets and the edge minutes' devices (standard error relativeError, " +
           'about 1.6%), over the same range. events is exact in both modes.',
