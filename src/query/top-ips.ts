@@ -2,7 +2,7 @@
  * The addresses with the most events over all time or any range, exactly, without reading events.
  *
  * A range is tiled as for unique counts (tiling.ts). Minutes and minute parts give exact
- * per-device counts. Months, days and hours (and all time) keep, per id chunk, the devices with the
+ * per-device counts. The summary buckets (and all time) keep, per id chunk, the devices with the
  * most events and a threshold no other device of the chunk exceeds; a device's count over the range
  * lies between what those lists show and that plus the thresholds of the lists it is missing from.
  * When the bounds decide the top N (the N-th best lower bound beats every other upper bound, and
@@ -13,7 +13,7 @@
  */
 import type { Db } from 'mongodb';
 import { IpstreamError } from '../errors/errors.ts';
-import { type TopList, decodeCounts, decodeTop } from '../sketch/count-vector.ts';
+import { type CountVector, type TopList, decodeCounts, decodeTop } from '../sketch/count-vector.ts';
 import { countsBetween, decodeMinuteEvents } from '../sketch/minute-events.ts';
 import { decodeDeviceDetails } from '../store/device-details.ts';
 import {
@@ -31,9 +31,10 @@ import {
   type HeadDoc,
   type MinuteDoc,
 } from '../store/schema.ts';
+import { IdTally } from './id-tally.ts';
 import { type TimeRange, closeRange, isAllTime } from './range.ts';
 import { QueryReader } from './reader.ts';
-import { tileRange } from './tiling.ts';
+import { type Piece, tileRange } from './tiling.ts';
 
 export const DEFAULT_TOP_LIMIT = 10;
 /** Chunk count documents read per refinement round. */
@@ -66,42 +67,46 @@ function decodeStored<T>(what: string, decode: () => T): T {
  */
 export async function topIps(db: Db, range: TimeRange, limit: number): Promise<TopIp[]> {
   const reader = await QueryReader.open(db);
-  const exact = new Map<number, number>();
   const summaries: Summary[] = [];
   const summaryHeads: string[] = [];
+  const pieces: Piece[] = [];
   if (isAllTime(range)) {
     summaryHeads.push(ALL_TIME_ID);
   } else {
     const closed = closeRange(range, await reader.totals());
     if (closed === null) return [];
-    const pieces = tileRange(closed.from, closed.to);
-    const minuteIds: string[] = [];
-    for (const p of pieces) {
-      if (p.kind === 'bucket' && p.level !== 'minute') summaryHeads.push(bucketId(p.level, p.start));
-      else minuteIds.push(bucketId('minute', p.start));
-    }
-    const minutes = await reader.rollups<MinuteDoc>(minuteIds, 'top IPs');
-    for (const p of pieces) {
-      if (p.kind === 'bucket' && p.level !== 'minute') continue;
-      const doc = minutes.get(bucketId('minute', p.start));
-      if (doc === null || doc === undefined) continue;
-      const events = decodeStored(doc._id, () => decodeMinuteEvents(doc.detail.buffer));
-      const counts = p.kind === 'partial' ? countsBetween(events, p.fromMs, p.toMs) : countsBetween(events);
-      counts.ids.forEach((id, i) => exact.set(id, (exact.get(id) ?? 0) + counts.counts[i]!));
-    }
+    pieces.push(...tileRange(closed.from, closed.to));
   }
-  const heads = await reader.rollups<HeadDoc>(summaryHeads, 'top IPs');
+  const minuteIds: string[] = [];
+  for (const p of pieces) {
+    if (p.kind === 'bucket' && p.level !== 'minute') summaryHeads.push(bucketId(p.level, p.start));
+    else minuteIds.push(bucketId('minute', p.start));
+  }
+  // Minutes and heads in one batch of reads: the store serves them side by side.
+  const docs = await reader.rollups<MinuteDoc | HeadDoc>([...minuteIds, ...summaryHeads], 'top IPs');
+  // The largest id in sight sizes the tallies once (growing them is most of their cost).
+  let maxId = 0;
+  const minuteCounts: CountVector[] = [];
+  for (const p of pieces) {
+    if (p.kind === 'bucket' && p.level !== 'minute') continue;
+    const doc = docs.get(bucketId('minute', p.start)) as MinuteDoc | null | undefined;
+    if (doc === null || doc === undefined) continue;
+    const events = decodeStored(doc._id, () => decodeMinuteEvents(doc.detail.buffer));
+    const counts = p.kind === 'partial' ? countsBetween(events, p.fromMs, p.toMs) : countsBetween(events);
+    minuteCounts.push(counts);
+    maxId = Math.max(maxId, counts.ids.at(-1) ?? 0);
+  }
   for (const headId of summaryHeads) {
-    const head = heads.get(headId);
+    const head = docs.get(headId) as HeadDoc | null | undefined;
     if (head === null || head === undefined) continue;
     const tops = new Map(
       head.tops.map((t) => [t.chunk, decodeStored(headId, () => decodeTop(t.top.buffer))]),
     );
+    for (const top of tops.values()) for (const id of top.ids) maxId = Math.max(maxId, id);
     summaries.push({ headId, tops, refined: new Set() });
   }
-
+  const bounds = initialBounds(minuteCounts, summaries, maxId + 1);
   for (;;) {
-    const bounds = computeBounds(exact, summaries);
     const pending = undecided(bounds, summaries, limit);
     if (pending.length === 0) return await rank(reader, bounds, limit);
     const batch = pending.slice(0, REFINE_BATCH);
@@ -111,48 +116,60 @@ export async function topIps(db: Db, range: TimeRange, limit: number): Promise<T
     );
     for (const r of batch) {
       const doc = docs.get(countsId(r.summary.headId, r.chunk)) ?? null;
-      r.summary.refined.add(r.chunk);
-      if (doc === null) continue;
-      const counts = decodeStored(doc._id, () => decodeCounts(doc.counts.buffer));
-      counts.ids.forEach((id, i) => exact.set(id, (exact.get(id) ?? 0) + counts.counts[i]!));
+      const counts = doc === null ? null : decodeStored(doc._id, () => decodeCounts(doc.counts.buffer));
+      refine(bounds, r.summary, r.chunk, counts);
     }
   }
 }
 
+/**
+ * What is known of every candidate. Kept up to date as lists are read in full (refine), not
+ * recomputed each round: a week's range has hundreds of thousands of candidates.
+ */
 interface Bounds {
-  /** Per candidate: events known for certain. */
-  lower: Map<number, number>;
+  /** Per candidate: events known for certain (exact counts, plus the lists not yet read in full). */
+  lower: IdTally;
   /** Per id chunk: the most events an id could have in the lists it is missing from. */
   slack: Map<number, number>;
   /** Per candidate: the part of its chunk's slack from lists that do show it. */
-  listedSlack: Map<number, number>;
+  listedSlack: IdTally;
 }
 
-function computeBounds(exact: Map<number, number>, summaries: Summary[]): Bounds {
-  const lower = new Map(exact);
+function initialBounds(exact: CountVector[], summaries: Summary[], capacity: number): Bounds {
+  const lower = new IdTally(capacity);
   const slack = new Map<number, number>();
-  const listedSlack = new Map<number, number>();
+  const listedSlack = new IdTally(capacity);
+  for (const counts of exact) lower.addAll(counts.ids, counts.counts);
   for (const s of summaries) {
     for (const [chunk, top] of s.tops) {
-      if (s.refined.has(chunk)) continue;
       slack.set(chunk, (slack.get(chunk) ?? 0) + top.threshold);
-      top.ids.forEach((id, i) => {
-        lower.set(id, (lower.get(id) ?? 0) + top.counts[i]!);
-        listedSlack.set(id, (listedSlack.get(id) ?? 0) + top.threshold);
-      });
+      lower.addAll(top.ids, top.counts);
+      for (const id of top.ids) listedSlack.add(id, top.threshold);
     }
   }
   return { lower, slack, listedSlack };
 }
 
+/** Replaces a bucket's list of a chunk by the chunk's exact counts (null: none stored). */
+function refine(b: Bounds, summary: Summary, chunk: number, counts: CountVector | null): void {
+  const top = summary.tops.get(chunk)!;
+  summary.refined.add(chunk);
+  top.ids.forEach((id, i) => {
+    b.lower.add(id, -top.counts[i]!);
+    b.listedSlack.add(id, -top.threshold);
+  });
+  b.slack.set(chunk, b.slack.get(chunk)! - top.threshold);
+  if (counts !== null) b.lower.addAll(counts.ids, counts.counts);
+}
+
 function upperOf(b: Bounds, id: number): number {
-  return (b.lower.get(id) ?? 0) + (b.slack.get(idChunk(id)) ?? 0) - (b.listedSlack.get(id) ?? 0);
+  return b.lower.get(id) + (b.slack.get(idChunk(id)) ?? 0) - b.listedSlack.get(id);
 }
 
 /** Whether candidate x ranks before y: more events, then the lower device id. */
 function before(b: Bounds, x: number, y: number): boolean {
-  const dx = b.lower.get(x)!;
-  const dy = b.lower.get(y)!;
+  const dx = b.lower.get(x);
+  const dy = b.lower.get(y);
   return dx > dy || (dx === dy && x < y);
 }
 
@@ -177,7 +194,7 @@ function topByLower(b: Bounds, limit: number): number[] {
       i = w;
     }
   };
-  for (const id of b.lower.keys()) {
+  for (const id of b.lower.ids) {
     if (heap.length < limit) {
       heap.push(id);
       for (let i = heap.length - 1; i > 0 && worse(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
@@ -196,9 +213,10 @@ function topByLower(b: Bounds, limit: number): number[] {
 function undecided(b: Bounds, summaries: Summary[], limit: number): { summary: Summary; chunk: number }[] {
   const top = topByLower(b, limit);
   const inTop = new Set(top);
-  const cutoff = top.length >= limit ? b.lower.get(top[limit - 1]!)! : 0;
+  const cutoff = top.length >= limit ? b.lower.get(top[limit - 1]!) : 0;
   const unsure = new Set<number>(); // chunks whose lists must be read
-  for (const [id, lower] of b.lower) {
+  for (const id of b.lower.ids) {
+    const lower = b.lower.get(id);
     const upper = upperOf(b, id);
     // In the top: its count must be exact. Outside: it must not be able to reach the cutoff,
     // unless it ties there exactly (then the device id decides).
@@ -228,6 +246,6 @@ async function rank(reader: QueryReader, b: Bounds, limit: number): Promise<TopI
   return top.map((id) => {
     const ip = details.get(deviceChunkId(id))?.get(id & ((1 << DEVICE_CHUNK_BITS) - 1))?.ip;
     if (ip === undefined) throw new IpstreamError('STORE_CORRUPT', `device ${id} has counts but no details`);
-    return { ip, events: b.lower.get(id)! };
+    return { ip, events: b.lower.get(id) };
   });
 }
