@@ -11,6 +11,7 @@ import type { Db } from 'mongodb';
 import { ValidationError } from '../errors/errors.ts';
 import { formatIsoMs } from '../events/timestamp.ts';
 import { HOUR_MS, MINUTE_MS, bucketEnd, bucketId, bucketStart, childIndex } from '../store/levels.ts';
+import { type Series, decodeSeries } from '../sketch/series.ts';
 import type { HeadDoc } from '../store/schema.ts';
 import { type TimeRange, ceilTo, floorTo } from './range.ts';
 import { QueryReader } from './reader.ts';
@@ -84,15 +85,17 @@ export async function timeseries(
     heads.map((start) => bucketId(parent, start)),
     'the series',
   );
+  const series = new Map<string, Series>();
+  for (const [id, doc] of docs) if (doc?.series) series.set(id, decodeSeries(doc.series.buffer));
   const buckets: TimeseriesBucket[] = [];
   for (let start = from; start < to; start += unit) {
     const headStart = bucketStart(parent, start);
-    const series = docs.get(bucketId(parent, headStart))?.series;
+    const children = series.get(bucketId(parent, headStart));
     const i = childIndex(parent, headStart, start);
     buckets.push({
       start: formatIsoMs(start),
-      events: series?.events[i] ?? 0,
-      uniqueIps: series?.unique[i] ?? 0,
+      events: children?.events[i] ?? 0,
+      uniqueIps: children?.unique[i] ?? 0,
     });
   }
   return { bucket: size, from: formatIsoMs(from), to: formatIsoMs(to), buckets };

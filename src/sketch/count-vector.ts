@@ -107,6 +107,31 @@ export function encodeTop(top: TopList): Uint8Array {
   return w.finish();
 }
 
+/**
+ * A head's top lists, one per id chunk, as one value: each chunk's number and its encodeTop bytes,
+ * ascending by chunk. One binary rather than an array of sub-documents because FerretDB parses
+ * arrays and sub-documents several times slower than binaries (measured on the 10M-event data
+ * set: 19 heads read in 39 ms with arrays, 20 ms with binaries).
+ */
+export function encodeChunkTops(tops: ReadonlyMap<number, Uint8Array>): Uint8Array {
+  const chunks = [...tops.keys()].sort((a, b) => a - b);
+  const w = new ByteWriter(chunks.length * 256 + 8).uint(chunks.length);
+  for (const chunk of chunks) w.uint(chunk).bytes(tops.get(chunk)!);
+  return w.finish();
+}
+
+/** Per chunk, its top list's bytes (for decodeTop). */
+export function decodeChunkTops(bytes: Uint8Array): Map<number, Uint8Array> {
+  const r = new ByteReader(bytes);
+  const n = r.uint();
+  const tops = new Map<number, Uint8Array>();
+  for (let i = 0; i < n; i++) {
+    const chunk = r.uint();
+    tops.set(chunk, r.bytes());
+  }
+  return tops;
+}
+
 export function decodeTop(bytes: Uint8Array): TopList {
   const r = new ByteReader(bytes);
   const threshold = r.uint();

@@ -41,11 +41,15 @@ export class ByteWriter {
 
   /** A UTF-8 string, length first. */
   string(value: string): this {
-    const bytes = encoder.encode(value);
-    this.uint(bytes.length);
-    this.#reserve(bytes.length);
-    this.#bytes.set(bytes, this.#length);
-    this.#length += bytes.length;
+    return this.bytes(encoder.encode(value));
+  }
+
+  /** Bytes, length first. */
+  bytes(value: Uint8Array): this {
+    this.uint(value.length);
+    this.#reserve(value.length);
+    this.#bytes.set(value, this.#length);
+    this.#length += value.length;
     return this;
   }
 
@@ -89,11 +93,16 @@ export class ByteReader {
   }
 
   string(): string {
+    return decoder.decode(this.bytes());
+  }
+
+  /** Bytes written by ByteWriter.bytes (a view, not a copy). */
+  bytes(): Uint8Array {
     const length = this.uint();
-    if (this.#offset + length > this.#bytes.length) throw corrupt('a string runs past the end');
-    const text = decoder.decode(this.#bytes.subarray(this.#offset, this.#offset + length));
+    if (this.#offset + length > this.#bytes.length) throw corrupt('a byte string runs past the end');
+    const view = this.#bytes.subarray(this.#offset, this.#offset + length);
     this.#offset += length;
-    return text;
+    return view;
   }
 }
 

@@ -17,7 +17,9 @@ import {
   EMPTY_COUNTS,
   addCounts,
   countIds,
+  decodeChunkTops,
   decodeCounts,
+  encodeChunkTops,
   encodeCounts,
   encodeTop,
   topOf,
@@ -30,6 +32,7 @@ import {
   mergeMinuteEvents,
   minuteEvents,
 } from '../sketch/minute-events.ts';
+import { decodeSeries, encodeSeries } from '../sketch/series.ts';
 import { type DeviceDetails, decodeDeviceDetails, encodeDeviceDetails } from './device-details.ts';
 import {
   ALL_TIME_ID,
@@ -51,7 +54,6 @@ import {
   setId,
 } from './levels.ts';
 import type {
-  ChunkTop,
   CountsDoc,
   DeviceStatsDoc,
   Guarded,
@@ -349,12 +351,10 @@ class Planner {
   }
 
   /** The head's top lists with those of the touched chunks recomputed. */
-  #tops(before: HeadDoc | null, chunks: Map<number, CountVector>): ChunkTop[] {
-    const tops = new Map<number, ChunkTop>((before?.tops ?? []).map((t) => [t.chunk, t]));
-    for (const [chunk, counts] of chunks) {
-      tops.set(chunk, { chunk, top: binary(encodeTop(topOf(counts, TOP_PER_CHUNK))) });
-    }
-    return [...tops.values()].sort((a, b) => a.chunk - b.chunk);
+  #tops(before: HeadDoc | null, chunks: Map<number, CountVector>): Binary {
+    const tops = before === null ? new Map<number, Uint8Array>() : decodeChunkTops(bytesOf(before.tops));
+    for (const [chunk, counts] of chunks) tops.set(chunk, encodeTop(topOf(counts, TOP_PER_CHUNK)));
+    return binary(encodeChunkTops(tops));
   }
 
   summary(level: Exclude<Level, 'minute'>, headId: string, start: number, entries: RollupEvent[]): void {
@@ -390,12 +390,12 @@ class Planner {
       : new HyperLogLog(HEAD_HLL_PRECISION);
     for (const id of new Set(add.map((e) => e.id))) hll.add(String(id));
     const childLevel = CHILD_LEVEL[level];
-    const series = before?.series ?? {
-      events: new Array<number>(childCount(level, start)).fill(0),
-      unique: new Array<number>(childCount(level, start)).fill(0),
-    };
-    const events = [...series.events];
-    const unique = [...series.unique];
+    const { events, unique } = before?.series
+      ? decodeSeries(bytesOf(before.series))
+      : {
+          events: new Array<number>(childCount(level, start)).fill(0),
+          unique: new Array<number>(childCount(level, start)).fill(0),
+        };
     for (const childStart of new Set(entries.map((e) => this.#buckets.of(e.ts).starts[childLevel]))) {
       const i = childIndex(level, start, childStart);
       const child = this.#childSummary(childLevel, childStart);
@@ -411,7 +411,7 @@ class Planner {
       events: (before?.events ?? 0) + add.length,
       unique: size,
       hll: binary(hll.toBytes()),
-      series: { events, unique },
+      series: binary(encodeSeries({ events, unique })),
       tops: this.#tops(before, chunks),
     };
     // Hours after minutes, days after hours, months after days.

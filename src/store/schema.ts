@@ -81,12 +81,6 @@ export interface MinuteDoc extends Guarded {
   detail: Binary;
 }
 
-/** One id chunk's top list in a bucket head: the ids with the most events, and a bound for the rest. */
-export interface ChunkTop {
-  chunk: number;
-  top: Binary;
-}
-
 /**
  * A summary bucket (ten minutes, hour, six hours, day or month) or all time (`all`): totals, a HyperLogLog of its device ids (as decimal
  * strings), series and top lists.
@@ -97,9 +91,16 @@ export interface HeadDoc extends Guarded {
   events: number;
   unique: number;
   hll: Binary | null;
-  /** Events and distinct devices of each child bucket (minutes of an hour, hours of a day...). */
-  series: { events: number[]; unique: number[] } | null;
-  tops: ChunkTop[];
+  /**
+   * Events and distinct devices of each child bucket (minutes of an hour, hours of a day...):
+   * sketch/series.ts. Null for all time.
+   */
+  series: Binary | null;
+  /**
+   * Per id chunk, the ids with the most events and a bound for the rest: count-vector.ts
+   * encodeChunkTops. Binaries, not arrays, because FerretDB reads them twice as fast.
+   */
+  tops: Binary;
 }
 
 /**

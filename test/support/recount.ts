@@ -3,9 +3,10 @@ import { type Db, MongoClient } from 'mongodb';
 import { RoaringBitmap32 } from 'roaring-wasm';
 import type { Config } from '../../src/config/config.ts';
 import { loadBitmaps } from '../../src/sketch/bitmap.ts';
-import { decodeCounts, decodeTop } from '../../src/sketch/count-vector.ts';
+import { decodeChunkTops, decodeCounts, decodeTop } from '../../src/sketch/count-vector.ts';
 import { HyperLogLog } from '../../src/sketch/hll.ts';
 import { decodeMinuteEvents } from '../../src/sketch/minute-events.ts';
+import { decodeSeries } from '../../src/sketch/series.ts';
 import { decodeDeviceDetails } from '../../src/store/device-details.ts';
 import {
   ALL_TIME_ID,
@@ -77,14 +78,15 @@ function assertTops(where: string, head: HeadDoc, counts: Map<number, number>): 
     chunk.set(n, c);
     byChunk.set(idChunk(n), chunk);
   }
+  const tops = decodeChunkTops(head.tops.buffer);
   assert.deepEqual(
-    head.tops.map((t) => t.chunk),
+    [...tops.keys()],
     [...byChunk.keys()].sort((a, b) => a - b),
-    `${where}: a top list per id chunk with events`,
+    `${where}: a top list per id chunk with events, ascending`,
   );
-  for (const t of head.tops) {
-    const top = decodeTop(t.top.buffer);
-    const chunk = byChunk.get(t.chunk)!;
+  for (const [n, bytes] of tops) {
+    const top = decodeTop(bytes);
+    const chunk = byChunk.get(n)!;
     top.ids.forEach((n, i) =>
       assert.equal(top.counts[i], chunk.get(n), `${where}: listed count of device ${n}`),
     );
@@ -215,7 +217,7 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
         series.events[childIndex(level, start, c)] = inChild.length;
         series.unique[childIndex(level, start, c)] = unique(inChild);
       }
-      assert.deepEqual(head.series, series, `${id}: series of its ${child}s`);
+      assert.deepEqual(decodeSeries(head.series!.buffer), series, `${id}: series of its ${child}s`);
     }
   }
   const all = get<HeadDoc>(ALL_TIME_ID);

@@ -3,7 +3,8 @@ import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { RoaringBitmap32 } from 'roaring-wasm';
 import { loadBitmaps } from '../../src/sketch/bitmap.ts';
-import { decodeCounts, decodeTop } from '../../src/sketch/count-vector.ts';
+import { decodeChunkTops, decodeCounts, decodeTop } from '../../src/sketch/count-vector.ts';
+import { decodeSeries } from '../../src/sketch/series.ts';
 import { decodeMinuteEvents } from '../../src/sketch/minute-events.ts';
 import { decodeDeviceDetails } from '../../src/store/device-details.ts';
 import {
@@ -100,12 +101,8 @@ function normal(doc: Guarded): unknown {
   if (out.hll) out.hll = [...bin('hll')];
   // The latest dead letters are listed in the order they were stored, which depends on batching.
   if (doc._id === 'dead-letters') out.ids = [...(out.ids as string[])].sort();
-  if (Array.isArray(out.tops)) {
-    out.tops = (out.tops as { chunk: number; top: { buffer: Uint8Array } }[]).map((t) => ({
-      chunk: t.chunk,
-      top: decodeTop(t.top.buffer),
-    }));
-  }
+  if (out.tops) out.tops = [...decodeChunkTops(bin('tops'))].map(([chunk, top]) => [chunk, decodeTop(top)]);
+  if (out.series) out.series = decodeSeries(bin('series'));
   return out;
 }
 

@@ -4,8 +4,10 @@ import fc from 'fast-check';
 import {
   addCounts,
   countIds,
+  decodeChunkTops,
   decodeCounts,
   decodeTop,
+  encodeChunkTops,
   encodeCounts,
   encodeTop,
   topOf,
@@ -17,6 +19,7 @@ import {
   mergeMinuteEvents,
   minuteEvents,
 } from '../../src/sketch/minute-events.ts';
+import { decodeSeries, encodeSeries } from '../../src/sketch/series.ts';
 import { ByteReader, ByteWriter } from '../../src/sketch/varint.ts';
 import { decodeDeviceDetails, encodeDeviceDetails } from '../../src/store/device-details.ts';
 
@@ -70,6 +73,36 @@ describe('count vectors', () => {
     assert.equal(top.threshold, 2, '9 also has 2 and was left out');
     assert.deepEqual(decodeTop(encodeTop(top)), top);
     assert.equal(topOf(v, 10).threshold, 0, 'nothing left out');
+  });
+
+  it("round-trip a head's top lists by chunk, ascending whatever the order given", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.nat({ max: 70_000 }), { maxLength: 20 }), ids, (chunks, listed) => {
+        const tops = new Map(chunks.map((c, i) => [c, encodeTop(topOf(countIds(listed.slice(i)), 5))]));
+        const decoded = decodeChunkTops(encodeChunkTops(tops));
+        assert.deepEqual(
+          [...decoded.keys()],
+          [...chunks].sort((a, b) => a - b),
+        );
+        for (const [c, bytes] of decoded) assert.deepEqual(decodeTop(bytes), decodeTop(tops.get(c)!));
+      }),
+    );
+  });
+});
+
+describe('series', () => {
+  it('round-trip events and distinct devices per child bucket', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 60 }), (children) => {
+        const series = { events: children.map((c) => c[0]), unique: children.map((c) => c[1]) };
+        assert.deepEqual(decodeSeries(encodeSeries(series)), series);
+      }),
+    );
+  });
+
+  it('refuse truncated input with STORE_CORRUPT', () => {
+    const bytes = encodeSeries({ events: [300, 2], unique: [1, 1] });
+    assert.throws(() => decodeSeries(bytes.subarray(0, 3)), { code: 'STORE_CORRUPT' });
   });
 });
 
