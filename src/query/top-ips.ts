@@ -13,7 +13,13 @@
  */
 import type { Db } from 'mongodb';
 import { IpstreamError } from '../errors/errors.ts';
-import { type CountVector, type TopList, decodeCounts, decodeTop } from '../sketch/count-vector.ts';
+import {
+  type CountVector,
+  type TopList,
+  decodeChunkTops,
+  decodeCounts,
+  decodeTop,
+} from '../sketch/count-vector.ts';
 import { countsBetween, decodeMinuteEvents } from '../sketch/minute-events.ts';
 import { decodeDeviceDetails } from '../store/device-details.ts';
 import {
@@ -84,8 +90,6 @@ export async function topIps(db: Db, range: TimeRange, limit: number): Promise<T
   }
   // Minutes and heads in one batch of reads: the store serves them side by side.
   const docs = await reader.rollups<MinuteDoc | HeadDoc>([...minuteIds, ...summaryHeads], 'top IPs');
-  // The largest id in sight sizes the tallies once (growing them is most of their cost).
-  let maxId = 0;
   const minuteCounts: CountVector[] = [];
   for (const p of pieces) {
     if (p.kind === 'bucket' && p.level !== 'minute') continue;
@@ -94,18 +98,19 @@ export async function topIps(db: Db, range: TimeRange, limit: number): Promise<T
     const events = decodeStored(doc._id, () => decodeMinuteEvents(doc.detail.buffer));
     const counts = p.kind === 'partial' ? countsBetween(events, p.fromMs, p.toMs) : countsBetween(events);
     minuteCounts.push(counts);
-    maxId = Math.max(maxId, counts.ids.at(-1) ?? 0);
   }
   for (const headId of summaryHeads) {
     const head = docs.get(headId) as HeadDoc | null | undefined;
     if (head === null || head === undefined) continue;
-    const tops = new Map(
-      head.tops.map((t) => [t.chunk, decodeStored(headId, () => decodeTop(t.top.buffer))]),
-    );
-    for (const top of tops.values()) for (const id of top.ids) maxId = Math.max(maxId, id);
+    const tops = new Map<number, TopList>();
+    for (const [chunk, bytes] of decodeStored(headId, () => decodeChunkTops(head.tops.buffer)))
+      tops.set(
+        chunk,
+        decodeStored(headId, () => decodeTop(bytes)),
+      );
     summaries.push({ headId, tops, refined: new Set() });
   }
-  const bounds = initialBounds(minuteCounts, summaries, maxId + 1);
+  const bounds = initialBounds(minuteCounts, summaries);
   for (;;) {
     const pending = undecided(bounds, summaries, limit);
     if (pending.length === 0) return await rank(reader, bounds, limit);
@@ -135,10 +140,10 @@ interface Bounds {
   listedSlack: IdTally;
 }
 
-function initialBounds(exact: CountVector[], summaries: Summary[], capacity: number): Bounds {
-  const lower = new IdTally(capacity);
+function initialBounds(exact: CountVector[], summaries: Summary[]): Bounds {
+  const lower = new IdTally();
   const slack = new Map<number, number>();
-  const listedSlack = new IdTally(capacity);
+  const listedSlack = new IdTally();
   for (const counts of exact) lower.addAll(counts.ids, counts.counts);
   for (const s of summaries) {
     for (const [chunk, top] of s.tops) {
@@ -194,7 +199,7 @@ function topByLower(b: Bounds, limit: number): number[] {
       i = w;
     }
   };
-  for (const id of b.lower.ids) {
+  b.lower.forEach((id) => {
     if (heap.length < limit) {
       heap.push(id);
       for (let i = heap.length - 1; i > 0 && worse(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
@@ -202,7 +207,7 @@ function topByLower(b: Bounds, limit: number): number[] {
       heap[0] = id;
       down(0);
     }
-  }
+  });
   return heap.sort((x, y) => (before(b, x, y) ? -1 : 1));
 }
 
@@ -215,13 +220,12 @@ function undecided(b: Bounds, summaries: Summary[], limit: number): { summary: S
   const inTop = new Set(top);
   const cutoff = top.length >= limit ? b.lower.get(top[limit - 1]!) : 0;
   const unsure = new Set<number>(); // chunks whose lists must be read
-  for (const id of b.lower.ids) {
-    const lower = b.lower.get(id);
+  b.lower.forEach((id, lower) => {
     const upper = upperOf(b, id);
     // In the top: its count must be exact. Outside: it must not be able to reach the cutoff,
     // unless it ties there exactly (then the device id decides).
     if (upper > lower && (inTop.has(id) || upper >= cutoff)) unsure.add(idChunk(id));
-  }
+  });
   // A device in no list at all has at most its chunk's slack.
   for (const [chunk, slack] of b.slack) if (slack > 0 && slack >= cutoff) unsure.add(chunk);
   const wanted: { summary: Summary; chunk: number; threshold: number }[] = [];

@@ -3,34 +3,50 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { IdTally } from '../../src/query/id-tally.ts';
 
+const entries = (tally: IdTally) => {
+  const out: [number, number][] = [];
+  tally.forEach((id, sum) => out.push([id, sum]));
+  return out.sort((a, b) => a[0] - b[0]);
+};
+
 describe('IdTally', () => {
-  it('sums per id like a Map, growing past its capacity, and lists ids in first-added order', () => {
+  it('sums per id like a Map, through any number of growths', () => {
+    const id = fc.oneof(
+      fc.nat({ max: 5000 }),
+      fc.nat({ max: 200 }).map((k) => k * 65_536), // strided ids, as chunk starts are
+      fc.constant(0xffff_fffe),
+    );
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.nat({ max: 5000 }), fc.integer({ min: -50, max: 50 })), { maxLength: 300 }),
-        fc.nat({ max: 2000 }),
-        (adds, capacity) => {
-          const tally = new IdTally(capacity);
-          const reference = new Map<number, number>();
-          for (const [id, n] of adds) {
-            tally.add(id, n);
-            reference.set(id, (reference.get(id) ?? 0) + n);
-          }
-          assert.deepEqual([...tally.ids], [...reference.keys()]);
-          for (const [id, sum] of reference) {
-            assert.equal(tally.get(id), sum);
-          }
-          assert.equal(tally.get(6000), 0);
-        },
-      ),
+      fc.property(fc.array(fc.tuple(id, fc.integer({ min: -50, max: 50 })), { maxLength: 500 }), (adds) => {
+        const tally = new IdTally(1);
+        const reference = new Map<number, number>();
+        for (const [n, c] of adds) {
+          tally.add(n, c);
+          reference.set(n, (reference.get(n) ?? 0) + c);
+        }
+        assert.deepEqual(
+          entries(tally),
+          [...reference].sort((a, b) => a[0] - b[0]),
+        );
+        assert.equal(tally.size, reference.size);
+        for (const [n, sum] of reference) assert.equal(tally.get(n), sum);
+        assert.equal(tally.get(7001), 0);
+      }),
     );
   });
 
   it('adds counts pairwise', () => {
-    const tally = new IdTally(4);
+    const tally = new IdTally();
     tally.addAll(Uint32Array.of(3, 9, 3), Uint32Array.of(2, 5, 1));
-    assert.deepEqual([...tally.ids], [3, 9]);
-    assert.equal(tally.get(3), 3);
-    assert.equal(tally.get(9), 5);
+    assert.deepEqual(entries(tally), [
+      [3, 3],
+      [9, 5],
+    ]);
+  });
+
+  it('refuses what is not a device id', () => {
+    for (const bad of [-1, 1.5, 0xffff_ffff, Number.NaN]) {
+      assert.throws(() => new IdTally().add(bad, 1), RangeError, String(bad));
+    }
   });
 });
