@@ -254,7 +254,7 @@ export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport
     endMs: END_MS,
     withEvents: options.withEvents ?? true,
     // A kept data set of another read-model layout is loaded again.
-    layout: `${SUMMARY_LEVELS.join(',')};heads=binary`,
+    layout: `${SUMMARY_LEVELS.join(',')};heads=binary;hll=own`,
   };
   const seconds = options.seconds ?? 5;
   const concurrency = options.concurrency ?? 8;

@@ -7,7 +7,8 @@
  *   it, the ids of the whole minutes at its edges, and of the events in the parts of minutes at its
  *   ends (each minute keeps its events' milliseconds, so the edges are exact to the millisecond).
  *   A few hundred documents at most, whatever the width.
- * - A range, approx: the HyperLogLog sketches of the same whole buckets, and the ids of the
+ * - A range, approx: the HyperLogLog sketches of the same whole buckets (documents of their own,
+ *   lighter to read than the buckets' heads), and the ids of the
  *   edge minutes' events, over the same exact range; cheaper than the bitmaps of long ranges.
  *   `events` is exact in both modes.
  */
@@ -15,9 +16,9 @@ import type { Db } from 'mongodb';
 import { BitmapUnion, loadBitmaps } from '../sketch/bitmap.ts';
 import { HyperLogLog } from '../sketch/hll.ts';
 import { type MinuteEvents, countsBetween, decodeMinuteEvents } from '../sketch/minute-events.ts';
-import { bucketId, setId } from '../store/levels.ts';
+import { bucketId, hllId, setId } from '../store/levels.ts';
 import { HEAD_HLL_PRECISION } from '../store/rollup-plan.ts';
-import type { HeadDoc, MinuteDoc, SetDoc } from '../store/schema.ts';
+import type { HllDoc, MinuteDoc, SetDoc } from '../store/schema.ts';
 import { type TimeRange, closeRange, isAllTime, isoOrNull } from './range.ts';
 import { QueryReader } from './reader.ts';
 import { type Piece, tileRange } from './tiling.ts';
@@ -99,14 +100,19 @@ async function exactInRange(
   }
 }
 
+/** The document each piece is answered from (approx: sketches of summary buckets, minutes' events). */
+function approxDocId(piece: Piece): string {
+  if (piece.kind === 'partial' || piece.level === 'minute') return bucketId('minute', piece.start);
+  return hllId(bucketId(piece.level, piece.start));
+}
+
 async function approxInRange(reader: QueryReader, from: number, to: number) {
   const pieces = tileRange(from, to);
-  const docId = (p: Piece) => bucketId(p.kind === 'partial' ? 'minute' : p.level, p.start);
-  const docs = await reader.rollups<MinuteDoc | HeadDoc>(pieces.map(docId), 'the approx count');
+  const docs = await reader.rollups<MinuteDoc | HllDoc>(pieces.map(approxDocId), 'the approx count');
   const sketch = new HyperLogLog(HEAD_HLL_PRECISION);
   let events = 0;
   for (const piece of pieces) {
-    const doc = docs.get(docId(piece)) ?? null;
+    const doc = docs.get(approxDocId(piece)) ?? null;
     if (doc === null) continue;
     if ('detail' in doc) {
       const minute = eventsOf(doc)!;
@@ -115,7 +121,7 @@ async function approxInRange(reader: QueryReader, from: number, to: number) {
       for (const deviceId of counts.ids) sketch.add(String(deviceId));
       for (const c of counts.counts) events += c;
     } else {
-      if (doc.hll !== null) sketch.merge(HyperLogLog.fromBytes(doc.hll.buffer, HEAD_HLL_PRECISION));
+      sketch.merge(HyperLogLog.fromBytes(doc.hll.buffer, HEAD_HLL_PRECISION));
       events += doc.events;
     }
   }

@@ -218,6 +218,14 @@ export function setId(headId: string): string {
   return `${headId}/set`;
 }
 
+/**
+ * The bucket's HyperLogLog and events: all an approx count reads of each whole bucket, apart from
+ * the head because FerretDB reads a 4 KiB document in two thirds of the time of a head.
+ */
+export function hllId(headId: string): string {
+  return `${headId}/hll`;
+}
+
 /** The per-device counts of one id chunk in the bucket. */
 export function countsId(headId: string, chunk: number): string {
   return `${headId}/c${chunk}`;

@@ -51,6 +51,7 @@ import {
   countsId,
   deviceChunkId,
   idChunk,
+  hllId,
   setId,
 } from './levels.ts';
 import type {
@@ -58,6 +59,7 @@ import type {
   DeviceStatsDoc,
   Guarded,
   HeadDoc,
+  HllDoc,
   LatestDeadLettersDoc,
   StoredLogDoc,
   MinuteDoc,
@@ -140,7 +142,7 @@ export function touchedDocs(batch: RollupBatch, buckets = new BucketCache()): Do
     const { ids } = buckets.of(minute);
     rollups.add(ids.minute);
     for (const level of SUMMARY_LEVELS) {
-      rollups.add(ids[level]).add(setId(ids[level]));
+      rollups.add(ids[level]).add(setId(ids[level])).add(hllId(ids[level]));
       for (const chunk of chunks) rollups.add(countsId(ids[level], chunk));
     }
     for (const chunk of chunks) rollups.add(countsId(ALL_TIME_ID, chunk));
@@ -381,14 +383,11 @@ class Planner {
     const chunks = new Map<number, CountVector>();
     for (const [chunk, list] of byChunk(entries))
       chunks.set(chunk, this.#counts(countsId(headId, chunk), list));
+    this.#hll(hllId(headId), entries);
 
     const before = this.#get<HeadDoc>(headId);
     const add = fresh(before?.hw, entries);
     if (add.length === 0) return;
-    const hll = before?.hll
-      ? HyperLogLog.fromBytes(bytesOf(before.hll), HEAD_HLL_PRECISION)
-      : new HyperLogLog(HEAD_HLL_PRECISION);
-    for (const id of new Set(add.map((e) => e.id))) hll.add(String(id));
     const childLevel = CHILD_LEVEL[level];
     const { events, unique } = before?.series
       ? decodeSeries(bytesOf(before.series))
@@ -410,12 +409,29 @@ class Planner {
       start: new Date(start),
       events: (before?.events ?? 0) + add.length,
       unique: size,
-      hll: binary(hll.toBytes()),
       series: binary(encodeSeries({ events, unique })),
       tops: this.#tops(before, chunks),
     };
     // Hours after minutes, days after hours, months after days.
     this.#put('rollups', before, doc, 1 + SUMMARY_LEVELS.indexOf(level));
+  }
+
+  #hll(id: string, entries: RollupEvent[]): void {
+    const before = this.#get<HllDoc>(id);
+    const add = fresh(before?.hw, entries);
+    if (add.length === 0) return;
+    const hll = before
+      ? HyperLogLog.fromBytes(bytesOf(before.hll), HEAD_HLL_PRECISION)
+      : new HyperLogLog(HEAD_HLL_PRECISION);
+    for (const n of new Set(add.map((e) => e.id))) hll.add(String(n));
+    const doc: HllDoc = {
+      _id: id,
+      v: 0,
+      hw: advanced(before?.hw, add),
+      events: (before?.events ?? 0) + add.length,
+      hll: binary(hll.toBytes()),
+    };
+    this.#put('rollups', before, doc, 0);
   }
 
   #childSummary(level: Level, start: number): { events: number; unique: number } {
@@ -443,7 +459,6 @@ class Planner {
       start: null,
       events: (before?.events ?? 0) + add.length,
       unique: (before?.unique ?? 0) + add.filter((e) => e.registers).length,
-      hll: null,
       series: null,
       tops: this.#tops(before, chunks),
     };

@@ -82,15 +82,14 @@ export interface MinuteDoc extends Guarded {
 }
 
 /**
- * A summary bucket (ten minutes, hour, six hours, day or month) or all time (`all`): totals, a HyperLogLog of its device ids (as decimal
- * strings), series and top lists.
+ * A summary bucket (ten minutes, hour, six hours, day or month) or all time (`all`): totals,
+ * series and top lists.
  */
 export interface HeadDoc extends Guarded {
   level: 'tenMinutes' | 'hour' | 'sixHours' | 'day' | 'month' | 'all';
   start: Date | null;
   events: number;
   unique: number;
-  hll: Binary | null;
   /**
    * Events and distinct devices of each child bucket (minutes of an hour, hours of a day...):
    * sketch/series.ts. Null for all time.
@@ -101,6 +100,12 @@ export interface HeadDoc extends Guarded {
    * encodeChunkTops. Binaries, not arrays, because FerretDB reads them twice as fast.
    */
   tops: Binary;
+}
+
+/** A summary bucket's HyperLogLog (p = 12) of its device ids (as decimal strings), and its events. */
+export interface HllDoc extends Guarded {
+  events: number;
+  hll: Binary;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   childIndex,
   countsId,
   idChunk,
+  hllId,
   setId,
   CHILD_LEVEL,
 } from '../../src/store/levels.ts';
@@ -32,6 +33,7 @@ import {
   type DeviceDoc,
   type DeviceStatsDoc,
   type HeadDoc,
+  type HllDoc,
   type LatestDeadLettersDoc,
   type MinuteDoc,
   type SetDoc,
@@ -176,11 +178,13 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
       const id = bucketId(level, start);
       const head = get<HeadDoc>(id);
       const set = get<SetDoc>(setId(id));
-      assert.ok(head && set, `${id} and its set exist`);
-      expected.add(id).add(setId(id));
+      const sketch = get<HllDoc>(hllId(id));
+      assert.ok(head && set && sketch, `${id}, its set and its sketch exist`);
+      expected.add(id).add(setId(id)).add(hllId(id));
       const counts = histogram(list);
       assert.equal(head.events, list.length, `${id}: events`);
       assert.equal(set.events, list.length, `${id}: events in its set document`);
+      assert.equal(sketch.events, list.length, `${id}: events in its sketch document`);
       assert.equal(head.unique, counts.size, `${id}: distinct devices`);
       assert.deepEqual(
         bitmapIds(set.bitmap.buffer),
@@ -190,7 +194,7 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
       const hll = new HyperLogLog(HEAD_HLL_PRECISION);
       for (const n of counts.keys()) hll.add(String(n));
       assert.deepEqual(
-        [...head.hll!.buffer],
+        [...sketch.hll.buffer],
         [...hll.toBytes()],
         `${id}: HyperLogLog equals one built from its devices`,
       );
