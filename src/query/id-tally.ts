@@ -26,11 +26,6 @@ export class IdTally {
     this.#shift = 32 - Math.log2(capacity);
   }
 
-  /** How many ids were added. */
-  get size(): number {
-    return this.#size;
-  }
-
   /** The sum for `id`, 0 when none was added. */
   get(id: number): number {
     const slot = this.#slot(id);

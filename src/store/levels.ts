@@ -1,8 +1,8 @@
 /**
  * The time buckets of the read model (UTC): minutes, ten minutes, hours, six hours, days and
- * calendar months,
- * and the document ids they are stored under. Ids name the bucket in readable ISO form, so an operator can
- * find "the hour 2024-09-18T14" as `h:2024-09-18T14` with a plain find by _id.
+ * calendar months, and the document ids they are stored under. Ids name the bucket in readable ISO
+ * form, so an operator can find "the hour 2024-09-18T14" as `h:2024-09-18T14` with a plain find
+ * by _id.
  */
 export type Level = 'minute' | 'tenMinutes' | 'hour' | 'sixHours' | 'day' | 'month';
 
@@ -130,14 +130,9 @@ export function bucketId(level: Level, start: number): string {
   return `${PREFIX[level]}:${isoUtc(start).slice(0, ISO_CHARS[level])}`;
 }
 
-const LEVEL_OF_PREFIX: Record<string, Level> = {
-  m: 'minute',
-  t: 'tenMinutes',
-  h: 'hour',
-  s: 'sixHours',
-  d: 'day',
-  M: 'month',
-};
+const LEVEL_OF_PREFIX: Record<string, Level> = Object.fromEntries(
+  Object.entries(PREFIX).map(([level, prefix]) => [prefix, level]),
+) as Record<string, Level>;
 const ISO_SUFFIX: Record<Level, string> = {
   minute: ':00Z',
   tenMinutes: '0:00Z',

@@ -148,7 +148,7 @@ export interface LatestDeadLettersDoc extends Guarded {
   ids: string[];
 }
 
-export type RollupDoc = MinuteDoc | HeadDoc | SetDoc | CountsDoc | TotalsDoc | LatestDeadLettersDoc;
+export type RollupDoc = MinuteDoc | HeadDoc | HllDoc | SetDoc | CountsDoc | TotalsDoc | LatestDeadLettersDoc;
 
 /**
  * Creates the collections the writers use; a no-op when they exist. No secondary index: nothing

@@ -28,7 +28,6 @@ describe('IdTally', () => {
           entries(tally),
           [...reference].sort((a, b) => a[0] - b[0]),
         );
-        assert.equal(tally.size, reference.size);
         for (const [n, sum] of reference) assert.equal(tally.get(n), sum);
         assert.equal(tally.get(7001), 0);
       }),
