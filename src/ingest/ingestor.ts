@@ -13,6 +13,7 @@ import { connectMongo, type MongoHandle } from '../store/mongo.ts';
 import { backoffDelay, withRetry } from '../retry/backoff.ts';
 import { isRetriableStoreError } from '../store/retry.ts';
 import { type Batch, BatchBuffer, type PartitionPosition } from './batch-buffer.ts';
+import { coversFromCommitted } from './commit-guard.ts';
 import { createFlushPolicy, type FlushPolicy, type FlushReason, takeLimits } from './flush-policy.ts';
 import { emptyStats, type WorkerStats } from './stats.ts';
 
@@ -84,6 +85,10 @@ export class Ingestor {
   #failed = false;
   #stopDeadline = Infinity;
   #restarting = false;
+  /** Partitions (`topic:partition`) whose buffered records were dropped since the consumer started. */
+  readonly #dropped = new Set<string>();
+  /** A commit found records it must not skip: the consumer restarts to read them again. */
+  #rereadNeeded = false;
 
   constructor(options: IngestorOptions) {
     this.#options = options;
@@ -156,6 +161,9 @@ export class Ingestor {
       this.#log.info({ memberId: payload.memberId }, 'joined group');
     });
     this.#consumer = consumer;
+    // A new consumer reads every partition from the group's committed offset.
+    this.#dropped.clear();
+    this.#rereadNeeded = false;
     const stream = await consumer.consume({
       topics: [kafka.topic],
       mode: MessagesStreamModes.COMMITTED,
@@ -163,7 +171,7 @@ export class Ingestor {
     });
     this.#stream = stream;
     stream.on('data', (message: KafkaMessage) => this.#onMessage(message));
-    stream.on('error', (error: Error) => void this.#restartConsumer(error));
+    stream.on('error', (error: Error) => void this.#restartConsumer('consumer stream failed', error));
   }
 
   #onMessage(message: KafkaMessage): void {
@@ -240,7 +248,9 @@ export class Ingestor {
         ) {
           this.#stream.resume();
         }
-        if (!this.#stopping) this.#maybeFlush();
+        if (this.#rereadNeeded && !this.#stopping) {
+          void this.#restartConsumer('records were dropped and the partition came back past them');
+        } else if (!this.#stopping) this.#maybeFlush();
       });
   }
 
@@ -254,7 +264,11 @@ export class Ingestor {
     // Unknown (no consumer, or not yet in the group): keep everything.
     if (assignments === undefined || assignments === null || assignments.length === 0) return;
     const owned = new Set(assignments.flatMap((a) => a.partitions.map((p) => `${a.topic}\u0000${p}`)));
-    const dropped = this.#buffer.dropWhere((topic, partition) => !owned.has(`${topic}\u0000${partition}`));
+    const dropped = this.#buffer.dropWhere((topic, partition) => {
+      if (owned.has(`${topic}\u0000${partition}`)) return false;
+      this.#dropped.add(`${topic}:${partition}`);
+      return true;
+    });
     if (dropped > 0) {
       this.#stats.droppedForRebalance += dropped;
       this.#log.info({ dropped }, 'left buffered records of partitions now owned by another member to it');
@@ -266,7 +280,7 @@ export class Ingestor {
     const result = await this.#retry('store batch', () => this.#store!.write(batch));
     const writeMs = performance.now() - started;
     this.#policy.recordFlush({ count: batch.count, bytes: batch.bytes, writeMs, oldestAgeMs });
-    await this.#commit(batch.positions);
+    await this.#commit(batch);
     const s = this.#stats;
     s.flushes++;
     s.flushReasons[reason] = (s.flushReasons[reason] ?? 0) + 1;
@@ -283,20 +297,38 @@ export class Ingestor {
    * the group has committed. A partition can move to another member and back while this member
    * still holds records it read before the move (the client has no blocking revocation hook); the
    * other member may have committed further meanwhile, so the group's offset is read from the
-   * broker at each commit rather than remembered here.
+   * broker at each commit rather than remembered here. A partition whose records were dropped
+   * commits only if the batch covers everything from the group's offset (see commit-guard.ts).
    */
-  async #commit(positions: PartitionPosition[]): Promise<void> {
+  async #commit(batch: Batch): Promise<void> {
     const consumer = this.#consumer;
     if (consumer === undefined) return;
     const owned = new Set(
       (consumer.assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)),
     );
-    const candidates = positions.filter((p) => owned.has(`${p.topic}:${p.partition}`));
+    const candidates = batch.positions.filter((p) => owned.has(`${p.topic}:${p.partition}`));
     if (candidates.length === 0) return;
     try {
       const committed = await consumer.listCommittedOffsets({ topics: byTopic(candidates) });
-      const offsets = candidates
-        .filter((p) => BigInt(p.offset + 1) > (committed.get(p.topic)?.[p.partition] ?? -1n))
+      const groupOffset = (p: PartitionPosition): bigint => committed.get(p.topic)?.[p.partition] ?? -1n;
+      const ahead = candidates.filter((p) => BigInt(p.offset + 1) > groupOffset(p));
+      const gaps = ahead.filter(
+        (p) =>
+          this.#dropped.has(`${p.topic}:${p.partition}`) &&
+          !coversFromCommitted(groupOffset(p), offsetsOf(batch, p), p.offset),
+      );
+      if (gaps.length > 0) {
+        this.#rereadNeeded = true;
+        this.#log.warn(
+          {
+            partitions: gaps.map((p) => `${p.topic}:${p.partition}`),
+            committed: gaps.map(groupOffset).map(String),
+          },
+          'records dropped at a rebalance were not read again; leaving these partitions uncommitted and rejoining to re-read them',
+        );
+      }
+      const offsets = ahead
+        .filter((p) => !gaps.includes(p))
         .map((p) => ({
           topic: p.topic,
           partition: p.partition,
@@ -328,12 +360,16 @@ export class Ingestor {
     });
   }
 
-  /** The stream died (broker gone past the client's retries): store what we have, then rejoin. */
-  async #restartConsumer(error: Error): Promise<void> {
+  /**
+   * Stores what we have, then rejoins, reading every partition from the group's committed offset:
+   * after the stream died (broker gone past the client's retries), or to re-read dropped records.
+   */
+  async #restartConsumer(reason: string, error?: Error): Promise<void> {
     if (this.#stopping || this.#restarting) return;
     this.#restarting = true;
     this.#stats.consumerRestarts++;
-    this.#log.error({ err: describeError(error) }, 'consumer stream failed; restarting it');
+    if (error === undefined) this.#log.warn(`${reason}; restarting the consumer`);
+    else this.#log.error({ err: describeError(error) }, `${reason}; restarting the consumer`);
     try {
       await this.#drain();
       await this.#closeConsumer();
@@ -405,4 +441,15 @@ export class Ingestor {
     this.#options.onStats(this.stats);
     await this.#mongo?.close();
   }
+}
+
+/** A partition's offsets in a batch. */
+function offsetsOf(batch: Batch, position: PartitionPosition): number[] {
+  const offsets: number[] = [];
+  for (const records of [batch.events, batch.deadLetters]) {
+    for (const r of records) {
+      if (r.partition === position.partition && r.topic === position.topic) offsets.push(r.offset);
+    }
+  }
+  return offsets;
 }

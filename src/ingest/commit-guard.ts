@@ -1,0 +1,25 @@
+/**
+ * Whether a batch may commit a partition whose buffered records this member once dropped.
+ *
+ * The client resumes a partition that comes back from its own fetch position when the group has
+ * committed nothing for it, and a fetch in flight can move that position past a re-read of the
+ * committed offset. Records dropped at the revocation would then be committed past without being
+ * stored. So such a partition commits only when the batch holds every offset from the group's
+ * committed offset through the one it commits; anything else is a gap only a re-read can fill.
+ *
+ * `committed` is the group's committed offset (the next to read, negative when none), `offsets`
+ * the partition's offsets in the batch, `through` the highest of them.
+ */
+export function coversFromCommitted(committed: bigint, offsets: readonly number[], through: number): boolean {
+  if (committed < 0n) return false;
+  const start = Number(committed);
+  if (start > through) return true;
+  const seen = new Uint8Array(through - start + 1);
+  let missing = seen.length;
+  for (const offset of offsets) {
+    if (offset < start || offset > through || seen[offset - start] === 1) continue;
+    seen[offset - start] = 1;
+    missing--;
+  }
+  return missing === 0;
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { Producer, stringSerializers } from '@platformatic/kafka';
+import { createEventGenerator } from '../../src/events/synthetic.ts';
+import { type BatchWriter, Ingestor } from '../../src/ingest/ingestor.ts';
+import { TopicAdmin } from '../../src/kafka/admin.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import type { StoreBatch, StoreResult } from '../../src/store/event-store.ts';
+import { eventually, testConfig } from '../support/config.ts';
+
+// A member forgets the buffered records of a partition that moved away: their new owner reads them
+// from the group's committed offset. If the partition comes back before anyone committed past
+// them, the client resumes it from its own fetch position (it re-reads the committed offset only
+// when there is one, and a fetch in flight can overwrite that too), not from the records it
+// forgot. Committing past them then would lose them: the member must notice and read them again.
+
+const base = testConfig('dropped-records');
+const config = {
+  ...base,
+  ingest: { ...base.ingest, adaptive: false, flushCount: 10, flushIntervalMs: 50 },
+};
+const admin = new TopicAdmin(config.kafka);
+const producer = new Producer({
+  clientId: 'dropped-records-producer',
+  bootstrapBrokers: config.kafka.brokers,
+  serializers: stringSerializers,
+});
+const generator = createEventGenerator({ seed: 37, devices: 50 });
+const running: Ingestor[] = [];
+
+after(async () => {
+  for (const ingestor of running) await ingestor.stop(1_000).catch(() => undefined);
+  await producer.close();
+  await admin.deleteTopic(config.kafka.topic).catch(() => undefined);
+  await admin.close();
+});
+
+async function produce(partition: number, count: number): Promise<void> {
+  const messages = Array.from({ length: count }, () => ({
+    topic: config.kafka.topic,
+    partition,
+    value: generator.next().value,
+  }));
+  await producer.send({ messages });
+}
+
+function stored(batch: StoreBatch): StoreResult {
+  return { inserted: batch.events.length, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0 };
+}
+
+function member(workerId: number, writer: BatchWriter): Ingestor {
+  const ingestor = new Ingestor({
+    config,
+    workerId,
+    log: createLogger('silent', 'test'),
+    onStats: () => undefined,
+    store: writer,
+  });
+  running.push(ingestor);
+  return ingestor;
+}
+
+const owned = (ingestor: Ingestor): number[] => ingestor.stats.assigned.flatMap((a) => a.partitions).sort();
+
+test('records dropped when a partition moved are read again when it comes back uncommitted', async () => {
+  await admin.create(config.kafka.topic, 2);
+  await produce(0, 100);
+  await produce(1, 100);
+
+  // Member A reads everything; its store holds the first batch until released, so the rest waits
+  // in its buffer. Every offset A stores is remembered per partition.
+  const storedByA = [new Set<number>(), new Set<number>()];
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const a = member(0, {
+    write: async (batch) => {
+      await released;
+      for (const e of [...batch.events, ...batch.deadLetters]) storedByA[e.partition]!.add(e.offset);
+      return stored(batch);
+    },
+  });
+  await a.start();
+  await eventually(() => a.stats.consumed >= 200, 60_000, 'A to read both partitions');
+
+  // Member B takes one partition and reads it, but its store never succeeds: it gives up when told
+  // to, leaving the group with nothing committed.
+  let giveUp: () => void = () => undefined;
+  const givenUp = new Promise<void>((resolve) => (giveUp = resolve));
+  const b = member(1, {
+    write: async () => {
+      await givenUp;
+      throw new Error('B gives up');
+    },
+  });
+  b.start().catch(() => undefined);
+  const [moved] = await eventually(
+    () => (owned(b).length === 1 && owned(a).length === 1 ? owned(b) : undefined),
+    60_000,
+    'B to take one partition from A',
+  );
+
+  // A stores its first batch and forgets the buffered records of the partition B now owns.
+  release();
+  await eventually(() => a.stats.droppedForRebalance > 0, 60_000, 'A to drop the moved partition');
+
+  // B leaves uncommitted; the partition returns to A, with more records behind the forgotten ones.
+  giveUp();
+  await eventually(() => owned(a).length === 2, 60_000, 'the partition to return to A');
+  await produce(moved!, 10);
+  await eventually(
+    async () => (await admin.committed(config.kafka.topic, config.kafka.group, 2))[moved!] === 110,
+    60_000,
+    'A to commit the returned partition through its new records',
+  );
+
+  const missing = Array.from({ length: 110 }, (_, offset) => offset).filter(
+    (offset) => !storedByA[moved!]!.has(offset),
+  );
+  assert.deepEqual(missing, [], 'every offset below the commit is stored');
+});
