@@ -38,14 +38,21 @@ export function isAllTime(range: TimeRange): boolean {
   return range.from === null && range.to === null;
 }
 
+/** Both ends given: the range needs nothing stored to be closed (so no totals read). */
+export function isClosed(range: TimeRange): range is { from: number; to: number } {
+  return range.from !== null && range.to !== null;
+}
+
 /**
  * A range with its open ends closed by the data: an open start is the earliest event stored, an
  * open end just after the latest. Null when nothing is stored, or nothing can be in the range.
+ * A range with both ends is its own closure, whatever is stored.
  */
 export function closeRange(
   range: TimeRange,
   stored: { firstTs: Date | null; lastTs: Date | null } | null,
 ): { from: number; to: number } | null {
+  if (isClosed(range)) return range.from < range.to ? { from: range.from, to: range.to } : null;
   if (stored === null || stored.firstTs === null || stored.lastTs === null) return null;
   const from = range.from ?? stored.firstTs.getTime();
   const to = range.to ?? stored.lastTs.getTime() + 1;

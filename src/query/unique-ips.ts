@@ -19,7 +19,7 @@ import { type MinuteEvents, countsBetween, decodeMinuteEvents } from '../sketch/
 import { bucketId, hllId, setId } from '../store/levels.ts';
 import { HEAD_HLL_PRECISION } from '../store/rollup-plan.ts';
 import type { HllDoc, MinuteDoc, SetDoc } from '../store/schema.ts';
-import { type TimeRange, closeRange, isAllTime, isoOrNull } from './range.ts';
+import { type TimeRange, closeRange, isAllTime, isClosed, isoOrNull } from './range.ts';
 import { QueryReader } from './reader.ts';
 import { type Piece, tileRange } from './tiling.ts';
 
@@ -42,12 +42,13 @@ export interface UniqueIpsAnswer {
 export async function uniqueIps(db: Db, query: UniqueIpsQuery): Promise<UniqueIpsAnswer> {
   const reader = await QueryReader.open(db);
   const answer = { from: isoOrNull(query.from), to: isoOrNull(query.to) };
-  const stored = await reader.totals();
   if (isAllTime(query)) {
     // Exact and cheaper than any sketch, so an approx request over all time gets it too.
+    const stored = await reader.totals();
     return { ...answer, uniqueIps: stored?.devices ?? 0, events: stored?.events ?? 0, mode: 'exact' };
   }
-  const range = closeRange(query, stored);
+  // A closed range goes straight to its buckets: the totals only close open ends.
+  const range = closeRange(query, isClosed(query) ? null : await reader.totals());
   if (query.mode === 'approx') {
     if (range === null) return { ...answer, uniqueIps: 0, events: 0, mode: 'approx', relativeError: 0 };
     return { ...answer, ...(await approxInRange(reader, range.from, range.to)), mode: 'approx' };

@@ -40,6 +40,12 @@ describe('closeRange', () => {
     });
   });
 
+  it('keeps a range with both ends as it is, stored data or not (no totals read needed)', () => {
+    const range = { from: T('2023-06-01T00:00:00Z'), to: T('2023-06-02T00:00:00Z') };
+    assert.deepEqual(closeRange(range, null), range);
+    assert.deepEqual(closeRange(range, stored), range);
+  });
+
   it('is null when nothing is stored or nothing can be in the range', () => {
     assert.equal(closeRange({ from: null, to: null }, null), null);
     assert.equal(closeRange({ from: null, to: null }, { firstTs: null, lastTs: null }), null);
