@@ -127,3 +127,30 @@ export class BatchBuffer {
     return { events, deadLetters, count, bytes, positions: [...positions.values()] };
   }
 }
+
+/** One partition's offsets in a batch. */
+export function offsetsIn(batch: Batch, topic: string, partition: number): number[] {
+  const offsets: number[] = [];
+  for (const records of [batch.events, batch.deadLetters]) {
+    for (const r of records) if (r.partition === partition && r.topic === topic) offsets.push(r.offset);
+  }
+  return offsets;
+}
+
+/** The batch without the records of the partitions `drop` names. */
+export function withoutPartitions(batch: Batch, drop: (topic: string, partition: number) => boolean): Batch {
+  const keep = <R extends DeviceEvent | DeadLetter>(records: R[]): R[] =>
+    records.filter((r) => !drop(r.topic, r.partition));
+  const events = keep(batch.events);
+  const deadLetters = keep(batch.deadLetters);
+  let bytes = 0;
+  for (const r of events) bytes += r.bytes;
+  for (const r of deadLetters) bytes += r.bytes;
+  return {
+    events,
+    deadLetters,
+    count: events.length + deadLetters.length,
+    bytes,
+    positions: batch.positions.filter((p) => !drop(p.topic, p.partition)),
+  };
+}

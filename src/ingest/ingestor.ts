@@ -12,8 +12,14 @@ import { EventStore, type StoreBatch, type StoreResult } from '../store/event-st
 import { connectMongo, type MongoHandle } from '../store/mongo.ts';
 import { backoffDelay, withRetry } from '../retry/backoff.ts';
 import { isRetriableStoreError } from '../store/retry.ts';
-import { type Batch, BatchBuffer, type PartitionPosition } from './batch-buffer.ts';
-import { coversFromCommitted } from './commit-guard.ts';
+import {
+  type Batch,
+  BatchBuffer,
+  type PartitionPosition,
+  offsetsIn,
+  withoutPartitions,
+} from './batch-buffer.ts';
+import { coversFromCommitted } from './gap-guard.ts';
 import { createFlushPolicy, type FlushPolicy, type FlushReason, takeLimits } from './flush-policy.ts';
 import { emptyStats, type WorkerStats } from './stats.ts';
 
@@ -42,6 +48,8 @@ export interface IngestorOptions {
 }
 
 const RECENT_WRITES = 64;
+
+const NOTHING_STORED: StoreResult = { inserted: 0, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0 };
 
 const FETCH_MAX_BYTES = 2 * 1024 * 1024;
 
@@ -277,10 +285,12 @@ export class Ingestor {
 
   async #flush(batch: Batch, reason: FlushReason, oldestAgeMs: number): Promise<void> {
     const started = performance.now();
-    const result = await this.#retry('store batch', () => this.#store!.write(batch));
+    const safe = await this.#withoutGaps(batch);
+    const result =
+      safe.count === 0 ? NOTHING_STORED : await this.#retry('store batch', () => this.#store!.write(safe));
     const writeMs = performance.now() - started;
     this.#policy.recordFlush({ count: batch.count, bytes: batch.bytes, writeMs, oldestAgeMs });
-    await this.#commit(batch);
+    await this.#commit(safe.positions);
     const s = this.#stats;
     s.flushes++;
     s.flushReasons[reason] = (s.flushReasons[reason] ?? 0) + 1;
@@ -297,38 +307,20 @@ export class Ingestor {
    * the group has committed. A partition can move to another member and back while this member
    * still holds records it read before the move (the client has no blocking revocation hook); the
    * other member may have committed further meanwhile, so the group's offset is read from the
-   * broker at each commit rather than remembered here. A partition whose records were dropped
-   * commits only if the batch covers everything from the group's offset (see commit-guard.ts).
+   * broker at each commit rather than remembered here.
    */
-  async #commit(batch: Batch): Promise<void> {
+  async #commit(positions: PartitionPosition[]): Promise<void> {
     const consumer = this.#consumer;
     if (consumer === undefined) return;
     const owned = new Set(
       (consumer.assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)),
     );
-    const candidates = batch.positions.filter((p) => owned.has(`${p.topic}:${p.partition}`));
+    const candidates = positions.filter((p) => owned.has(`${p.topic}:${p.partition}`));
     if (candidates.length === 0) return;
     try {
       const committed = await consumer.listCommittedOffsets({ topics: byTopic(candidates) });
-      const groupOffset = (p: PartitionPosition): bigint => committed.get(p.topic)?.[p.partition] ?? -1n;
-      const ahead = candidates.filter((p) => BigInt(p.offset + 1) > groupOffset(p));
-      const gaps = ahead.filter(
-        (p) =>
-          this.#dropped.has(`${p.topic}:${p.partition}`) &&
-          !coversFromCommitted(groupOffset(p), offsetsOf(batch, p), p.offset),
-      );
-      if (gaps.length > 0) {
-        this.#rereadNeeded = true;
-        this.#log.warn(
-          {
-            partitions: gaps.map((p) => `${p.topic}:${p.partition}`),
-            committed: gaps.map(groupOffset).map(String),
-          },
-          'records dropped at a rebalance were not read again; leaving these partitions uncommitted and rejoining to re-read them',
-        );
-      }
-      const offsets = ahead
-        .filter((p) => !gaps.includes(p))
+      const offsets = candidates
+        .filter((p) => BigInt(p.offset + 1) > (committed.get(p.topic)?.[p.partition] ?? -1n))
         .map((p) => ({
           topic: p.topic,
           partition: p.partition,
@@ -344,6 +336,42 @@ export class Ingestor {
         'offset commit failed (records are stored; they may be redelivered)',
       );
     }
+  }
+
+  /**
+   * The batch less the records of partitions that would leave a gap. The rollups count a
+   * partition's records above each document's mark, so a batch stored past records nobody stored
+   * would make them uncountable for good. That can only follow records this member dropped (see
+   * gap-guard.ts): such partitions go to the store only when the batch holds every offset from
+   * the group's committed one; the others are left out and the consumer rejoins to read them again.
+   */
+  async #withoutGaps(batch: Batch): Promise<Batch> {
+    const consumer = this.#consumer;
+    const suspect = batch.positions.filter((p) => this.#dropped.has(`${p.topic}:${p.partition}`));
+    if (consumer === undefined || suspect.length === 0) return batch;
+    let committed = new Map<string, bigint[]>();
+    try {
+      committed = await consumer.listCommittedOffsets({ topics: byTopic(suspect) });
+    } catch (error) {
+      // Unknown offsets cover nothing: these partitions are read again, which is always safe.
+      this.#log.warn({ err: describeError(error) }, 'could not read committed offsets before a store');
+    }
+    const gaps = suspect.filter(
+      (p) =>
+        !coversFromCommitted(
+          committed.get(p.topic)?.[p.partition] ?? -1n,
+          offsetsIn(batch, p.topic, p.partition),
+          p.offset,
+        ),
+    );
+    if (gaps.length === 0) return batch;
+    this.#rereadNeeded = true;
+    const keys = new Set(gaps.map((p) => `${p.topic}:${p.partition}`));
+    this.#log.warn(
+      { partitions: [...keys] },
+      'records dropped at a rebalance were not read again; storing nothing of these partitions until the consumer rejoins and reads them',
+    );
+    return withoutPartitions(batch, (topic, partition) => keys.has(`${topic}:${partition}`));
   }
 
   #retry<T>(what: string, operation: () => Promise<T>): Promise<T> {
@@ -441,15 +469,4 @@ export class Ingestor {
     this.#options.onStats(this.stats);
     await this.#mongo?.close();
   }
-}
-
-/** A partition's offsets in a batch. */
-function offsetsOf(batch: Batch, position: PartitionPosition): number[] {
-  const offsets: number[] = [];
-  for (const records of [batch.events, batch.deadLetters]) {
-    for (const r of records) {
-      if (r.partition === position.partition && r.topic === position.topic) offsets.push(r.offset);
-    }
-  }
-  return offsets;
 }

@@ -12,7 +12,9 @@ import { eventually, testConfig } from '../support/config.ts';
 // from the group's committed offset. If the partition comes back before anyone committed past
 // them, the client resumes it from its own fetch position (it re-reads the committed offset only
 // when there is one, and a fetch in flight can overwrite that too), not from the records it
-// forgot. Committing past them then would lose them: the member must notice and read them again.
+// forgot. Storing past them would lose them twice over: the rollups count a partition's records
+// above each document's mark, and the commit moves past them. The member must read them again
+// before it stores anything of that partition beyond them.
 
 const base = testConfig('dropped-records');
 const config = {
@@ -68,14 +70,25 @@ test('records dropped when a partition moved are read again when it comes back u
   await produce(1, 100);
 
   // Member A reads everything; its store holds the first batch until released, so the rest waits
-  // in its buffer. Every offset A stores is remembered per partition.
+  // in its buffer. Every offset A stores is remembered per partition, and so is every write that
+  // would leave a gap after what was stored before it (what the rollups' marks cannot survive).
   const storedByA = [new Set<number>(), new Set<number>()];
+  const gaps: string[] = [];
   let release: () => void = () => undefined;
   const released = new Promise<void>((resolve) => (release = resolve));
   const a = member(0, {
     write: async (batch) => {
       await released;
-      for (const e of [...batch.events, ...batch.deadLetters]) storedByA[e.partition]!.add(e.offset);
+      for (const partition of [0, 1]) {
+        const offsets = batch.events.filter((e) => e.partition === partition).map((e) => e.offset);
+        const reach = Math.max(-1, ...storedByA[partition]!);
+        for (const offset of offsets) storedByA[partition]!.add(offset);
+        const beyond = Math.max(-1, ...offsets);
+        for (let o = reach + 1; o <= beyond; o++) {
+          if (!storedByA[partition]!.has(o))
+            gaps.push(`partition ${partition}: ${reach + 1}..${beyond} skips ${o}`);
+        }
+      }
       return stored(batch);
     },
   });
@@ -117,4 +130,5 @@ test('records dropped when a partition moved are read again when it comes back u
     (offset) => !storedByA[moved!]!.has(offset),
   );
   assert.deepEqual(missing, [], 'every offset below the commit is stored');
+  assert.deepEqual(gaps, [], 'no write skipped past offsets not stored before it');
 });

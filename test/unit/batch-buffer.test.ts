@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceEvent } from '../../src/events/event.ts';
-import { BatchBuffer, RECORD_OVERHEAD_BYTES } from '../../src/ingest/batch-buffer.ts';
+import {
+  BatchBuffer,
+  RECORD_OVERHEAD_BYTES,
+  offsetsIn,
+  withoutPartitions,
+} from '../../src/ingest/batch-buffer.ts';
 import { eventAt } from '../support/events.ts';
 
 function event(partition: number, offset: number, bytes = 100): { ok: true; event: DeviceEvent } {
@@ -94,4 +99,26 @@ test('records of partitions that moved away can be dropped, the rest kept in ord
   );
   assert.equal(buffer.count, 0);
   assert.equal(buffer.bytes, 0);
+});
+
+test("a batch can be read per partition and left without some partitions' records", () => {
+  const buffer = new BatchBuffer();
+  for (let i = 0; i < 9; i++) buffer.add(event(i % 3, i, 10 + i), 1, 1000 + i);
+  const batch = buffer.take();
+  assert.deepEqual(offsetsIn(batch, batch.events[0]!.topic, 1), [1, 4, 7]);
+
+  const rest = withoutPartitions(batch, (_topic, partition) => partition === 1);
+  assert.deepEqual(
+    rest.events.map((e) => e.offset),
+    [0, 2, 3, 5, 6, 8],
+  );
+  assert.equal(rest.count, 6);
+  assert.equal(rest.bytes, 10 + 12 + 13 + 15 + 16 + 18);
+  assert.deepEqual(
+    rest.positions.map((p) => [p.partition, p.offset]),
+    [
+      [0, 6],
+      [2, 8],
+    ],
+  );
 });

@@ -1,11 +1,12 @@
 /**
- * Whether a batch may commit a partition whose buffered records this member once dropped.
+ * Whether a batch may store a partition whose buffered records this member once dropped.
  *
  * The client resumes a partition that comes back from its own fetch position when the group has
  * committed nothing for it, and a fetch in flight can move that position past a re-read of the
- * committed offset. Records dropped at the revocation would then be committed past without being
- * stored. So such a partition commits only when the batch holds every offset from the group's
- * committed offset through the one it commits; anything else is a gap only a re-read can fill.
+ * committed offset. Records dropped at the revocation would then be skipped: stored past (so the
+ * rollups' marks pass them) and committed past. So such a partition is stored only when the batch
+ * holds every offset from the group's committed offset through its highest; anything else is a
+ * gap only a re-read can fill.
  *
  * `committed` is the group's committed offset (the next to read, negative when none), `offsets`
  * the partition's offsets in the batch, `through` the highest of them.
