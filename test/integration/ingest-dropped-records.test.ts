@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { Producer, stringSerializers } from '@platformatic/kafka';
-import { createEventGenerator } from '../../src/events/synthetic.ts';
-import { type BatchWriter, Ingestor } from '../../src/ingest/ingestor.ts';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { createLogger } from '../../src/log/logger.ts';
-import type { StoreBatch, StoreResult } from '../../src/store/event-store.ts';
-import { eventually, testConfig } from '../support/config.ts';
+import { eventually } from '../support/config.ts';
+import { ingestMembers, owned, stored } from '../support/ingest-members.ts';
 
 // A member forgets the buffered records of a partition that moved away: their new owner reads them
 // from the group's committed offset. If the partition comes back before anyone committed past
@@ -16,53 +11,13 @@ import { eventually, testConfig } from '../support/config.ts';
 // above each document's mark, and the commit moves past them. The member must read them again
 // before it stores anything of that partition beyond them.
 
-const base = testConfig('dropped-records');
-const config = {
-  ...base,
-  ingest: { ...base.ingest, adaptive: false, flushCount: 10, flushIntervalMs: 50 },
-};
-const admin = new TopicAdmin(config.kafka);
-const producer = new Producer({
-  clientId: 'dropped-records-producer',
-  bootstrapBrokers: config.kafka.brokers,
-  serializers: stringSerializers,
-});
-const generator = createEventGenerator({ seed: 37, devices: 50 });
-const running: Ingestor[] = [];
-
-after(async () => {
-  for (const ingestor of running) await ingestor.stop(1_000).catch(() => undefined);
-  await producer.close();
-  await admin.deleteTopic(config.kafka.topic).catch(() => undefined);
-  await admin.close();
+const { config, admin, produce, member, close } = ingestMembers('dropped-records', 37, {
+  adaptive: false,
+  flushCount: 10,
+  flushIntervalMs: 50,
 });
 
-async function produce(partition: number, count: number): Promise<void> {
-  const messages = Array.from({ length: count }, () => ({
-    topic: config.kafka.topic,
-    partition,
-    value: generator.next().value,
-  }));
-  await producer.send({ messages });
-}
-
-function stored(batch: StoreBatch): StoreResult {
-  return { inserted: batch.events.length, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0 };
-}
-
-function member(workerId: number, writer: BatchWriter): Ingestor {
-  const ingestor = new Ingestor({
-    config,
-    workerId,
-    log: createLogger('silent', 'test'),
-    onStats: () => undefined,
-    store: writer,
-  });
-  running.push(ingestor);
-  return ingestor;
-}
-
-const owned = (ingestor: Ingestor): number[] => ingestor.stats.assigned.flatMap((a) => a.partitions).sort();
+after(close);
 
 test('records dropped when a partition moved are read again when it comes back uncommitted', async () => {
   await admin.create(config.kafka.topic, 2);

@@ -1,65 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { Producer, stringSerializers } from '@platformatic/kafka';
-import { createEventGenerator } from '../../src/events/synthetic.ts';
-import { type BatchWriter, Ingestor } from '../../src/ingest/ingestor.ts';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { createLogger } from '../../src/log/logger.ts';
-import type { StoreBatch, StoreResult } from '../../src/store/event-store.ts';
-import { eventually, testConfig } from '../support/config.ts';
+import { eventually } from '../support/config.ts';
+import { ingestMembers, owned, stored } from '../support/ingest-members.ts';
 
 // The client has no blocking revocation hook: a member can still hold records of a partition that
 // moved away, and store them after the partition came back to it. Meanwhile the other member read
 // further and committed further. Committing the old records' offsets then would move the group
 // backwards, and everything between would be read and stored again by whoever reads next.
 
-const base = testConfig('partition-returns');
-const config = {
-  ...base,
-  ingest: { ...base.ingest, adaptive: false, flushCount: 1000, flushIntervalMs: 50 },
-};
-const admin = new TopicAdmin(config.kafka);
-const producer = new Producer({
-  clientId: 'partition-returns-producer',
-  bootstrapBrokers: config.kafka.brokers,
-  serializers: stringSerializers,
-});
-const generator = createEventGenerator({ seed: 31, devices: 50 });
-const running: Ingestor[] = [];
-
-after(async () => {
-  for (const ingestor of running) await ingestor.stop().catch(() => undefined);
-  await producer.close();
-  await admin.deleteTopic(config.kafka.topic).catch(() => undefined);
-  await admin.close();
+const { config, admin, produce, member, close } = ingestMembers('partition-returns', 31, {
+  adaptive: false,
+  flushCount: 1000,
+  flushIntervalMs: 50,
 });
 
-async function produce(partition: number, count: number): Promise<void> {
-  const messages = Array.from({ length: count }, () => ({
-    topic: config.kafka.topic,
-    partition,
-    value: generator.next().value,
-  }));
-  await producer.send({ messages });
-}
-
-function stored(batch: StoreBatch): StoreResult {
-  return { inserted: batch.events.length, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0 };
-}
-
-function member(workerId: number, writer: BatchWriter): Ingestor {
-  const ingestor = new Ingestor({
-    config,
-    workerId,
-    log: createLogger('silent', 'test'),
-    onStats: () => undefined,
-    store: writer,
-  });
-  running.push(ingestor);
-  return ingestor;
-}
-
-const owned = (ingestor: Ingestor): number[] => ingestor.stats.assigned.flatMap((a) => a.partitions).sort();
+after(close);
 
 test('a partition that comes back to a member is never committed below what the group committed meanwhile', async () => {
   await admin.create(config.kafka.topic, 2);
