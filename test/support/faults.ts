@@ -44,22 +44,40 @@ export async function totalLag(admin: TopicAdmin, config: Config): Promise<numbe
   }
 }
 
-/** Waits until every record is stored and committed: lag 0 and the stored count as expected. */
+/**
+ * Waits until every record is stored and committed: lag 0 and the stored count as expected. On a
+ * timeout it says which of the two broke: the events themselves (counted, with the offsets
+ * missing) or only the rollups' totals.
+ */
 export async function waitForCatchUp(
   admin: TopicAdmin,
   config: Config,
   expected: StoredCounts,
   timeoutMs: number,
 ): Promise<void> {
-  await eventually(
-    async () => {
-      if ((await totalLag(admin, config)) !== 0) return false;
-      const stored = await storedCounts(config);
-      return stored.events === expected.events && stored.deadLetters === expected.deadLetters;
-    },
-    timeoutMs,
-    `lag 0 with ${expected.events} events and ${expected.deadLetters} dead letters stored`,
-  );
+  try {
+    await eventually(
+      async () => {
+        if ((await totalLag(admin, config)) !== 0) return false;
+        const stored = await storedCounts(config);
+        return stored.events === expected.events && stored.deadLetters === expected.deadLetters;
+      },
+      timeoutMs,
+      `lag 0 with ${expected.events} events and ${expected.deadLetters} dead letters stored`,
+    );
+  } catch (error) {
+    const described = await admin.describe(config.kafka.topic, config.kafka.group);
+    const diagnosis = {
+      lag: described.totalLag,
+      totals: await storedCounts(config),
+      counted: await countedInStore(config),
+      missing: await missingOffsets(
+        config,
+        described.partitions.map((p) => p.end),
+      ),
+    };
+    throw new Error(`${(error as Error).message}: ${JSON.stringify(diagnosis)}`, { cause: error });
+  }
 }
 
 /**
