@@ -252,6 +252,7 @@ export class Ingestor {
         if (
           this.#stream?.isPaused() &&
           !this.#stopping &&
+          !this.#restarting &&
           this.#buffer.footprint < this.#options.config.ingest.maxBufferBytes / 2
         ) {
           this.#stream.resume();
@@ -399,6 +400,8 @@ export class Ingestor {
     if (error === undefined) this.#log.warn(`${reason}; restarting the consumer`);
     else this.#log.error({ err: describeError(error) }, `${reason}; restarting the consumer`);
     try {
+      // Store only what is buffered: the new consumer reads everything after it.
+      this.#stream?.pause();
       await this.#drain();
       await this.#closeConsumer();
       for (let attempt = 1; !this.#stopping; attempt++) {
