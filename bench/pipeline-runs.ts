@@ -333,8 +333,11 @@ export async function ingestRun(
     row.eventsPerSec = Math.round(committed / Math.max(row.seconds, 1e-3));
     const cpuMs = cpuBetween(from, to);
     if (cpuMs !== null) withCpu(row, cpuMs);
-    if (committed < source.total)
+    if (committed < source.total) {
       row.error = `capped: ${committed} of ${source.total} committed after ${Math.round(row.seconds)} s`;
+      // What the workers were doing when the cap came: a stalled group is a defect to explain.
+      process.stderr.write(`${mode} ${row.error}; the child's last lines:\n${child.tail(60)}\n`);
+    }
     // VmHWM so far: all a capped run reports, since it is killed rather than left to store its
     // backlog before exiting (minutes on a slow store).
     if (to !== null) row.peakRssMb = round(to.peakRssKb / 1024, 1);
