@@ -95,7 +95,7 @@ export class Ingestor {
   #restarting = false;
   /** Partitions (`topic:partition`) whose buffered records were dropped since the consumer started. */
   readonly #dropped = new Set<string>();
-  /** A commit found records it must not skip: the consumer restarts to read them again. */
+  /** A batch left out records it must not skip past: the consumer restarts to read them again. */
   #rereadNeeded = false;
 
   constructor(options: IngestorOptions) {
