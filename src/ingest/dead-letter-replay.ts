@@ -119,6 +119,14 @@ class Replay {
   }
 
   async run(lease: HeldLease | null, admin?: TopicAdmin): Promise<ReplayReport> {
+    try {
+      return await this.#run(lease, admin);
+    } finally {
+      this.#store.close();
+    }
+  }
+
+  async #run(lease: HeldLease | null, admin?: TopicAdmin): Promise<ReplayReport> {
     if (lease !== null) await this.#finishPending(lease);
     const candidates = await this.#deadLetters
       .find(this.#options.reason === undefined ? {} : { reason: this.#options.reason }, {

@@ -82,6 +82,8 @@ export class Ingestor {
   readonly #policy: FlushPolicy;
   readonly #stats: WorkerStats;
   #mongo: MongoHandle | undefined;
+  /** The store this ingestor opened (none when one was injected): closed on stop. */
+  #ownStore: EventStore | undefined;
   #store: BatchWriter | undefined;
   #consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   #stream: Stream | undefined;
@@ -142,7 +144,8 @@ export class Ingestor {
     );
     this.#mongo = mongo;
     const profile = await this.#retry('detect the store', () => detectStoreProfile(mongo.db));
-    return new EventStore(mongo.db, { profile });
+    this.#ownStore = new EventStore(mongo.db, { profile });
+    return this.#ownStore;
   }
 
   async #startConsumer(): Promise<void> {
@@ -470,6 +473,7 @@ export class Ingestor {
     await this.#closeConsumer();
     clearInterval(this.#statsTimer);
     this.#options.onStats(this.stats);
+    this.#ownStore?.close();
     await this.#mongo?.close();
   }
 }

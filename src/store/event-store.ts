@@ -147,6 +147,11 @@ export class EventStore {
     this.#pause = options.pause;
   }
 
+  /** Lets go of what outlives a write (the device registry's channel); the client stays open. */
+  close(): void {
+    this.#registry.close();
+  }
+
   async write(batch: StoreBatch, now = new Date()): Promise<StoreResult> {
     await loadBitmaps();
     const events = await this.#insert(

@@ -11,7 +11,15 @@
  * the caller holds the rollup lease). An id handed out but not used (its address turned out to be
  * registered already) is kept for the next new address; only those held at a crash are never used,
  * which leaves gaps in the sequence and nothing else.
+ *
+ * Writers in one process (the ingest pool's worker threads) announce what they register on a
+ * BroadcastChannel named after the database, and remember what the others announce. When two of
+ * them meet the same new addresses at once, the one whose insert loses finds most of them announced
+ * instead of reading each back by _id (measured: about 1,300 such reads per 100k events from 10k
+ * new devices in the pipeline benchmark, each about a millisecond on FerretDB). A registration is
+ * never changed or deleted, so an announcement stays true; writers in other processes read back.
  */
+import { BroadcastChannel } from 'node:worker_threads';
 import type { Collection, Db, Document } from 'mongodb';
 import type { StoreProfile } from './backend.ts';
 import { readByIds } from './docs.ts';
@@ -39,12 +47,26 @@ export class DeviceRegistry {
   readonly #cacheLimit: number;
   readonly #cache = new Map<string, DeviceId>();
   readonly #spare: number[] = [];
+  readonly #announcements: BroadcastChannel;
 
   constructor(db: Db, profile: StoreProfile, cacheLimit = 200_000) {
     this.#devices = db.collection(COLLECTIONS.devices);
     this.#meta = db.collection(COLLECTIONS.meta);
     this.#profile = profile;
     this.#cacheLimit = cacheLimit;
+    this.#announcements = new BroadcastChannel(`ipstream-devices:${db.databaseName}`);
+    this.#announcements.onmessage = (event) => {
+      for (const d of event.data as DeviceDoc[]) {
+        if (!this.#cache.has(d._id)) this.#remember(null, d._id, { n: d.n, by: d.by });
+      }
+    };
+    // Announcements are a shortcut: they must never keep a finished process or thread alive.
+    this.#announcements.unref();
+  }
+
+  /** Stops listening for other writers' registrations. */
+  close(): void {
+    this.#announcements.close();
   }
 
   /**
@@ -76,9 +98,20 @@ export class DeviceRegistry {
       for (const i of outcome.duplicates) this.#spare.push(docs[i]!.n);
     }
     const existingSet = new Set(existing);
-    for (const d of docs) if (!existingSet.has(d._id)) this.#remember(out, d._id, { n: d.n, by: d.by });
+    const registered = docs.filter((d) => !existingSet.has(d._id));
+    for (const d of registered) this.#remember(out, d._id, { n: d.n, by: d.by });
+    if (registered.length > 0) this.#announcements.postMessage(registered);
     if (existing.length > 0) {
-      const found = await readByIds(this.#devices, existing, this.#profile);
+      // The writer that won may have announced them already; a turn of the event loop takes in
+      // announcements that arrived while the insert ran.
+      await new Promise((resolve) => setImmediate(resolve));
+      const unknown: string[] = [];
+      for (const ip of existing) {
+        const announced = this.#cache.get(ip);
+        if (announced === undefined) unknown.push(ip);
+        else out.set(ip, announced);
+      }
+      const found = await readByIds(this.#devices, unknown, this.#profile);
       for (const [ip, doc] of found) {
         // Registered moments ago by another writer, so it exists: its absence is a store fault.
         if (doc === null) throw new Error(`device ${ip} was reported registered but cannot be read`);
@@ -88,8 +121,8 @@ export class DeviceRegistry {
     return out;
   }
 
-  #remember(out: Map<string, DeviceId>, ip: string, id: DeviceId): void {
-    out.set(ip, id);
+  #remember(out: Map<string, DeviceId> | null, ip: string, id: DeviceId): void {
+    out?.set(ip, id);
     if (this.#cache.size >= this.#cacheLimit) {
       // Forget the oldest tenth (Map iterates in insertion order): the cache stays bounded.
       let drop = Math.ceil(this.#cacheLimit / 10);

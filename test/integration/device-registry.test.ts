@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BroadcastChannel } from 'node:worker_threads';
+import { MongoClient } from 'mongodb';
+import { FERRETDB_PROFILE } from '../../src/store/backend.ts';
+import { DeviceRegistry } from '../../src/store/registry.ts';
+import { COLLECTIONS, type DeviceDoc, ensureSchema } from '../../src/store/schema.ts';
+import { dropDatabase, testConfig } from '../support/config.ts';
+
+// Writers in one process announce the devices they register, so one that meets the same new
+// addresses takes them from the announcement instead of inserting and reading them back; and when
+// two insert the same addresses at once, every address still gets one id, the one stored.
+
+const firstEvents = (from: number, count: number, batch: string) =>
+  new Map(
+    Array.from({ length: count }, (_, i) => [`10.9.${(from + i) >> 8}.${(from + i) & 255}`, `${batch}/${i}`]),
+  );
+
+describe('device registry across writers of one process', () => {
+  const config = testConfig('registry');
+  const client = new MongoClient(config.mongo.uri, { monitorCommands: true });
+  const commands: string[] = [];
+  client.on('commandStarted', (e) => commands.push(e.commandName));
+  const registries: DeviceRegistry[] = [];
+  const registry = () => {
+    const r = new DeviceRegistry(client.db(config.mongo.db), FERRETDB_PROFILE);
+    registries.push(r);
+    return r;
+  };
+
+  before(async () => {
+    await client.connect();
+    await ensureSchema(client.db(config.mongo.db));
+  });
+  after(async () => {
+    for (const r of registries) r.close();
+    await client.close();
+    await dropDatabase(config);
+  });
+
+  it('a writer takes devices another one registered from its announcement, without a statement', async () => {
+    const [a, b] = [registry(), registry()];
+    // A listener of its own on the channel: once it has the announcement, so has b.
+    const listener = new BroadcastChannel(`ipstream-devices:${config.mongo.db}`);
+    const announced = new Promise((resolve, reject) => {
+      listener.onmessage = resolve;
+      setTimeout(() => reject(new Error('no announcement within 10 s')), 10_000).unref();
+    });
+    const registered = await a.resolve(firstEvents(0, 300, 'a'));
+    await announced;
+    listener.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    commands.length = 0;
+    const seen = await b.resolve(firstEvents(0, 300, 'b'));
+    assert.deepEqual(commands, []);
+    assert.deepEqual(seen, registered);
+  });
+
+  it('two writers registering the same new devices at once agree with the store on every id', async () => {
+    const [a, b] = [registry(), registry()];
+    const [fromA, fromB] = await Promise.all([
+      a.resolve(firstEvents(1000, 2000, 'a')),
+      b.resolve(firstEvents(1000, 2000, 'b')),
+    ]);
+    const stored = await client
+      .db(config.mongo.db)
+      .collection<DeviceDoc>(COLLECTIONS.devices)
+      .find({ _id: { $in: [...fromA.keys()] } })
+      .toArray();
+    assert.equal(stored.length, 2000);
+    for (const d of stored) {
+      assert.deepEqual(fromA.get(d._id), { n: d.n, by: d.by }, d._id);
+      assert.deepEqual(fromB.get(d._id), { n: d.n, by: d.by }, d._id);
+    }
+    assert.equal(new Set(stored.map((d) => d.n)).size, 2000, 'one id per device');
+  });
+});
