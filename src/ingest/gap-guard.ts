@@ -8,12 +8,23 @@
  * holds every offset from the group's committed offset through its highest; anything else is a
  * gap only a re-read can fill.
  *
- * `committed` is the group's committed offset (the next to read, negative when none), `offsets`
- * the partition's offsets in the batch, `through` the highest of them.
+ * Records the store has applied count as held too: every store is gap-free this way, so what a
+ * store applied is everything up to its highest offset, and a batch that goes on from there is
+ * whole even when the group's offset lags behind (a member that stored but lost the partition
+ * before it could commit).
+ *
+ * `committed` is the group's committed offset (the next to read, negative when none), `applied`
+ * the highest offset of the partition the store has applied (negative when none or unknown),
+ * `offsets` the partition's offsets in the batch, `through` the highest of them.
  */
-export function coversFromCommitted(committed: bigint, offsets: readonly number[], through: number): boolean {
-  if (committed < 0n) return false;
-  const start = Number(committed);
+export function coversFromCommitted(
+  committed: bigint,
+  applied: number,
+  offsets: readonly number[],
+  through: number,
+): boolean {
+  if (committed < 0n && applied < 0) return false;
+  const start = Math.max(Number(committed), applied + 1);
   if (start > through) return true;
   const seen = new Uint8Array(through - start + 1);
   let missing = seen.length;

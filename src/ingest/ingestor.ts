@@ -5,6 +5,7 @@ import { Consumer, type Message, MessagesStreamModes, type MessagesStream } from
 import type { Config } from '../config/config.ts';
 import { describeError } from '../errors/errors.ts';
 import { decodeRecord } from '../events/decode.ts';
+import { partitionKey } from '../events/event.ts';
 import { baseClientOptions } from '../kafka/client-options.ts';
 import type { Logger } from '../log/logger.ts';
 import { detectStoreProfile } from '../store/backend.ts';
@@ -28,6 +29,11 @@ type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 /** What a flush hands its batch to (EventStore, or a stand-in in benchmarks). */
 export interface BatchWriter {
   write(batch: StoreBatch): Promise<StoreResult>;
+  /**
+   * Per partition (`partitionKey`), the highest offset the store has applied, if it can say;
+   * absent partitions have none. Lets the gap check accept records another member stored.
+   */
+  appliedThrough?(): Promise<Record<string, number>>;
 }
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
@@ -354,8 +360,12 @@ export class Ingestor {
     const suspect = batch.positions.filter((p) => this.#dropped.has(`${p.topic}:${p.partition}`));
     if (consumer === undefined || suspect.length === 0) return batch;
     let committed = new Map<string, bigint[]>();
+    let applied: Record<string, number> = {};
     try {
-      committed = await consumer.listCommittedOffsets({ topics: byTopic(suspect) });
+      [committed, applied] = await Promise.all([
+        consumer.listCommittedOffsets({ topics: byTopic(suspect) }),
+        this.#store?.appliedThrough?.() ?? {},
+      ]);
     } catch (error) {
       // Unknown offsets cover nothing: these partitions are read again, which is always safe.
       this.#log.warn({ err: describeError(error) }, 'could not read committed offsets before a store');
@@ -364,6 +374,7 @@ export class Ingestor {
       (p) =>
         !coversFromCommitted(
           committed.get(p.topic)?.[p.partition] ?? -1n,
+          applied[partitionKey(p.topic, p.partition)] ?? -1,
           offsetsIn(batch, p.topic, p.partition),
           p.offset,
         ),

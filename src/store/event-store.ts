@@ -4,7 +4,7 @@ import { IpstreamError } from '../errors/errors.ts';
 import { loadBitmaps } from '../sketch/bitmap.ts';
 import { MONGODB_PROFILE, type StoreProfile } from './backend.ts';
 import { readByIds, writeDocs } from './docs.ts';
-import { BucketCache } from './levels.ts';
+import { BucketCache, TOTALS_ID } from './levels.ts';
 import { FencedLease, type HeldLease } from './lease.ts';
 import { DeviceRegistry } from './registry.ts';
 import {
@@ -16,7 +16,7 @@ import {
   planRollups,
   touchedDocs,
 } from './rollup-plan.ts';
-import { COLLECTIONS, type DeadLetterDoc, type EventDoc, type Guarded } from './schema.ts';
+import { COLLECTIONS, type DeadLetterDoc, type EventDoc, type Guarded, type TotalsDoc } from './schema.ts';
 import { insertOutcome } from './write-errors.ts';
 
 export interface StoreBatch {
@@ -145,6 +145,15 @@ export class EventStore {
             ...(options.leaseRenewMs === undefined ? {} : { renewEveryMs: options.leaseRenewMs }),
           });
     this.#pause = options.pause;
+  }
+
+  /**
+   * Per partition, the highest offset applied to the totals (events and dead letters alike): the
+   * store's own record of how far each partition is stored, gap-free.
+   */
+  async appliedThrough(): Promise<Record<string, number>> {
+    const totals = await this.#db.collection<TotalsDoc>(COLLECTIONS.rollups).findOne({ _id: TOTALS_ID });
+    return totals?.hw ?? {};
   }
 
   /** Lets go of what outlives a write (the device registry's channel); the client stays open. */
