@@ -10,6 +10,7 @@ import { readByIds } from '../store/docs.ts';
 import { TOTALS_ID } from '../store/levels.ts';
 import { COLLECTIONS, type TotalsDoc } from '../store/schema.ts';
 import { SERVER_CODES } from '../store/server-codes.ts';
+import { type TimeRange, closeRange, isClosed } from './range.ts';
 
 /** The longest one read may run on the server (maxTimeMS). */
 const QUERY_TIME_LIMIT_MS = 10_000;
@@ -89,6 +90,11 @@ export class QueryReader {
     what: string,
   ): Promise<Map<string, D | null>> {
     return this.byIds<D>(COLLECTIONS.rollups, ids, what);
+  }
+
+  /** The range with its open ends closed by the stored data: the totals are read only for an open end. */
+  async closeRange(range: TimeRange): Promise<{ from: number; to: number } | null> {
+    return closeRange(range, isClosed(range) ? null : await this.totals());
   }
 
   async totals(): Promise<TotalsDoc | null> {

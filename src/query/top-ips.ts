@@ -38,7 +38,7 @@ import {
   type MinuteDoc,
 } from '../store/schema.ts';
 import { IdTally } from './id-tally.ts';
-import { type TimeRange, closeRange, isAllTime, isClosed } from './range.ts';
+import { type TimeRange, isAllTime } from './range.ts';
 import { QueryReader } from './reader.ts';
 import { type Piece, tileRange } from './tiling.ts';
 
@@ -79,7 +79,7 @@ export async function topIps(db: Db, range: TimeRange, limit: number): Promise<T
   if (isAllTime(range)) {
     summaryHeads.push(ALL_TIME_ID);
   } else {
-    const closed = closeRange(range, isClosed(range) ? null : await reader.totals());
+    const closed = await reader.closeRange(range);
     if (closed === null) return [];
     pieces.push(...tileRange(closed.from, closed.to));
   }

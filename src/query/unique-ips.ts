@@ -19,7 +19,7 @@ import { type MinuteEvents, countsBetween, decodeMinuteEvents } from '../sketch/
 import { bucketId, hllId, setId } from '../store/levels.ts';
 import { HEAD_HLL_PRECISION } from '../store/rollup-plan.ts';
 import type { HllDoc, MinuteDoc, SetDoc } from '../store/schema.ts';
-import { type TimeRange, closeRange, isAllTime, isClosed, isoOrNull } from './range.ts';
+import { type TimeRange, isAllTime, isoOrNull } from './range.ts';
 import { QueryReader } from './reader.ts';
 import { type Piece, tileRange } from './tiling.ts';
 
@@ -47,8 +47,7 @@ export async function uniqueIps(db: Db, query: UniqueIpsQuery): Promise<UniqueIp
     const stored = await reader.totals();
     return { ...answer, uniqueIps: stored?.devices ?? 0, events: stored?.events ?? 0, mode: 'exact' };
   }
-  // A closed range goes straight to its buckets: the totals only close open ends.
-  const range = closeRange(query, isClosed(query) ? null : await reader.totals());
+  const range = await reader.closeRange(query);
   if (query.mode === 'approx') {
     if (range === null) return { ...answer, uniqueIps: 0, events: 0, mode: 'approx', relativeError: 0 };
     return { ...answer, ...(await approxInRange(reader, range.from, range.to)), mode: 'approx' };
