@@ -8,15 +8,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Db } from 'mongodb';
-import type { WorkerStats } from '../ingest/stats.ts';
-import type { TopicDescription } from '../kafka/admin.ts';
+import type { FastifyInstance } from 'fastify';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerBearerAuth } from './auth.ts';
+import type { ApiDeps } from './deps.ts';
 import { handleError, handleNotFound } from './http-error.ts';
 import { registerMethodNotAllowed } from './method-not-allowed.ts';
-import type { ReadinessProbes } from './readiness.ts';
 import { DebugRequestLog } from './request-log.ts';
 import { countRoutes } from './routes/counts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -26,30 +23,6 @@ import { ipRoutes } from './routes/ips.ts';
 import { pipelineRoutes } from './routes/pipeline.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { timestampRoutes } from './routes/timestamps.ts';
-
-/**
- * What the routes need from the rest of ipstream. Later routes (analytics, pipeline, health) add
- * their dependencies here (event store, worker pool, service probes) as optional fields, so the
- * routes that do not need them can still be tested alone.
- */
-export interface ApiDeps {
-  /** Request and error logs; the API is silent without one (tests, benchmarks). */
-  logger?: FastifyBaseLogger;
-  /** The ipstream database (collections in src/store/schema.ts); analytics routes need it. */
-  db?: Db;
-  /** Live counters of this process's ingest workers (none in `serve`-only mode). */
-  workerStats?: () => WorkerStats[];
-  /** Partitions, end and committed offsets, and lag of the ingest group. */
-  topicStatus?: () => Promise<TopicDescription>;
-  /** Reachability of the services, for /readyz. */
-  probes?: ReadinessProbes;
-  /** How long one readiness probe answers /readyz (default READINESS_CACHE_MS). */
-  readinessCacheMs?: number;
-  /** When set, every /api route and /count/addresses require `Authorization: Bearer <token>`. */
-  apiToken?: string;
-  /** Allow cross-origin requests (off by default). */
-  cors?: boolean;
-}
 
 export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({

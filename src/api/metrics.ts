@@ -6,7 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WorkerStats } from '../ingest/stats.ts';
 import type { PartitionState, TopicDescription } from '../kafka/admin.ts';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './deps.ts';
 import { describeTopic } from './topic-status.ts';
 
 type WorkerCounter = Exclude<

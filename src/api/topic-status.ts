@@ -1,6 +1,6 @@
 import { describeError } from '../errors/errors.ts';
 import type { TopicDescription } from '../kafka/admin.ts';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './deps.ts';
 
 /** Kafka admin calls can hang while the broker is down; answers must not. */
 const TOPIC_STATUS_TIMEOUT_MS = 3_000;

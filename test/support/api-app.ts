@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from 'mongodb';
-import { type ApiDeps, buildApp } from '../../src/api/app.ts';
+import { buildApp } from '../../src/api/app.ts';
+import type { ApiDeps } from '../../src/api/deps.ts';
 import type { Config } from '../../src/config/config.ts';
 import type { TopicAdmin } from '../../src/kafka/admin.ts';
 import { clientProbes } from '../../src/services/probe.ts';

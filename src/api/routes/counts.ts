@@ -2,7 +2,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { totals } from '../../query/totals.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { StoreUnavailable } from '../schemas.ts';
 import { requireDb } from '../store.ts';
 

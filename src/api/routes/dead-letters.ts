@@ -2,7 +2,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_DEAD_LETTER_LIMIT, deadLetters } from '../../query/dead-letters.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { Iso, Limit, ParametersRefused, Query, StoreUnavailable, plainLimit } from '../schemas.ts';
 import { requireDb } from '../store.ts';
 

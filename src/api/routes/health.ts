@@ -1,7 +1,7 @@
 /** Liveness, readiness and Prometheus metrics: what orchestrators and scrapers poll. */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { createMetricsRegistry } from '../metrics.ts';
 import { READINESS_CACHE_MS, createReadiness } from '../readiness.ts';
 

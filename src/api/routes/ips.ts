@@ -5,7 +5,7 @@ import { ipDetail, requireIp } from '../../query/ip-detail.ts';
 import { parseRange } from '../../query/range.ts';
 import { DEFAULT_TOP_LIMIT, topIps } from '../../query/top-ips.ts';
 import { uniqueIps } from '../../query/unique-ips.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { HttpError, errorResponse } from '../http-error.ts';
 import {
   From,

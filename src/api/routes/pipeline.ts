@@ -2,7 +2,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { pipelineStatus } from '../../query/pipeline.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { Iso, IsoOrNull } from '../schemas.ts';
 import { describeTopic } from '../topic-status.ts';
 

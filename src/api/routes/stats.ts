@@ -3,7 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseRange } from '../../query/range.ts';
 import { MAX_BUCKETS, checkSeriesRange, timeseries } from '../../query/timeseries.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { From, Iso, Query, RangeRefused, StoreUnavailable, To } from '../schemas.ts';
 import { requireDb } from '../store.ts';
 
