@@ -9,7 +9,7 @@ const LAYERS = [
   ['events', 'sketch'],
   ['config', 'retry', 'log'],
   ['kafka', 'store'],
-  ['ingest', 'query', 'producer', 'scaling', 'services'],
+  ['ingest', 'query', 'producer', 'scaling', 'local-services'],
   ['api'],
   ['app'],
   ['cli'],
@@ -95,12 +95,12 @@ export default tseslint.config(
     },
   },
   {
-    // Config reads the environment; services/ passes it through to the processes it spawns.
+    // Config reads the environment; local-services/ passes it through to the processes it spawns.
     files: [
       'src/config/**',
-      'src/services/processes.ts',
-      'src/services/tools.ts',
-      'src/services/ferretdb-local.ts',
+      'src/local-services/processes.ts',
+      'src/local-services/tools.ts',
+      'src/local-services/ferretdb-local.ts',
       'test/**',
       'scripts/**',
     ],

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config/config.ts';
 import { describeError } from '../src/errors/errors.ts';
 import type { TopicAdmin } from '../src/kafka/admin.ts';
-import { resolveStateDir } from '../src/services/paths.ts';
+import { resolveStateDir } from '../src/local-services/paths.ts';
 import type { MongoHandle } from '../src/store/mongo.ts';
 import { EventProducer } from '../src/kafka/producer.ts';
 import { runProducer } from '../src/producer/run.ts';

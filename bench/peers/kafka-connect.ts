@@ -1,7 +1,7 @@
 /**
  * Kafka Connect as a peer: Apache Kafka's Connect runtime in standalone mode with MongoDB's sink
  * connector, both resolved by Maven from bench/peers/kafka-connect/pom.xml into the user's cache
- * (as the local Kafka broker is, src/services/kafka-local.ts), started on the machine's Java with
+ * (as the local Kafka broker is, src/local-services/kafka-local.ts), started on the machine's Java with
  * the JVM flags connect-standalone.sh uses. The configuration is connect-config.ts. A sink task
  * commits offsets only for records its put() returned for (written to MongoDB), so the connector's
  * consumer group is its own account of what is stored.
@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../src/config/config.ts';
 import { baseClientOptions } from '../../src/kafka/client-options.ts';
-import { resolveStateDir } from '../../src/services/paths.ts';
-import { resolveMavenClasspath } from '../../src/services/maven.ts';
+import { resolveStateDir } from '../../src/local-services/paths.ts';
+import { resolveMavenClasspath } from '../../src/local-services/maven.ts';
 import { MeasuredProcess } from '../measured-process.ts';
 import {
   assignedPartitions,

@@ -6,7 +6,7 @@ import type { WorkerStats } from '../ingest/stats.ts';
 import { TopicAdmin } from '../kafka/admin.ts';
 import { asKafkaError } from '../kafka/errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { clientProbes } from '../services/probe.ts';
+import { clientProbes } from '../local-services/probe.ts';
 import { connectMongo } from '../store/mongo.ts';
 
 export interface RunningApi {

@@ -7,7 +7,7 @@ import { demoRecords } from '../producer/demo.ts';
 import { runProducer } from '../producer/run.ts';
 import { startPartitionAutoscaler } from '../scaling/autoscaler.ts';
 import { DEFAULT_PARTITION_CAPACITY, DEFAULT_PARTITION_POLICY } from '../scaling/partition-policy.ts';
-import { servicesDown, servicesStatus, servicesUp } from '../services/services.ts';
+import { servicesDown, servicesStatus, servicesUp } from '../local-services/services.ts';
 import { runApi } from './api.ts';
 import { runIngest } from './ingest.ts';
 import { ensureTopic } from './topic.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { probeMongo } from '../../src/services/probe.ts';
+import { probeMongo } from '../../src/local-services/probe.ts';
 import { COLLECTIONS } from '../../src/store/schema.ts';
 import { envFor, killChildren, runCli } from '../support/cli.ts';
 import { testConfig } from '../support/config.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { MongoClient } from 'mongodb';
 import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { clientProbes } from '../../src/services/probe.ts';
+import { clientProbes } from '../../src/local-services/probe.ts';
 import { testConfig } from '../support/config.ts';
 
 // The probes /readyz runs under `serve` and `up`: through the process's long-lived Kafka admin and

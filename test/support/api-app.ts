@@ -4,7 +4,7 @@ import { buildApp } from '../../src/api/app.ts';
 import type { ApiDeps } from '../../src/api/deps.ts';
 import type { Config } from '../../src/config/config.ts';
 import type { TopicAdmin } from '../../src/kafka/admin.ts';
-import { clientProbes } from '../../src/services/probe.ts';
+import { clientProbes } from '../../src/local-services/probe.ts';
 
 export interface JsonAnswer {
   status: number;

@@ -7,17 +7,17 @@ import {
   type FerretTls,
   ferretPaths,
   startFerretdb,
-} from '../../src/services/ferretdb-local.ts';
+} from '../../src/local-services/ferretdb-local.ts';
 import {
   type KafkaExtras,
   kafkaPaths,
   resolveKafkaClasspath,
   startKafka,
-} from '../../src/services/kafka-local.ts';
-import { type HostPort, isPortOpen, waitUntil } from '../../src/services/net.ts';
-import { resolveStateDir } from '../../src/services/paths.ts';
-import { probeKafka, probeMongo } from '../../src/services/probe.ts';
-import { stopPid } from '../../src/services/processes.ts';
+} from '../../src/local-services/kafka-local.ts';
+import { type HostPort, isPortOpen, waitUntil } from '../../src/local-services/net.ts';
+import { resolveStateDir } from '../../src/local-services/paths.ts';
+import { probeKafka, probeMongo } from '../../src/local-services/probe.ts';
+import { stopPid } from '../../src/local-services/processes.ts';
 
 // Fault tests stop and start servers. They must never touch the shared ones (other people's tests
 // and `npm start` use them), so each such test runs its own Kafka or FerretDB: own ports, own state

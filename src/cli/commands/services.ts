@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.ts';
-import { servicesDown, servicesStatus, servicesUp, type ServiceStatus } from '../../services/services.ts';
+import {
+  servicesDown,
+  servicesStatus,
+  servicesUp,
+  type ServiceStatus,
+} from '../../local-services/services.ts';
 import { stepReporter } from '../progress.ts';
 
 function printStatus(statuses: ServiceStatus[]): void {
