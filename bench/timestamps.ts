@@ -2,7 +2,7 @@
  * `ipstream bench timestamps`: our parser against a Date-based baseline and date-fns on the seed's
  * mix of timestamp shapes, one JavaScript thread, interleaved rounds, median round reported.
  */
-import { isTimestampFailure, tryParseTimestamp } from '../src/events/timestamp.ts';
+import { isTimestampFailure, tryParseTimestamp } from '../src/events/timestamp/index.ts';
 import { measureInterleaved } from './measure.ts';
 import type { Contender } from './measure.ts';
 import { benchEnvironment } from './report.ts';

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { BSON } from 'bson';
 import { canonicalizeIp } from './ip.ts';
 import { EVENT_FIELDS_BSON_BYTES, MAX_RECORD_DEPTH, STORE_MAX_DOCUMENT_BYTES } from './store-limits.ts';
-import { isTimestampFailure, tryParseTimestamp } from './timestamp.ts';
+import { isTimestampFailure, tryParseTimestamp } from './timestamp/index.ts';
 import { type DeadLetter, type DeviceEvent, recordId } from './event.ts';
 
 /** Stable reasons a record becomes a dead letter (timestamp failures carry the parser's TS_* code). */

@@ -1,6 +1,6 @@
 /** Records that could not be accepted: how many, and the latest with their reasons. */
 import type { Db } from 'mongodb';
-import { formatIsoMs } from '../events/timestamp.ts';
+import { formatIsoMs } from '../events/timestamp/index.ts';
 import { LATEST_DEAD_LETTERS_ID } from '../store/levels.ts';
 import { COLLECTIONS, type DeadLetterDoc, type LatestDeadLettersDoc } from '../store/schema.ts';
 import { QueryReader } from './reader.ts';

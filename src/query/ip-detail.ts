@@ -2,7 +2,7 @@
 import type { Db } from 'mongodb';
 import { ValidationError } from '../errors/errors.ts';
 import { canonicalizeIp } from '../events/ip.ts';
-import { formatIsoMs } from '../events/timestamp.ts';
+import { formatIsoMs } from '../events/timestamp/index.ts';
 import { decodeDeviceDetails } from '../store/device-details.ts';
 import { DEVICE_CHUNK_BITS, deviceChunkId } from '../store/levels.ts';
 import { COLLECTIONS, type DeviceDoc, type DeviceStatsDoc } from '../store/schema.ts';

@@ -3,7 +3,7 @@
  * the topic's partitions (end, committed, lag) and store write latencies. Pure: the caller brings
  * the worker stats and the topic description (or why it could not get one).
  */
-import { formatIsoMs } from '../events/timestamp.ts';
+import { formatIsoMs } from '../events/timestamp/index.ts';
 import type { WorkerStats } from '../ingest/stats.ts';
 import type { PartitionState, TopicDescription } from '../kafka/admin.ts';
 

@@ -3,7 +3,7 @@
  * parsed with the ingest timestamp parser, so a range accepts every form an event may carry.
  */
 import { ValidationError } from '../errors/errors.ts';
-import { formatIsoMs, parseTimestamp } from '../events/timestamp.ts';
+import { formatIsoMs, parseTimestamp } from '../events/timestamp/index.ts';
 
 /** Epoch milliseconds; null is an open end. */
 export interface TimeRange {

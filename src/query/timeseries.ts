@@ -9,7 +9,7 @@
  */
 import type { Db } from 'mongodb';
 import { ValidationError } from '../errors/errors.ts';
-import { formatIsoMs } from '../events/timestamp.ts';
+import { formatIsoMs } from '../events/timestamp/index.ts';
 import { HOUR_MS, MINUTE_MS, bucketEnd, bucketId, bucketStart, childIndex } from '../store/levels.ts';
 import { type Series, decodeSeries } from '../sketch/series.ts';
 import type { HeadDoc } from '../store/schema.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseTimestamp } from '../../src/events/timestamp.ts';
+import { parseTimestamp } from '../../src/events/timestamp/index.ts';
 import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -10,7 +10,7 @@ import {
   TIMESTAMP_STYLES,
 } from '../../src/events/synthetic.ts';
 import type { GeneratedEvent } from '../../src/events/synthetic.ts';
-import { parseEpochNumber, parseEpochString } from '../../src/events/timestamp-epoch.ts';
+import { parseEpochNumber, parseEpochString } from '../../src/events/timestamp/epoch.ts';
 
 function draw(n: number, seed: number, devices: number): GeneratedEvent[] {
   const generator = createEventGenerator({ seed, devices });

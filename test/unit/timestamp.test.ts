@@ -7,8 +7,8 @@ import {
   parseTimestamp,
   TIMESTAMP_ERROR_CODES,
   tryParseTimestamp,
-} from '../../src/events/timestamp.ts';
-import type { TimestampErrorCode, TimestampFormat } from '../../src/events/timestamp.ts';
+} from '../../src/events/timestamp/index.ts';
+import type { TimestampErrorCode, TimestampFormat } from '../../src/events/timestamp/index.ts';
 
 type Vector =
   | { input: unknown; iso: string; format: TimestampFormat; note?: string }

@@ -1,8 +1,8 @@
 /** Timestamp normalization over HTTP: the ingest parser, exposed so producers can check their values. */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isTimestampFailure, parseTimestamp, tryParseTimestamp } from '../../events/timestamp.ts';
-import type { TimestampFormat } from '../../events/timestamp.ts';
+import { isTimestampFailure, parseTimestamp, tryParseTimestamp } from '../../events/timestamp/index.ts';
+import type { TimestampFormat } from '../../events/timestamp/index.ts';
 import { errorResponse } from '../http-error.ts';
 import { PathTooLong, parsedFirst } from '../schemas.ts';
 

@@ -4,30 +4,25 @@
  * so recognition is a hand-written scan over char codes: no regular expressions, no Date.parse,
  * and no exceptions on the non-throwing path.
  */
-import { ValidationError } from '../errors/errors.ts';
-import { parseClf } from './timestamp-clf.ts';
-import { parseEpochNumber, parseEpochString } from './timestamp-epoch.ts';
-import { parseIso } from './timestamp-iso.ts';
-import { fail } from './timestamp-result.ts';
-import type { ParsedTimestamp, TimestampFailure } from './timestamp-result.ts';
-import { parseRfc2822 } from './timestamp-rfc2822.ts';
-import { isDigitCode, isLetterCode, isTrimmable, skipDigits, weekdayAt } from './timestamp-scan.ts';
+import { ValidationError } from '../../errors/errors.ts';
+import { parseClf } from './clf.ts';
+import { parseEpochNumber, parseEpochString } from './epoch.ts';
+import { parseIso } from './iso.ts';
+import { fail } from './result.ts';
+import type { ParsedTimestamp, TimestampFailure } from './result.ts';
+import { parseRfc2822 } from './rfc2822.ts';
+import { isDigitCode, isLetterCode, isTrimmable, skipDigits, weekdayAt } from './scan.ts';
 import {
   ambiguousDate,
   isNumericDayMonthYear,
   rejectNumericDate,
   rejectWords,
   unrecognized,
-} from './timestamp-unsupported.ts';
+} from './unsupported.ts';
 
-export { formatIsoMs } from './timestamp-civil.ts';
-export { TIMESTAMP_ERROR_CODES } from './timestamp-result.ts';
-export type {
-  ParsedTimestamp,
-  TimestampErrorCode,
-  TimestampFailure,
-  TimestampFormat,
-} from './timestamp-result.ts';
+export { formatIsoMs } from './civil.ts';
+export { TIMESTAMP_ERROR_CODES } from './result.ts';
+export type { ParsedTimestamp, TimestampErrorCode, TimestampFailure, TimestampFormat } from './result.ts';
 
 const CH_MINUS = 45;
 const CH_PLUS = 43;

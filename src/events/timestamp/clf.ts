@@ -2,10 +2,10 @@
  * Apache common log format time, `10/Oct/2000:13:55:36 -0700`, also with the square brackets it
  * has inside a log line. Its fields sit at fixed positions, so it is read by offset.
  */
-import { instantFromFields, validDays } from './timestamp-fields.ts';
-import { fail } from './timestamp-result.ts';
-import type { ParsedTimestamp, TimestampFailure } from './timestamp-result.ts';
-import { fourDigits, monthAt, twoDigits } from './timestamp-scan.ts';
+import { instantFromFields, validDays } from './fields.ts';
+import { fail } from './result.ts';
+import type { ParsedTimestamp, TimestampFailure } from './result.ts';
+import { fourDigits, monthAt, twoDigits } from './scan.ts';
 
 const CH_SLASH = 47;
 const CH_COLON = 58;

@@ -3,8 +3,8 @@
  * significant integer digits (<=11 s, 12-14 ms, 15-17 us, 18-20 ns). Digits are read as an exact
  * decimal, never through a float, so "1.001" s is 1001 ms and sub-millisecond digits are floored.
  */
-import { fail, ok } from './timestamp-result.ts';
-import type { ParsedTimestamp, TimestampFailure, TimestampFormat } from './timestamp-result.ts';
+import { fail, ok } from './result.ts';
+import type { ParsedTimestamp, TimestampFailure, TimestampFormat } from './result.ts';
 
 const CH_0 = 48;
 const CH_9 = 57;

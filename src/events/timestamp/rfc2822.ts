@@ -2,10 +2,10 @@
  * RFC 2822 date-time (`[Wed, ]18 Sep 2024 16:14:10 +0200`): seconds optional, zone required, a
  * trailing comment such as `(UTC)` allowed. Named zones are those the RFC defines plus UTC.
  */
-import { weekdayFromDays } from './timestamp-civil.ts';
-import { instantFromFields, validDays } from './timestamp-fields.ts';
-import { fail } from './timestamp-result.ts';
-import type { ParsedTimestamp, TimestampFailure } from './timestamp-result.ts';
+import { weekdayFromDays } from './civil.ts';
+import { instantFromFields, validDays } from './fields.ts';
+import { fail } from './result.ts';
+import type { ParsedTimestamp, TimestampFailure } from './result.ts';
 import {
   fourDigits,
   isDigitCode,
@@ -17,7 +17,7 @@ import {
   skipDigits,
   twoDigits,
   weekdayAt,
-} from './timestamp-scan.ts';
+} from './scan.ts';
 
 const CH_COMMA = 44;
 const CH_COLON = 58;

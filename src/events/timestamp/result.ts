@@ -1,5 +1,5 @@
-import { TIMESTAMP_ERROR_CODES } from '../errors/codes.ts';
-import { formatIsoMs, MAX_EPOCH_MS, MIN_EPOCH_MS } from './timestamp-civil.ts';
+import { TIMESTAMP_ERROR_CODES } from '../../errors/codes.ts';
+import { formatIsoMs, MAX_EPOCH_MS, MIN_EPOCH_MS } from './civil.ts';
 
 /** What the parser recognised; answers and dead letters name it. */
 export type TimestampFormat =

@@ -2,11 +2,11 @@
  * ISO 8601 / RFC 3339 subset: `YYYY-MM-DD[(T|t| )hh:mm[:ss[(.|,)f{1,9}]][Z|z|±hh:mm|±hhmm|±hh]]`.
  * Without an offset the time is UTC: the host's zone must never change what an event means.
  */
-import { MS_PER_DAY } from './timestamp-civil.ts';
-import { instantFromFields, validDays } from './timestamp-fields.ts';
-import { fail, ok } from './timestamp-result.ts';
-import type { ParsedTimestamp, TimestampFailure } from './timestamp-result.ts';
-import { fourDigits, isDigitCode, skipDigits, twoDigits } from './timestamp-scan.ts';
+import { MS_PER_DAY } from './civil.ts';
+import { instantFromFields, validDays } from './fields.ts';
+import { fail, ok } from './result.ts';
+import type { ParsedTimestamp, TimestampFailure } from './result.ts';
+import { fourDigits, isDigitCode, skipDigits, twoDigits } from './scan.ts';
 
 const CH_T = 84;
 const CH_T_LOWER = 116;
