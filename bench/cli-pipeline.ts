@@ -1,7 +1,11 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../src/config/config.ts';
-import { type PipelineBenchResult, runPipelineBench } from './pipeline.ts';
-import { type BatchSetting, parseBatchSetting } from './pipeline-protocol.ts';
+import {
+  type BatchSetting,
+  type PipelineBenchResult,
+  parseBatchSetting,
+  runPipelineBench,
+} from './pipeline/index.ts';
 import { printTable } from './report.ts';
 import { intOption, listOption, numberOption } from '../src/cli/options.ts';
 import { requireServices } from '../src/app/services.ts';

@@ -11,7 +11,7 @@
 import { type Collection, type Db, MongoClient } from 'mongodb';
 import type { MongoConfig } from '../src/config/config.ts';
 import { percentile } from '../src/query/pipeline.ts';
-import { round } from './pipeline-row.ts';
+import { round } from './pipeline/index.ts';
 import { benchEnvironment, type BenchReport } from './report.ts';
 
 export interface PointOpsOptions {

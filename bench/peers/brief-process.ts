@@ -1,7 +1,7 @@
 /**
  * How the benchmarks talk to bench/peers/brief/brief.py, the brief's design: its command line, the
  * JSON lines it prints on stdout, and the virtualenv Python that runs it. The pipeline benchmark
- * (pipeline-brief.ts) and the peers benchmark (brief-peer.ts) both start it through this.
+ * (bench/pipeline/brief.ts) and the peers benchmark (brief-peer.ts) both start it through this.
  */
 import { MeasuredProcess } from '../measured-process.ts';
 import { BRIEF_REQUIREMENTS, BRIEF_SCRIPT, ensureVenv, venvDir } from './venv.ts';

@@ -9,7 +9,7 @@ import type { Config } from '../../src/config/config.ts';
 import { totals } from '../../src/query/totals.ts';
 import { COLLECTIONS } from '../../src/store/schema.ts';
 import { MeasuredProcess } from '../measured-process.ts';
-import { childEnv } from '../pipeline-runs.ts';
+import { childEnv } from '../pipeline/index.ts';
 import { committedSum, type Peer, type PeerContext, type PeerProcess } from './peer.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ipstream.js', import.meta.url));

@@ -7,7 +7,7 @@
 import { canonicalizeIp } from '../../src/events/ip.ts';
 import type { OutgoingRecord } from '../../src/kafka/producer.ts';
 import { syntheticRecords } from '../../src/producer/sources.ts';
-import type { BenchStream } from '../pipeline-data.ts';
+import type { BenchStream } from '../pipeline/index.ts';
 import { withSeq } from './accounting.ts';
 
 export function* peerRecords(stream: BenchStream): Generator<OutgoingRecord> {

@@ -8,8 +8,8 @@ import { benchEvents, benchIp } from '../../bench/api-data.ts';
 import { parseIoWriteBytes, parseVmRss } from '../../bench/measured-process.ts';
 import { pythonProblem, requirementsHash, venvDir, venvIsCurrent } from '../../bench/peers/venv.ts';
 import { briefArgs, parseBriefLine } from '../../bench/peers/brief-process.ts';
-import { benchRecords, PREFILL_DAYS, phaseStreams, streamDevices } from '../../bench/pipeline-data.ts';
-import { emptyRow, fillRatios, type PipelineBenchRow, pipelineChart } from '../../bench/pipeline-row.ts';
+import { benchRecords, PREFILL_DAYS, phaseStreams, streamDevices } from '../../bench/pipeline/data.ts';
+import { emptyRow, fillRatios, type PipelineBenchRow, pipelineChart } from '../../bench/pipeline/row.ts';
 
 import { benchEnvironment } from '../../bench/report.ts';
 import {

@@ -4,16 +4,16 @@ import { compatibilityPartitioner } from '@platformatic/kafka';
 import { barChartSvg, compactNumber, escapeXml, logTicks, niceTicks } from '../../bench/chart.ts';
 import { categoryOf, type CpuProfile, summarizeCpuProfiles } from '../../bench/cpu-profile.ts';
 import { MeasuredProcess, parseProcStat, parseVmHwm } from '../../bench/measured-process.ts';
-import { decodedRecords, partitionOf, stampedRecords } from '../../bench/pipeline-data.ts';
+import { decodedRecords, partitionOf, stampedRecords } from '../../bench/pipeline/data.ts';
 import {
   addBatch,
   emptySizes,
   ingestFor,
   mergeSizes,
   parseBatchSetting,
-} from '../../bench/pipeline-protocol.ts';
-import { describeSizes, emptyRow, fillRatios } from '../../bench/pipeline-row.ts';
-import { childEnv } from '../../bench/pipeline-runs.ts';
+} from '../../bench/pipeline/protocol.ts';
+import { describeSizes, emptyRow, fillRatios } from '../../bench/pipeline/row.ts';
+import { childEnv } from '../../bench/pipeline/runs.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { decodeRecord } from '../../src/events/decode.ts';
 

@@ -5,14 +5,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Collection } from 'mongodb';
-import { recordId } from '../src/events/event.ts';
-import { EventProducer } from '../src/kafka/producer.ts';
-import { runProducer } from '../src/producer/run.ts';
-import { COLLECTIONS } from '../src/store/schema.ts';
-import { percentile } from '../src/query/pipeline.ts';
-import { stampedRecords } from './pipeline-data.ts';
-import type { BatchSetting } from './pipeline-protocol.ts';
-import { cpuBetween, emptyRow, type PipelineBenchRow, round, withCpu, withSizes } from './pipeline-row.ts';
+import { recordId } from '../../src/events/event.ts';
+import { EventProducer } from '../../src/kafka/producer.ts';
+import { runProducer } from '../../src/producer/run.ts';
+import { COLLECTIONS } from '../../src/store/schema.ts';
+import { percentile } from '../../src/query/pipeline.ts';
+import { stampedRecords } from './data.ts';
+import type { BatchSetting } from './protocol.ts';
+import { cpuBetween, emptyRow, type PipelineBenchRow, round, withCpu, withSizes } from './row.ts';
 import {
   type Context,
   childResult,
@@ -24,7 +24,7 @@ import {
   spawnChild,
   waitReady,
   withServerUsage,
-} from './pipeline-runs.ts';
+} from './runs.ts';
 
 export const LATENCY_POLL_MS = 50;
 

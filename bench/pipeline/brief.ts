@@ -5,17 +5,16 @@
  * end to end, from its first consumer's first assignment to the line saying every record was
  * inserted (each as the parent reads it); CPU and peak RSS of the Python process from /proc.
  */
-import type { MeasuredProcess } from './measured-process.ts';
-import { type BriefLine, briefArgs, briefPython, parseBriefLine, spawnBrief } from './peers/brief-process.ts';
-import type { StoreSampler } from './store-sampler.ts';
+import type { MeasuredProcess } from '../measured-process.ts';
 import {
-  cpuBetween,
-  emptyRow,
-  type PipelineBenchRow,
-  round,
-  withCpu,
-  withStoreUsage,
-} from './pipeline-row.ts';
+  type BriefLine,
+  briefArgs,
+  briefPython,
+  parseBriefLine,
+  spawnBrief,
+} from '../peers/brief-process.ts';
+import type { StoreSampler } from '../store-sampler.ts';
+import { cpuBetween, emptyRow, type PipelineBenchRow, round, withCpu, withStoreUsage } from './row.ts';
 import {
   type Context,
   failed,
@@ -27,7 +26,7 @@ import {
   type Source,
   storeSampler,
   withServerUsage,
-} from './pipeline-runs.ts';
+} from './runs.ts';
 
 /** The collection the brief's design saves into (in the level's database). */
 const BRIEF_COLLECTION = 'brief_events';

@@ -1,16 +1,16 @@
 /**
  * One line of the pipeline benchmark's table, the helpers that fill it, and the chart of the grid.
  */
-import type { BenchReport } from './report.ts';
-import { barChartSvg, compactNumber } from './chart.ts';
-import type { ProcSample } from './measured-process.ts';
-import type { BatchSetting, BatchSizes } from './pipeline-protocol.ts';
-import type { StoreUsage } from './store-sampler.ts';
-import { describeStatements, type StatementCounts, totalStatements } from './statements.ts';
+import type { BenchReport } from '../report.ts';
+import { barChartSvg, compactNumber } from '../chart.ts';
+import type { ProcSample } from '../measured-process.ts';
+import type { BatchSetting, BatchSizes } from './protocol.ts';
+import type { StoreUsage } from '../store-sampler.ts';
+import { describeStatements, type StatementCounts, totalStatements } from '../statements.ts';
 
 /**
  * produce: filling the topic; prefill: loading a stored level's database; consume, raw, store and
- * e2e: the ceilings and the pipeline (pipeline-runs.ts); brief: the brief's design (bench/peers);
+ * e2e: the ceilings and the pipeline (runs.ts); brief: the brief's design (bench/peers);
  * latency: the steady-rate run.
  */
 export type PipelinePhase = 'produce' | 'prefill' | 'consume' | 'raw' | 'store' | 'e2e' | 'brief' | 'latency';
@@ -22,7 +22,7 @@ export type PipelineBenchRow = {
   workers: number | null;
   batch: string | null;
   events: number;
-  /** Measured interval (s): see pipeline.ts for where each phase starts and stops. */
+  /** Measured interval (s): see index.ts for where each phase starts and stops. */
   seconds: number;
   eventsPerSec: number;
   mbPerSec: number | null;

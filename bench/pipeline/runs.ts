@@ -1,5 +1,5 @@
 /**
- * The measured runs of the pipeline benchmark, each a child process (pipeline-child.ts) in a fresh
+ * The measured runs of the pipeline benchmark, each a child process (child.ts) in a fresh
  * consumer group, writing (where it stores) into the database of its stored level:
  *
  * - consume ceiling: W Ingestors whose writer stores nothing (fetch, decode, buffer, flush policy,
@@ -9,7 +9,7 @@
  * - store ceiling: EventStore.write from W threads, the same decoded events, no Kafka;
  * - end to end: W Ingestors writing to EventStore, as `ipstream ingest` runs them;
  * - the brief's design: bench/peers/brief/brief.py draining a topic of the same contents
- *   (pipeline-brief.ts).
+ *   (brief.ts).
  *
  * Consume and end to end are timed from the first worker joining the group (no record is read
  * before) to the group's committed offsets reaching the end of every partition, polled every 50 ms
@@ -21,22 +21,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../src/config/config.ts';
-import { describeError } from '../src/errors/errors.ts';
-import type { TopicAdmin } from '../src/kafka/admin.ts';
-import { resolveStateDir } from '../src/local-services/paths.ts';
-import type { MongoHandle } from '../src/store/mongo.ts';
-import { EventProducer } from '../src/kafka/producer.ts';
-import { runProducer } from '../src/producer/run.ts';
-import { MeasuredProcess, type ProcSample, readProcSample } from './measured-process.ts';
-import { type BenchStream, benchRecords } from './pipeline-data.ts';
-import {
-  type BatchSetting,
-  type ChildConfig,
-  type ChildJob,
-  type ChildLine,
-  ingestFor,
-} from './pipeline-protocol.ts';
+import type { Config } from '../../src/config/config.ts';
+import { describeError } from '../../src/errors/errors.ts';
+import type { TopicAdmin } from '../../src/kafka/admin.ts';
+import { resolveStateDir } from '../../src/local-services/paths.ts';
+import type { MongoHandle } from '../../src/store/mongo.ts';
+import { EventProducer } from '../../src/kafka/producer.ts';
+import { runProducer } from '../../src/producer/run.ts';
+import { MeasuredProcess, type ProcSample, readProcSample } from '../measured-process.ts';
+import { type BenchStream, benchRecords } from './data.ts';
+import { type BatchSetting, type ChildConfig, type ChildJob, type ChildLine, ingestFor } from './protocol.ts';
 import {
   cpuBetween,
   emptyRow,
@@ -46,10 +40,10 @@ import {
   withSizes,
   withStatements,
   withStoreUsage,
-} from './pipeline-row.ts';
-import { ferretDataDir, StoreSampler, walPath } from './store-sampler.ts';
+} from './row.ts';
+import { ferretDataDir, StoreSampler, walPath } from '../store-sampler.ts';
 
-const CHILD = fileURLToPath(new URL('./pipeline-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const POLL_MS = 50;
 
 /** A filled topic: its name, end offsets by partition, and their sum. */

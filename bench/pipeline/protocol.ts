@@ -1,11 +1,11 @@
 /**
- * Messages between the pipeline benchmark, the child processes it measures (pipeline-child.ts) and
- * their worker threads (pipeline-worker.ts). Children speak JSON lines on stdout; workers use
+ * Messages between the pipeline benchmark, the child processes it measures (child.ts) and
+ * their worker threads (worker.ts). Children speak JSON lines on stdout; workers use
  * postMessage.
  */
-import type { Config } from '../src/config/config.ts';
-import type { BenchStream } from './pipeline-data.ts';
-import type { StatementCounts } from './statements.ts';
+import type { Config } from '../../src/config/config.ts';
+import type { BenchStream } from './data.ts';
+import type { StatementCounts } from '../statements.ts';
 
 export type BatchSetting = 'adaptive' | number;
 

@@ -5,20 +5,20 @@
 import { performance } from 'node:perf_hooks';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { type Collection, MongoClient } from 'mongodb';
-import type { Decoded } from '../src/events/decode.ts';
-import type { DeadLetter, DeviceEvent } from '../src/events/event.ts';
-import { describeError } from '../src/errors/errors.ts';
-import { createFlushPolicy, takeLimits } from '../src/ingest/flush-policy.ts';
-import { type BatchWriter, Ingestor } from '../src/ingest/ingestor.ts';
-import { createLogger } from '../src/log/logger.ts';
-import { detectStoreProfile } from '../src/store/backend.ts';
-import { EventStore, type StoreBatch, toEventDoc } from '../src/store/event-store.ts';
-import type { MongoHandle } from '../src/store/mongo.ts';
-import { withRetry } from '../src/retry/backoff.ts';
-import { isRetriableStoreError } from '../src/store/retry.ts';
-import { COLLECTIONS, type EventDoc } from '../src/store/schema.ts';
-import { isDuplicateKeyOnly } from '../src/store/write-errors.ts';
-import { decodedRecords } from './pipeline-data.ts';
+import type { Decoded } from '../../src/events/decode.ts';
+import type { DeadLetter, DeviceEvent } from '../../src/events/event.ts';
+import { describeError } from '../../src/errors/errors.ts';
+import { createFlushPolicy, takeLimits } from '../../src/ingest/flush-policy.ts';
+import { type BatchWriter, Ingestor } from '../../src/ingest/ingestor.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { detectStoreProfile } from '../../src/store/backend.ts';
+import { EventStore, type StoreBatch, toEventDoc } from '../../src/store/event-store.ts';
+import type { MongoHandle } from '../../src/store/mongo.ts';
+import { withRetry } from '../../src/retry/backoff.ts';
+import { isRetriableStoreError } from '../../src/store/retry.ts';
+import { COLLECTIONS, type EventDoc } from '../../src/store/schema.ts';
+import { isDuplicateKeyOnly } from '../../src/store/write-errors.ts';
+import { decodedRecords } from './data.ts';
 import {
   addBatch,
   type BatchSizes,
@@ -28,10 +28,10 @@ import {
   type StoreJob,
   type WorkerJob,
   type WorkerToParent,
-} from './pipeline-protocol.ts';
-import { countStatements, type StatementCounts } from './statements.ts';
+} from './protocol.ts';
+import { countStatements, type StatementCounts } from '../statements.ts';
 
-if (parentPort === null) throw new Error('pipeline-worker.ts must run in a worker thread');
+if (parentPort === null) throw new Error('pipeline/worker.ts must run in a worker thread');
 const port: MessagePort = parentPort;
 const job = workerData as WorkerJob;
 const send = (message: WorkerToParent): void => port.postMessage(message);

@@ -13,23 +13,23 @@
  *    a stream of its own: its own topic name (so other ids), its own day and device pool (another
  *    seed), so no phase meets another's records, devices or buckets below the month;
  * 4. with `profileDir`: the end-to-end run of the largest worker count again under `--cpu-prof`;
- * 5. with `rate`: produce -> queryable latency at a steady rate (pipeline-latency.ts).
+ * 5. with `rate`: produce -> queryable latency at a steady rate (latency.ts).
  *
  * Everything it creates (topics, groups, databases) is named after the run and deleted at the end.
  */
 import { writeFile } from 'node:fs/promises';
 import { Admin } from '@platformatic/kafka';
-import { type Config, loadConfig } from '../src/config/config.ts';
-import { TopicAdmin } from '../src/kafka/admin.ts';
-import { baseClientOptions } from '../src/kafka/client-options.ts';
-import { EventProducer } from '../src/kafka/producer.ts';
-import { runProducer } from '../src/producer/run.ts';
-import { DEFAULT_START_MS } from '../src/events/synthetic.ts';
-import { detectStoreProfile } from '../src/store/backend.ts';
-import { connectMongo } from '../src/store/mongo.ts';
-import { ensureSchema } from '../src/store/schema.ts';
-import { loadBenchData } from './api-data.ts';
-import { type ProfileSummary, readCpuProfiles, summarizeCpuProfiles } from './cpu-profile.ts';
+import { type Config, loadConfig } from '../../src/config/config.ts';
+import { TopicAdmin } from '../../src/kafka/admin.ts';
+import { baseClientOptions } from '../../src/kafka/client-options.ts';
+import { EventProducer } from '../../src/kafka/producer.ts';
+import { runProducer } from '../../src/producer/run.ts';
+import { DEFAULT_START_MS } from '../../src/events/synthetic.ts';
+import { detectStoreProfile } from '../../src/store/backend.ts';
+import { connectMongo } from '../../src/store/mongo.ts';
+import { ensureSchema } from '../../src/store/schema.ts';
+import { loadBenchData } from '../api-data.ts';
+import { type ProfileSummary, readCpuProfiles, summarizeCpuProfiles } from '../cpu-profile.ts';
 import {
   type BenchStream,
   benchRecords,
@@ -37,11 +37,11 @@ import {
   PREFILL_EVENTS_PER_DEVICE,
   phaseStreams,
   streamDevices,
-} from './pipeline-data.ts';
-import { briefRun } from './pipeline-brief.ts';
-import { LATENCY_POLL_MS, latencyRun } from './pipeline-latency.ts';
-import type { BatchSetting } from './pipeline-protocol.ts';
-import { emptyRow, fillRatios, type PipelineBenchRow, pipelineChart, round } from './pipeline-row.ts';
+} from './data.ts';
+import { briefRun } from './brief.ts';
+import { LATENCY_POLL_MS, latencyRun } from './latency.ts';
+import type { BatchSetting } from './protocol.ts';
+import { emptyRow, fillRatios, type PipelineBenchRow, pipelineChart, round } from './row.ts';
 import {
   type Context,
   dropDb,
@@ -54,10 +54,17 @@ import {
   servicePid,
   type Source,
   storeCeiling,
-} from './pipeline-runs.ts';
-import { ferretDataDir } from './store-sampler.ts';
-import { type BenchReport, benchEnvironment, codeVersion, writeJson } from './report.ts';
-import { DAY_MS } from '../src/store/levels.ts';
+} from './runs.ts';
+import { ferretDataDir } from '../store-sampler.ts';
+import { type BenchReport, benchEnvironment, codeVersion, writeJson } from '../report.ts';
+import { DAY_MS } from '../../src/store/levels.ts';
+
+// What the rest of bench/ uses of this folder: the CLI's batch settings, and the peers benchmark's
+// streams, children and table rounding.
+export type { BenchStream } from './data.ts';
+export { type BatchSetting, parseBatchSetting } from './protocol.ts';
+export { round } from './row.ts';
+export { childEnv, servicePid } from './runs.ts';
 
 export interface PipelineBenchOptions {
   /** Events in the filled topic (N). */

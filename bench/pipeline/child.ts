@@ -5,9 +5,9 @@
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { describeError } from '../src/errors/errors.ts';
-import { connectMongo } from '../src/store/mongo.ts';
-import { ensureSchema } from '../src/store/schema.ts';
+import { describeError } from '../../src/errors/errors.ts';
+import { connectMongo } from '../../src/store/mongo.ts';
+import { ensureSchema } from '../../src/store/schema.ts';
 import {
   type BatchSizes,
   type ChildJob,
@@ -16,10 +16,10 @@ import {
   type ParentToWorker,
   type WorkerJob,
   type WorkerToParent,
-} from './pipeline-protocol.ts';
-import { mergeCounts, type StatementCounts } from './statements.ts';
+} from './protocol.ts';
+import { mergeCounts, type StatementCounts } from '../statements.ts';
 
-const WORKER_URL = new URL('./pipeline-worker.ts', import.meta.url);
+const WORKER_URL = new URL('./worker.ts', import.meta.url);
 
 function print(line: ChildLine): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
