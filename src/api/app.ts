@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerBearerAuth } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
-import { handleError, handleNotFound } from './http-error.ts';
+import { handleError, handleNotFound } from './error-handler.ts';
 import { registerMethodNotAllowed } from './method-not-allowed.ts';
 import { DebugRequestLog } from './request-log.ts';
 import { countRoutes } from './routes/counts.ts';

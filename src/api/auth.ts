@@ -6,7 +6,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError, errorResponse } from './http-error.ts';
+import { RequestError } from '../errors/errors.ts';
+import { errorResponse } from './schemas.ts';
 
 const Unauthorized = errorResponse(
   'no Authorization header, or not Bearer with the configured token (UNAUTHORIZED)',
@@ -37,6 +38,6 @@ export function registerBearerAuth(app: FastifyInstance, token: string): void {
     const header = request.headers.authorization;
     if (typeof header === 'string' && timingSafeEqual(digest(header), expected)) return;
     reply.header('www-authenticate', 'Bearer');
-    throw new HttpError(401, 'UNAUTHORIZED', 'this route needs the header Authorization: Bearer <token>');
+    throw new RequestError('UNAUTHORIZED', 'this route needs the header Authorization: Bearer <token>');
   });
 }

@@ -5,7 +5,7 @@
 import Router from 'find-my-way';
 import type { HTTPMethod } from 'find-my-way';
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from './http-error.ts';
+import { RequestError } from '../errors/errors.ts';
 
 const noop = (): void => undefined;
 
@@ -30,8 +30,7 @@ export function registerMethodNotAllowed(app: FastifyInstance): void {
     const allowed = [...methods].filter((method) => paths.find(method, path) !== null).sort();
     if (allowed.length === 0) return;
     reply.header('allow', allowed.join(', '));
-    throw new HttpError(
-      405,
+    throw new RequestError(
       'METHOD_NOT_ALLOWED',
       `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`,
     );

@@ -6,7 +6,26 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { TProperties } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { HttpError, errorResponse } from './http-error.ts';
+import { ERROR_CODE_LIST } from '../errors/codes.ts';
+import { RequestError } from '../errors/errors.ts';
+
+/** The body of every non-2xx answer; routes list it in their response schemas. */
+const ErrorBody = Type.Object(
+  {
+    error: Type.Union(
+      ERROR_CODE_LIST.map((code) => Type.Literal(code)),
+      {
+        description: 'stable machine-readable code (see each one in the list)',
+        examples: ['TS_IMPOSSIBLE_DATE'],
+      },
+    ),
+    message: Type.String({ description: 'one-line human explanation' }),
+  },
+  { description: 'error' },
+);
+
+/** ErrorBody as one documented answer, saying when it is given and with which codes. */
+export const errorResponse = (description: string) => Type.Object(ErrorBody.properties, { description });
 
 export const Iso = Type.String({
   description: 'ISO 8601 UTC with milliseconds',
@@ -81,6 +100,6 @@ export function parsedFirst(where: 'params' | 'query', name: string, parse: (tex
 export async function plainLimit(request: FastifyRequest): Promise<void> {
   const limit = (request.query as Record<string, unknown>).limit;
   if (typeof limit === 'string' && !/^[0-9]{1,4}$/.test(limit)) {
-    throw new HttpError(400, 'INVALID_REQUEST', 'querystring/limit must be a whole number from 1 to 1000');
+    throw new RequestError('INVALID_REQUEST', 'querystring/limit must be a whole number from 1 to 1000');
   }
 }

@@ -24,6 +24,8 @@ export const TIMESTAMP_ERROR_CODES = {
   TS_UNRECOGNIZED: 'not any of the accepted timestamp forms',
 } as const;
 
+export type TimestampErrorCode = keyof typeof TIMESTAMP_ERROR_CODES;
+
 export const ERROR_CODES = {
   // Configuration and local services
   CONFIG_INVALID: 'a setting or flag has a value ipstream cannot use',
@@ -45,6 +47,7 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: 'no store is configured for this route',
   STORE_REJECTED: 'the store refused a document for its content',
   STORE_CORRUPT: 'a stored document does not decode',
+  STORE_INCONSISTENT: 'a document the store reported written cannot be read back',
   ROLLUP_CONTENTION: 'rollup writers kept overwriting each other',
   LEASE_LOST: 'the rollup lease was lost while held',
   // Queries and HTTP

@@ -38,6 +38,33 @@ export class QueryTimeoutError extends IpstreamError {
   }
 }
 
+/** The answer needs more reading than one request is allowed: a narrower question can be answered. */
+export class QueryTooBroadError extends IpstreamError {
+  constructor(message: string) {
+    super('QUERY_TOO_BROAD', message);
+  }
+}
+
+/** The rollup lease was lost (fenced or expired) while held: what was not yet written must be redone. */
+export class LeaseLostError extends IpstreamError {
+  constructor(message: string) {
+    super('LEASE_LOST', message, { retriable: true });
+  }
+}
+
+/**
+ * An answer the HTTP API gives on purpose (IP_NOT_FOUND, UNAUTHORIZED, METHOD_NOT_ALLOWED...):
+ * its status comes from its code, in the one table of http.ts.
+ */
+export class RequestError extends IpstreamError {}
+
+/** A state the code holds impossible: a fault of ipstream itself, never of its input or services. */
+export class InternalError extends IpstreamError {
+  constructor(message: string) {
+    super('INTERNAL', message);
+  }
+}
+
 /** A one-line human description of any thrown value, for CLI exits and logs. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;

@@ -1,13 +1,13 @@
 // Entry point of one ingest worker thread: an Ingestor driven by messages from the pool.
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeError } from '../errors/errors.ts';
+import { InternalError, describeError } from '../errors/errors.ts';
 import { asKafkaError } from '../kafka/errors.ts';
 import { createLogger } from '../log/logger.ts';
 import { Ingestor } from './ingestor.ts';
 import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
 
 const port = parentPort;
-if (port === null) throw new Error('worker-thread.ts must run in a worker thread');
+if (port === null) throw new InternalError('worker-thread.ts must run in a worker thread');
 const { config, workerId } = workerData as WorkerInit;
 const send = (message: WorkerToPool): void => port.postMessage(message);
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'node:net';
+import { ConfigError } from '../errors/errors.ts';
 
 export interface HostPort {
   host: string;
@@ -9,7 +10,7 @@ export interface HostPort {
 /** Parses `host:port` (or `[v6]:port`). */
 export function parseHostPort(address: string): HostPort {
   const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(address.trim());
-  if (!match) throw new Error(`expected host:port, got "${address}"`);
+  if (!match) throw new ConfigError(`expected host:port, got "${address}"`);
   return { host: match[1] as string, port: Number(match[2]) };
 }
 

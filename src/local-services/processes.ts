@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ServiceError } from '../errors/errors.ts';
 
 /** Starts a long-lived process detached from ours, output appended to logFile, pid written to pidFile. */
 export function spawnDetached(
@@ -18,7 +19,7 @@ export function spawnDetached(
       detached: true,
       stdio: ['ignore', out, out],
     });
-    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    if (child.pid === undefined) throw new ServiceError('START_FAILED', `could not start ${command}`);
     child.unref();
     writeFileSync(options.pidFile, `${child.pid}\n`);
     return child.pid;

@@ -4,7 +4,7 @@
  * request can make the store scan or read without bound.
  */
 import { type Db, type Document, MongoServerError } from 'mongodb';
-import { IpstreamError, QueryTimeoutError } from '../errors/errors.ts';
+import { QueryTimeoutError, QueryTooBroadError } from '../errors/errors.ts';
 import { type StoreProfile, detectStoreProfile } from '../store/backend.ts';
 import { readByIds } from '../store/docs.ts';
 import { TOTALS_ID } from '../store/levels.ts';
@@ -16,13 +16,6 @@ import { type TimeRange, closeRange, isClosed } from './range.ts';
 const QUERY_TIME_LIMIT_MS = 10_000;
 /** Documents one request may read: a range tiling is a few hundred; top lists may refine more. */
 const MAX_DOCS_PER_REQUEST = 20_000;
-
-/** The answer needs more reading than one request is allowed: a narrower question can be answered. */
-export class QueryTooBroadError extends IpstreamError {
-  constructor(message: string) {
-    super('QUERY_TOO_BROAD', message);
-  }
-}
 
 const profiles = new WeakMap<Db, Promise<StoreProfile>>();
 

@@ -6,6 +6,7 @@
  * minutes and one partial minute.
  */
 import { LEVELS_COARSE_FIRST, type Level, MINUTE_MS, bucketEnd, bucketStart } from '../store/levels.ts';
+import { InternalError } from '../errors/errors.ts';
 
 export type Piece =
   /** A whole bucket. */
@@ -22,7 +23,7 @@ function alignUp(level: Level, ms: number): number {
 function cover(from: number, to: number, levelIndex: number, out: Piece[]): void {
   if (from >= to) return;
   const level = LEVELS_COARSE_FIRST[levelIndex];
-  if (level === undefined) throw new Error(`tileRange: [${from}, ${to}) is not minute-aligned`);
+  if (level === undefined) throw new InternalError(`tileRange: [${from}, ${to}) is not minute-aligned`);
   const first = alignUp(level, from);
   const fits = first < to && bucketEnd(level, first) <= to;
   if (!fits) {

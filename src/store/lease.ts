@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db, Document } from 'mongodb';
-import { IpstreamError } from '../errors/errors.ts';
+import { LeaseLostError } from '../errors/errors.ts';
 import { backoffDelay } from '../retry/backoff.ts';
 import { COLLECTIONS } from './schema.ts';
 import { SERVER_CODES, serverCode } from './server-codes.ts';
@@ -38,13 +38,6 @@ interface HintDoc extends Document {
   _id: string;
   epoch: number;
   collectedBelow: number;
-}
-
-/** The lease was lost (fenced or expired) while held: what was not yet written must be redone. */
-export class LeaseLostError extends IpstreamError {
-  constructor(message: string) {
-    super('LEASE_LOST', message, { retriable: true });
-  }
 }
 
 /** Between looks at a held lease: 5 ms doubling to 320 ms, half of it random. */

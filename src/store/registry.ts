@@ -21,6 +21,7 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Collection, Db, Document } from 'mongodb';
+import { ServiceError } from '../errors/errors.ts';
 import type { StoreProfile } from './backend.ts';
 import { readByIds } from './docs.ts';
 import { COLLECTIONS, type DeviceDoc } from './schema.ts';
@@ -114,7 +115,12 @@ export class DeviceRegistry {
       const found = await readByIds(this.#devices, unknown, this.#profile);
       for (const [ip, doc] of found) {
         // Registered moments ago by another writer, so it exists: its absence is a store fault.
-        if (doc === null) throw new Error(`device ${ip} was reported registered but cannot be read`);
+        if (doc === null) {
+          throw new ServiceError(
+            'STORE_INCONSISTENT',
+            `device ${ip} was reported registered but cannot be read`,
+          );
+        }
         this.#remember(out, ip, { n: doc.n, by: doc.by });
       }
     }

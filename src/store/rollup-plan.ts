@@ -11,6 +11,7 @@
  * replay recomputes.
  */
 import { Binary } from 'mongodb';
+import { InternalError } from '../errors/errors.ts';
 import { addToBitmap } from '../sketch/bitmap.ts';
 import {
   type CountVector,
@@ -305,7 +306,8 @@ class Planner {
   }
 
   #get<D extends Guarded>(id: string): D | null {
-    if (!this.#after.has(id)) throw new Error(`planRollups: ${id} was not read (touchedDocs is out of step)`);
+    if (!this.#after.has(id))
+      throw new InternalError(`planRollups: ${id} was not read (touchedDocs is out of step)`);
     return this.#after.get(id) as D | null;
   }
 

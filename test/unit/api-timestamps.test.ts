@@ -3,8 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
-import { HttpError } from '../../src/api/http-error.ts';
-import { ValidationError } from '../../src/errors/errors.ts';
+import {
+  InternalError,
+  QueryTimeoutError,
+  QueryTooBroadError,
+  RequestError,
+  ServiceError,
+  ValidationError,
+} from '../../src/errors/errors.ts';
 
 let app: FastifyInstance;
 
@@ -15,10 +21,22 @@ before(async () => {
     throw new Error('secret detail');
   });
   app.get('/test/http-error', async () => {
-    throw new HttpError(404, 'IP_NOT_FOUND', 'never seen');
+    throw new RequestError('IP_NOT_FOUND', 'never seen');
   });
   app.get('/test/validation', async () => {
     throw new ValidationError('IP_INVALID', 'not an address');
+  });
+  app.get('/test/too-broad', async () => {
+    throw new QueryTooBroadError('narrow the range');
+  });
+  app.get('/test/timeout', async () => {
+    throw new QueryTimeoutError('took too long');
+  });
+  app.get('/test/no-store', async () => {
+    throw new ServiceError('STORE_UNAVAILABLE', 'no database');
+  });
+  app.get('/test/internal', async () => {
+    throw new InternalError('an impossible state');
   });
 });
 
@@ -245,7 +263,7 @@ describe('documentation and errors', () => {
     assert.deepEqual(Object.keys(long.body).sort(), ['error', 'message']);
   });
 
-  it('maps HttpError to its status and ValidationError to 400', async () => {
+  it('answers an error with the status of its code: IP_NOT_FOUND 404, IP_INVALID 400', async () => {
     assert.deepEqual(await getJson('/test/http-error'), {
       status: 404,
       body: { error: 'IP_NOT_FOUND', message: 'never seen' },
@@ -253,6 +271,30 @@ describe('documentation and errors', () => {
     assert.deepEqual(await getJson('/test/validation'), {
       status: 400,
       body: { error: 'IP_INVALID', message: 'not an address' },
+    });
+  });
+
+  it('answers 503 when the store cannot answer, with Retry-After after a timeout only', async () => {
+    assert.deepEqual(await getJson('/test/too-broad'), {
+      status: 503,
+      body: { error: 'QUERY_TOO_BROAD', message: 'narrow the range' },
+    });
+    assert.deepEqual(await getJson('/test/no-store'), {
+      status: 503,
+      body: { error: 'STORE_UNAVAILABLE', message: 'no database' },
+    });
+    const timeout = await app.inject({ method: 'GET', url: '/test/timeout' });
+    assert.equal(timeout.statusCode, 503);
+    assert.equal(timeout.headers['retry-after'], '30');
+    assert.deepEqual(timeout.json(), { error: 'QUERY_TIMEOUT', message: 'took too long' });
+    const broad = await app.inject({ method: 'GET', url: '/test/too-broad' });
+    assert.equal(broad.headers['retry-after'], undefined);
+  });
+
+  it('hides an error of a code the table does not list behind 500 INTERNAL', async () => {
+    assert.deepEqual(await getJson('/test/internal'), {
+      status: 500,
+      body: { error: 'INTERNAL', message: 'internal error' },
     });
   });
 

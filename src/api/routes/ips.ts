@@ -1,12 +1,12 @@
 /** Unique-address counts, the most active addresses, and one address's history. */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { RequestError } from '../../errors/errors.ts';
 import { ipDetail, requireIp } from '../../query/ip-detail.ts';
 import { parseRange } from '../../query/range.ts';
 import { DEFAULT_TOP_LIMIT, topIps } from '../../query/top-ips.ts';
 import { uniqueIps } from '../../query/unique-ips.ts';
 import type { ApiDeps } from '../deps.ts';
-import { HttpError, errorResponse } from '../http-error.ts';
 import {
   From,
   Iso,
@@ -17,6 +17,7 @@ import {
   RangeRefused,
   StoreUnavailable,
   To,
+  errorResponse,
   parsedFirst,
   plainLimit,
 } from '../schemas.ts';
@@ -147,7 +148,7 @@ export const ipRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app
       // A malformed address is the client's mistake whether or not a store is configured.
       const ip = requireIp(request.params.ip);
       const detail = await ipDetail(requireDb(deps.db), ip);
-      if (detail === null) throw new HttpError(404, 'IP_NOT_FOUND', `${ip} never sent an event`);
+      if (detail === null) throw new RequestError('IP_NOT_FOUND', `${ip} never sent an event`);
       return detail;
     },
   );

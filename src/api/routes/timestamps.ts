@@ -3,8 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { isTimestampFailure, parseTimestamp, tryParseTimestamp } from '../../events/timestamp/index.ts';
 import type { TimestampFormat } from '../../events/timestamp/index.ts';
-import { errorResponse } from '../http-error.ts';
-import { PathTooLong, parsedFirst } from '../schemas.ts';
+import { PathTooLong, errorResponse, parsedFirst } from '../schemas.ts';
 
 const FORMATS: TimestampFormat[] = [
   'epoch_s',

@@ -7,6 +7,7 @@ import {
   type ServiceStatus,
 } from '../../local-services/services.ts';
 import { stepReporter } from '../progress.ts';
+import { ConfigError } from '../../errors/errors.ts';
 
 function printStatus(statuses: ServiceStatus[]): void {
   for (const s of statuses) {
@@ -29,7 +30,7 @@ export function registerServicesCommand(program: Command): void {
     .action(async (opts: { timeout: string }) => {
       const timeoutMs = Number(opts.timeout) * 1000;
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-        throw new Error('--timeout must be a positive number');
+        throw new ConfigError('--timeout must be a positive number');
       const statuses = await servicesUp(loadConfig(), { onStep: stepReporter(), timeoutMs });
       printStatus(statuses);
     });

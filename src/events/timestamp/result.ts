@@ -1,4 +1,4 @@
-import { TIMESTAMP_ERROR_CODES } from '../../errors/codes.ts';
+import { TIMESTAMP_ERROR_CODES, type TimestampErrorCode } from '../../errors/codes.ts';
 import { formatIsoMs, MAX_EPOCH_MS, MIN_EPOCH_MS } from './civil.ts';
 
 /** What the parser recognised; answers and dead letters name it. */
@@ -16,8 +16,7 @@ export interface TimestampFailure {
   message: string;
 }
 
-export type TimestampErrorCode = keyof typeof TIMESTAMP_ERROR_CODES;
-export { TIMESTAMP_ERROR_CODES };
+export { TIMESTAMP_ERROR_CODES, type TimestampErrorCode };
 
 export function fail(code: TimestampErrorCode, message: string): TimestampFailure {
   return { code, message };
