@@ -1,4 +1,4 @@
-import type { DeadLetter, DeviceEvent } from '../events/event.ts';
+import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/event.ts';
 import type { StoreBatch } from '../store/event-store.ts';
 
 export interface PartitionPosition {
@@ -102,7 +102,7 @@ export class BatchBuffer {
       if (entry.ok) events.push(r as DeviceEvent);
       else deadLetters.push(r as DeadLetter);
       bytes += r.bytes;
-      const key = `${r.topic}\u0000${r.partition}`;
+      const key = partitionKey(r.topic, r.partition);
       const position = positions.get(key);
       if (position === undefined) {
         positions.set(key, {

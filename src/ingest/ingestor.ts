@@ -281,10 +281,11 @@ export class Ingestor {
     const assignments = this.#consumer?.assignments;
     // Unknown (no consumer, or not yet in the group): keep everything.
     if (assignments === undefined || assignments === null || assignments.length === 0) return;
-    const owned = new Set(assignments.flatMap((a) => a.partitions.map((p) => `${a.topic}\u0000${p}`)));
+    const owned = new Set(assignments.flatMap((a) => a.partitions.map((p) => partitionKey(a.topic, p))));
     const dropped = this.#buffer.dropWhere((topic, partition) => {
-      if (owned.has(`${topic}\u0000${partition}`)) return false;
-      this.#dropped.add(`${topic}:${partition}`);
+      const key = partitionKey(topic, partition);
+      if (owned.has(key)) return false;
+      this.#dropped.add(key);
       return true;
     });
     if (dropped > 0) {
@@ -323,9 +324,9 @@ export class Ingestor {
     const consumer = this.#consumer;
     if (consumer === undefined) return;
     const owned = new Set(
-      (consumer.assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)),
+      (consumer.assignments ?? []).flatMap((a) => a.partitions.map((p) => partitionKey(a.topic, p))),
     );
-    const candidates = positions.filter((p) => owned.has(`${p.topic}:${p.partition}`));
+    const candidates = positions.filter((p) => owned.has(partitionKey(p.topic, p.partition)));
     if (candidates.length === 0) return;
     try {
       const committed = await consumer.listCommittedOffsets({ topics: byTopic(candidates) });
@@ -357,7 +358,7 @@ export class Ingestor {
    */
   async #withoutGaps(batch: Batch): Promise<Batch> {
     const consumer = this.#consumer;
-    const suspect = batch.positions.filter((p) => this.#dropped.has(`${p.topic}:${p.partition}`));
+    const suspect = batch.positions.filter((p) => this.#dropped.has(partitionKey(p.topic, p.partition)));
     if (consumer === undefined || suspect.length === 0) return batch;
     let committed = new Map<string, bigint[]>();
     let applied: Record<string, number> = {};
@@ -381,12 +382,12 @@ export class Ingestor {
     );
     if (gaps.length === 0) return batch;
     this.#rereadNeeded = true;
-    const keys = new Set(gaps.map((p) => `${p.topic}:${p.partition}`));
+    const keys = new Set(gaps.map((p) => partitionKey(p.topic, p.partition)));
     this.#log.warn(
-      { partitions: [...keys] },
+      { partitions: gaps.map((p) => `${p.topic}:${p.partition}`) },
       'records dropped at a rebalance were not read again; storing nothing of these partitions until the consumer rejoins and reads them',
     );
-    return withoutPartitions(batch, (topic, partition) => keys.has(`${topic}:${partition}`));
+    return withoutPartitions(batch, (topic, partition) => keys.has(partitionKey(topic, partition)));
   }
 
   #retry<T>(what: string, operation: () => Promise<T>): Promise<T> {

@@ -12,6 +12,7 @@
  */
 import { Binary } from 'mongodb';
 import { InternalError } from '../errors/errors.ts';
+import { partitionKey } from '../events/event.ts';
 import { addToBitmap } from '../sketch/bitmap.ts';
 import {
   type CountVector,
@@ -529,14 +530,14 @@ class Planner {
     const before = this.#get<StoredLogDoc>(id);
     const add = fresh(before?.hw, events);
     if (add.length === 0) return;
-    const ranges = new Map((before?.ranges ?? []).map((r) => [`${r.topic}\u0000${r.partition}`, { ...r }]));
+    const ranges = new Map((before?.ranges ?? []).map((r) => [partitionKey(r.topic, r.partition), { ...r }]));
     const replays = [...(before?.replays ?? [])];
     for (const e of add) {
       if (e.replayOf !== undefined) {
         replays.push(e.replayOf);
         continue;
       }
-      const key = `${e.topic}\u0000${e.partition}`;
+      const key = partitionKey(e.topic, e.partition);
       const r = ranges.get(key);
       if (r === undefined)
         ranges.set(key, { topic: e.topic, partition: e.partition, from: e.offset, to: e.offset });
