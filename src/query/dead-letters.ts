@@ -7,18 +7,14 @@ import { QueryReader } from './reader.ts';
 
 export const DEFAULT_DEAD_LETTER_LIMIT = 50;
 
-export interface DeadLetterItem {
-  reason: string;
-  message: string;
-  topic: string;
-  partition: number;
-  offset: number;
-  key: string | null;
-  /** The record value as text (cut to a bound at ingest; valueBytes is the original size). */
-  value: string;
-  valueBytes: number;
+/** A stored dead letter as the API lists it: without its _id, its time as ISO text. */
+export interface DeadLetterItem extends Omit<DeadLetterDoc, '_id' | 'at'> {
   /** When it was stored. */
   at: string;
+}
+
+function itemOf({ _id, at, ...fields }: DeadLetterDoc): DeadLetterItem {
+  return { ...fields, at: formatIsoMs(at.getTime()) };
 }
 
 /** The total from the totals document, the latest from the list writers keep: O(limit) reads. */
@@ -38,17 +34,7 @@ export async function deadLetters(
     const d = docs.get(id);
     // Listed but gone: removed since (a replay that stored it after all).
     if (d === null || d === undefined) continue;
-    items.push({
-      reason: d.reason,
-      message: d.message,
-      topic: d.topic,
-      partition: d.partition,
-      offset: d.offset,
-      key: d.key,
-      value: d.value,
-      valueBytes: d.valueBytes,
-      at: formatIsoMs(d.at.getTime()),
-    });
+    items.push(itemOf(d));
   }
   return { total: totals?.deadLetters ?? 0, items };
 }

@@ -7,25 +7,29 @@ import { formatIsoMs } from '../events/timestamp/index.ts';
 import type { WorkerStats } from '../ingest/stats.ts';
 import type { PartitionState, TopicDescription } from '../kafka/admin.ts';
 
-export interface WorkerStatus {
-  workerId: number;
-  memberId: string | null;
+/** What a worker reports (WorkerStats) as the API shows it: its counters as they are, its times as ISO text. */
+export interface WorkerStatus extends Pick<
+  WorkerStats,
+  | 'workerId'
+  | 'memberId'
+  | 'consumed'
+  | 'stored'
+  | 'duplicates'
+  | 'deadLetters'
+  | 'flushes'
+  | 'flushReasons'
+  | 'buffered'
+  | 'bufferedBytes'
+  | 'paused'
+  | 'storeRetries'
+  | 'commitFailures'
+  | 'consumerRestarts'
+> {
+  /** Assigned partitions, as topic/partition. */
   partitions: string[];
-  consumed: number;
-  stored: number;
-  duplicates: number;
-  deadLetters: number;
-  flushes: number;
-  flushReasons: Record<string, number>;
-  buffered: number;
-  bufferedBytes: number;
-  paused: boolean;
-  storeRetries: number;
-  commitFailures: number;
-  consumerRestarts: number;
   /** The flush limits the adaptive policy currently applies. */
   flushLimits: { count: number; bytes: number; maxAgeMs: number };
-  lastFlush: { count: number; bytes: number; writeMs: number; at: string } | null;
+  lastFlush: (Omit<NonNullable<WorkerStats['lastFlush']>, 'at'> & { at: string }) | null;
   lastRecordAt: string | null;
 }
 

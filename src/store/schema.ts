@@ -45,8 +45,10 @@ export interface DeadLetterDoc {
   partition: number;
   offset: number;
   key: string | null;
+  /** The record value as text (cut to a bound at ingest; valueBytes is the original size). */
   value: string;
   valueBytes: number;
+  /** When it was stored. */
   at: Date;
 }
 
