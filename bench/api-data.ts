@@ -7,13 +7,13 @@
  * test/integration/bench-api-data.test.ts recounts every document it writes from the events.
  */
 import { type Collection, type Db, type Document, type OptionalUnlessRequiredId } from 'mongodb';
-import { type DeviceEvent, partitionKey, recordId } from '../src/events/event.ts';
+import { type DeviceEvent, recordId } from '../src/events/event.ts';
 import { canonicalizeIp } from '../src/events/ip.ts';
 import { createRandom } from '../src/events/synthetic.ts';
 import { loadBitmaps } from '../src/sketch/bitmap.ts';
-import { toEventDoc } from '../src/store/event-store.ts';
+import { toEventDoc, toRollupEvent } from '../src/store/event-store.ts';
 import { BucketCache, bucketEnd, parseBucketId } from '../src/store/levels.ts';
-import { type RollupEvent, planRollups, touchedDocs } from '../src/store/rollup-plan.ts';
+import { planRollups, touchedDocs } from '../src/store/rollup-plan.ts';
 import { COLLECTIONS, type DeviceDoc, type Guarded, ensureSchema } from '../src/store/schema.ts';
 
 export interface BenchDataOptions {
@@ -128,20 +128,10 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
   };
 
   const plan = async (batch: DeviceEvent[]): Promise<void> => {
-    const events: RollupEvent[] = batch.map((e) => {
+    const events = batch.map((e) => {
       let device = devices.get(e.ip);
       if (device === undefined) devices.set(e.ip, (device = { _id: e.ip, n: devices.size, by: e.id }));
-      return {
-        pk: partitionKey(e.topic, e.partition),
-        topic: e.topic,
-        partition: e.partition,
-        offset: e.offset,
-        ts: e.ts,
-        ip: e.ip,
-        id: device.n,
-        code: e.errorCode,
-        registers: device.by === e.id,
-      };
+      return toRollupEvent(e, device);
     });
     const rollupBatch = { events, deadLetters: [], storedAt: now.getTime() };
     const buckets = new BucketCache();

@@ -6,12 +6,13 @@ import { MONGODB_PROFILE, type StoreProfile } from './backend.ts';
 import { readByIds, writeDocs } from './docs.ts';
 import { BucketCache, TOTALS_ID } from './levels.ts';
 import { FencedLease, type HeldLease } from './lease.ts';
-import { DeviceRegistry } from './registry.ts';
+import { type DeviceId, DeviceRegistry } from './registry.ts';
 import {
   type CurrentDocs,
   type PlannedWrite,
   type RollupBatch,
   type RollupCollection,
+  type RollupEvent,
   REPLAY_PK,
   planRollups,
   touchedDocs,
@@ -76,6 +77,24 @@ export function toEventDoc(e: DeviceEvent, ingestedAt: Date): EventDoc {
   };
   if (e.extra !== undefined) doc.extra = e.extra;
   return doc;
+}
+
+/**
+ * An event as the rollups count it: guarded by its partition's offset, counted for its device's
+ * dense id, and counting the device in the totals when it is the event that registered it.
+ */
+export function toRollupEvent(e: DeviceEvent, device: DeviceId): RollupEvent {
+  return {
+    pk: partitionKey(e.topic, e.partition),
+    topic: e.topic,
+    partition: e.partition,
+    offset: e.offset,
+    ts: e.ts,
+    ip: e.ip,
+    id: device.n,
+    code: e.errorCode,
+    registers: device.by === e.id,
+  };
 }
 
 function toDeadLetterDoc(d: DeadLetter, at: Date): DeadLetterDoc {
@@ -284,20 +303,7 @@ export class EventStore {
     for (const e of events) if (!firstEvents.has(e.ip)) firstEvents.set(e.ip, e.id);
     const ids = await this.#registry.resolve(firstEvents);
     return {
-      events: events.map((e) => {
-        const device = ids.get(e.ip)!;
-        return {
-          pk: partitionKey(e.topic, e.partition),
-          topic: e.topic,
-          partition: e.partition,
-          offset: e.offset,
-          ts: e.ts,
-          ip: e.ip,
-          id: device.n,
-          code: e.errorCode,
-          registers: device.by === e.id,
-        };
-      }),
+      events: events.map((e) => toRollupEvent(e, ids.get(e.ip)!)),
       deadLetters: [],
       storedAt,
     };
