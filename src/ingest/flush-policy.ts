@@ -175,18 +175,26 @@ function alias(
   return value ?? other;
 }
 
+/** The options that set each limit: the limit (under either of its names) and its bounds. */
+const LIMIT_OPTIONS = {
+  count: { limit: 'countLimit', alias: 'initialCount', min: 'minCount', max: 'maxCount' },
+  bytes: { limit: 'bytesLimit', alias: 'initialBytes', min: 'minBytes', max: 'maxBytes' },
+} as const;
+
 /**
  * A limit and its bounds, each defaulted so that explicit settings always fit together: default
  * bounds widen to include an explicit limit or the other bound, and the default limit is clamped
  * into explicit bounds. Only contradictory explicit values are refused.
  */
 function resolveLimit(
-  name: string,
-  initial: number | undefined,
-  min: number | undefined,
-  max: number | undefined,
-  defaults: { initial: number; min: number; max: number },
+  name: 'count' | 'bytes',
+  options: FlushPolicyOptions,
 ): { initial: number; min: number; max: number } {
+  const keys = LIMIT_OPTIONS[name];
+  const initial = alias(keys.limit, options[keys.limit], keys.alias, options[keys.alias]);
+  const min = options[keys.min];
+  const max = options[keys.max];
+  const defaults = DEFAULTS[name];
   if (initial !== undefined) positiveInteger(`${name} limit`, initial);
   if (min !== undefined) positiveInteger(`${name} minimum`, min);
   if (max !== undefined) positiveInteger(`${name} maximum`, max);
@@ -209,23 +217,11 @@ export function createFlushPolicy(options: FlushPolicyOptions = {}): FlushPolicy
   const adaptive = options.adaptive ?? true;
   if (typeof adaptive !== 'boolean') throw invalid('adaptive must be true or false');
 
-  const counts = resolveLimit(
-    'count',
-    alias('countLimit', options.countLimit, 'initialCount', options.initialCount),
-    options.minCount,
-    options.maxCount,
-    DEFAULTS.count,
-  );
+  const counts = resolveLimit('count', options);
   const minCount = counts.min;
   const maxCount = counts.max;
   let countLimit = counts.initial;
-  const sizes = resolveLimit(
-    'bytes',
-    alias('bytesLimit', options.bytesLimit, 'initialBytes', options.initialBytes),
-    options.minBytes,
-    options.maxBytes,
-    DEFAULTS.bytes,
-  );
+  const sizes = resolveLimit('bytes', options);
   const minBytes = sizes.min;
   const maxBytes = sizes.max;
   let bytesLimit = sizes.initial;

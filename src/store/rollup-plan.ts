@@ -312,9 +312,25 @@ class Planner {
     return this.#after.get(id) as D | null;
   }
 
-  #put(collection: 'rollups' | 'deviceStats', before: Guarded | null, doc: Guarded, phase: number): void {
-    const written = { ...doc, v: (before?.v ?? 0) + 1 };
-    this.#after.set(doc._id, written);
+  /**
+   * Plans document `id` over `before` (null: a new document): its `fields`, and its marks advanced
+   * past `applied`. Writes of a lower phase go first.
+   */
+  #put<D extends Guarded>(
+    collection: RollupCollection,
+    phase: number,
+    before: D | null,
+    id: string,
+    applied: readonly Offset[],
+    fields: Omit<D, keyof Guarded>,
+  ): void {
+    const written: Guarded = {
+      _id: id,
+      v: (before?.v ?? 0) + 1,
+      hw: advanced(before?.hw, applied),
+      ...fields,
+    };
+    this.#after.set(id, written);
     this.writes.push({ collection, doc: written, expectedV: before === null ? null : before.v, phase });
   }
 
@@ -326,16 +342,12 @@ class Planner {
       before === null ? NO_EVENTS : decodeMinuteEvents(bytesOf(before.detail)),
       minuteEvents(add.map((e) => ({ ms: e.ts - start, id: e.id }))),
     );
-    const doc: MinuteDoc = {
-      _id: id,
-      v: 0,
-      hw: advanced(before?.hw, add),
+    this.#put<MinuteDoc>('rollups', 0, before, id, add, {
       start: new Date(start),
       events: detail.ms.length,
       unique: countIds(detail.ids).ids.length,
       detail: binary(encodeMinuteEvents(detail)),
-    };
-    this.#put('rollups', before, doc, 0);
+    });
   }
 
   /** A chunk's counts after adding its fresh entries; writes it if any. Returns its counts. */
@@ -345,13 +357,9 @@ class Planner {
     const add = fresh(before?.hw, entries);
     if (add.length === 0) return stored;
     const counts = addCounts(stored, countIds(add.map((e) => e.id)));
-    const doc: CountsDoc = {
-      _id: id,
-      v: 0,
-      hw: advanced(before?.hw, add),
+    this.#put<CountsDoc>('rollups', 0, before, id, add, {
       counts: binary(encodeCounts(counts)),
-    };
-    this.#put('rollups', before, doc, 0);
+    });
     return counts;
   }
 
@@ -373,15 +381,11 @@ class Planner {
         setAdd.map((e) => e.id),
       );
       size = bitmap.size;
-      const doc: SetDoc = {
-        _id: setId(headId),
-        v: 0,
-        hw: advanced(setBefore?.hw, setAdd),
+      this.#put<SetDoc>('rollups', 0, setBefore, setId(headId), setAdd, {
         bitmap: binary(bitmap.bytes),
         size,
         events: (setBefore?.events ?? 0) + setAdd.length,
-      };
-      this.#put('rollups', setBefore, doc, 0);
+      });
     }
     const chunks = new Map<number, CountVector>();
     for (const [chunk, list] of byChunk(entries))
@@ -404,19 +408,15 @@ class Planner {
       events[i] = child.events;
       unique[i] = child.unique;
     }
-    const doc: HeadDoc = {
-      _id: headId,
-      v: 0,
-      hw: advanced(before?.hw, add),
+    // Hours after minutes, days after hours, months after days.
+    this.#put<HeadDoc>('rollups', 1 + SUMMARY_LEVELS.indexOf(level), before, headId, add, {
       level,
       start: new Date(start),
       events: (before?.events ?? 0) + add.length,
       unique: size,
       series: binary(encodeSeries({ events, unique })),
       tops: this.#tops(before, chunks),
-    };
-    // Hours after minutes, days after hours, months after days.
-    this.#put('rollups', before, doc, 1 + SUMMARY_LEVELS.indexOf(level));
+    });
   }
 
   #hll(id: string, entries: RollupEvent[]): void {
@@ -427,14 +427,10 @@ class Planner {
       ? HyperLogLog.fromBytes(bytesOf(before.hll), HEAD_HLL_PRECISION)
       : new HyperLogLog(HEAD_HLL_PRECISION);
     for (const n of new Set(add.map((e) => e.id))) hll.add(String(n));
-    const doc: HllDoc = {
-      _id: id,
-      v: 0,
-      hw: advanced(before?.hw, add),
+    this.#put<HllDoc>('rollups', 0, before, id, add, {
       events: (before?.events ?? 0) + add.length,
       hll: binary(hll.toBytes()),
-    };
-    this.#put('rollups', before, doc, 0);
+    });
   }
 
   #childSummary(level: Level, start: number): { events: number; unique: number } {
@@ -454,18 +450,14 @@ class Planner {
     const before = this.#get<HeadDoc>(ALL_TIME_ID);
     const add = fresh(before?.hw, events);
     if (add.length === 0) return;
-    const doc: HeadDoc = {
-      _id: ALL_TIME_ID,
-      v: 0,
-      hw: advanced(before?.hw, add),
+    this.#put<HeadDoc>('rollups', 1 + SUMMARY_LEVELS.length, before, ALL_TIME_ID, add, {
       level: 'all',
       start: null,
       events: (before?.events ?? 0) + add.length,
       unique: (before?.unique ?? 0) + add.filter((e) => e.registers).length,
       series: null,
       tops: this.#tops(before, chunks),
-    };
-    this.#put('rollups', before, doc, 1 + SUMMARY_LEVELS.length);
+    });
   }
 
   devices(id: string, entries: RollupEvent[]): void {
@@ -489,13 +481,9 @@ class Planner {
       d.codes.set(e.code, (d.codes.get(e.code) ?? 0) + 1);
       slots.set(slot, d);
     }
-    const doc: DeviceStatsDoc = {
-      _id: id,
-      v: 0,
-      hw: advanced(before?.hw, add),
+    this.#put<DeviceStatsDoc>('deviceStats', 0, before, id, add, {
       slots: binary(encodeDeviceDetails(slots)),
-    };
-    this.#put('deviceStats', before, doc, 0);
+    });
   }
 
   totals(batch: RollupBatch): void {
@@ -511,18 +499,14 @@ class Planner {
       if (e.ts > last) last = e.ts;
     }
     const storedFirst = Math.min(before?.firstStoredAt?.getTime() ?? Infinity, batch.storedAt);
-    const doc: TotalsDoc = {
-      _id: TOTALS_ID,
-      v: 0,
-      hw: advanced(advanced(advanced(before?.hw, events), deadLetters), replayed),
+    this.#put<TotalsDoc>('rollups', 9, before, TOTALS_ID, [...events, ...deadLetters, ...replayed], {
       events: (before?.events ?? 0) + events.length,
       devices: (before?.devices ?? 0) + events.filter((e) => e.registers).length,
       deadLetters: (before?.deadLetters ?? 0) + deadLetters.length - replayed.length,
       firstTs: Number.isFinite(first) ? new Date(first) : null,
       lastTs: Number.isFinite(last) ? new Date(last) : null,
       firstStoredAt: events.length > 0 || before?.firstStoredAt ? new Date(storedFirst) : null,
-    };
-    this.#put('rollups', before, doc, 9);
+    });
   }
 
   storedLog(events: RollupEvent[], storedAt: number): void {
@@ -546,17 +530,13 @@ class Planner {
         r.to = Math.max(r.to, e.offset);
       }
     }
-    const doc: StoredLogDoc = {
-      _id: id,
-      v: 0,
-      hw: advanced(before?.hw, add),
+    this.#put<StoredLogDoc>('rollups', 9, before, id, add, {
       start: new Date(bucketStart('hour', storedAt)),
       ranges: [...ranges.values()].sort((a, b) =>
         a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
       ),
-    };
-    if (replays.length > 0) doc.replays = replays;
-    this.#put('rollups', before, doc, 9);
+      ...(replays.length > 0 ? { replays } : {}),
+    });
   }
 
   latestDeadLetters(deadLetters: RollupDeadLetter[], replayed: RollupDeadLetter[]): void {
@@ -567,12 +547,8 @@ class Planner {
     // Newest first: this batch's, latest offset first, ahead of those already listed.
     const added = [...add].sort((a, b) => (a.pk === b.pk ? b.offset - a.offset : a.pk < b.pk ? -1 : 1));
     const kept = (before?.ids ?? []).filter((id) => !remove.has(id));
-    const doc: LatestDeadLettersDoc = {
-      _id: LATEST_DEAD_LETTERS_ID,
-      v: 0,
-      hw: advanced(advanced(before?.hw, add), replayed),
+    this.#put<LatestDeadLettersDoc>('rollups', 9, before, LATEST_DEAD_LETTERS_ID, [...add, ...replayed], {
       ids: [...added.map((d) => d.docId), ...kept].slice(0, LATEST_DEAD_LETTERS),
-    };
-    this.#put('rollups', before, doc, 9);
+    });
   }
 }
