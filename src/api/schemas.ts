@@ -77,6 +77,9 @@ export const StoreUnavailable = errorResponse(
     '(QUERY_TIMEOUT, with Retry-After)',
 );
 
+/** The error answers of every route over a time range. */
+export const RangeErrors = { 400: RangeRefused, 503: StoreUnavailable };
+
 /** A querystring object that refuses parameters it does not declare. */
 export const Query = <T extends TProperties>(properties: T) =>
   Type.Object(properties, { additionalProperties: false });

@@ -3,7 +3,7 @@
  * count. Stored as varints (the count, then id deltas, then counts), which takes one or two bytes
  * per entry for the dense ids ipstream assigns.
  */
-import { ByteReader, ByteWriter } from './varint.ts';
+import { ByteReader, ByteWriter, decodeColumns, encodeColumns } from './varint.ts';
 
 export interface CountVector {
   /** Ascending, distinct. */
@@ -79,24 +79,11 @@ export function topOf(v: CountVector, k: number): TopList {
 }
 
 export function encodeCounts(v: CountVector): Uint8Array {
-  const w = new ByteWriter(v.ids.length * 3 + 8).uint(v.ids.length);
-  let previous = 0;
-  for (const id of v.ids) {
-    w.uint(id - previous);
-    previous = id;
-  }
-  for (const c of v.counts) w.uint(c);
-  return w.finish();
+  return encodeColumns(v.ids, v.counts, 3);
 }
 
 export function decodeCounts(bytes: Uint8Array): CountVector {
-  const r = new ByteReader(bytes);
-  const n = r.uint();
-  const ids = new Uint32Array(n);
-  const counts = new Uint32Array(n);
-  let id = 0;
-  for (let i = 0; i < n; i++) ids[i] = id += r.uint();
-  for (let i = 0; i < n; i++) counts[i] = r.uint();
+  const [ids, counts] = decodeColumns(bytes, Uint32Array, Uint32Array);
   return { ids, counts };
 }
 

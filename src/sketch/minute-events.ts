@@ -4,7 +4,7 @@
  * count, then millisecond deltas, then ids): two to four bytes per event.
  */
 import { type CountVector, countIds } from './count-vector.ts';
-import { ByteReader, ByteWriter } from './varint.ts';
+import { decodeColumns, encodeColumns } from './varint.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -57,23 +57,10 @@ export function countsBetween(events: MinuteEvents, fromMs = 0, toMs = MINUTE_MS
 }
 
 export function encodeMinuteEvents(events: MinuteEvents): Uint8Array {
-  const w = new ByteWriter(events.ms.length * 4 + 8).uint(events.ms.length);
-  let previous = 0;
-  for (const ms of events.ms) {
-    w.uint(ms - previous);
-    previous = ms;
-  }
-  for (const id of events.ids) w.uint(id);
-  return w.finish();
+  return encodeColumns(events.ms, events.ids, 4);
 }
 
 export function decodeMinuteEvents(bytes: Uint8Array): MinuteEvents {
-  const r = new ByteReader(bytes);
-  const n = r.uint();
-  const ms = new Uint16Array(n);
-  const ids = new Uint32Array(n);
-  let t = 0;
-  for (let i = 0; i < n; i++) ms[i] = t += r.uint();
-  for (let i = 0; i < n; i++) ids[i] = r.uint();
+  const [ms, ids] = decodeColumns(bytes, Uint16Array, Uint32Array);
   return { ms, ids };
 }

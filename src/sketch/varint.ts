@@ -106,6 +106,40 @@ export class ByteReader {
   }
 }
 
+type Column = Uint16Array | Uint32Array;
+
+/**
+ * Two columns of as many numbers, as count vectors and a minute's events store them: the count,
+ * the first column (ascending) as deltas, then the second as it is. `bytesPerEntry` sizes the
+ * buffer (it grows if that is short).
+ */
+export function encodeColumns(ascending: Column, other: Column, bytesPerEntry: number): Uint8Array {
+  const w = new ByteWriter(ascending.length * bytesPerEntry + 8).uint(ascending.length);
+  let previous = 0;
+  for (const value of ascending) {
+    w.uint(value - previous);
+    previous = value;
+  }
+  for (const value of other) w.uint(value);
+  return w.finish();
+}
+
+/** The two columns encodeColumns wrote, into arrays of the given types. */
+export function decodeColumns<A extends Column, B extends Column>(
+  bytes: Uint8Array,
+  First: new (length: number) => A,
+  Second: new (length: number) => B,
+): [A, B] {
+  const r = new ByteReader(bytes);
+  const n = r.uint();
+  const first = new First(n);
+  const second = new Second(n);
+  let value = 0;
+  for (let i = 0; i < n; i++) first[i] = value += r.uint();
+  for (let i = 0; i < n; i++) second[i] = r.uint();
+  return [first, second];
+}
+
 function corrupt(why: string): IpstreamError {
   return new IpstreamError('STORE_CORRUPT', `stored bytes do not decode: ${why}`);
 }

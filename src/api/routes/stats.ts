@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseRange } from '../../query/range.ts';
 import { MAX_BUCKETS, checkSeriesRange, timeseries } from '../../query/timeseries.ts';
 import type { ApiDeps } from '../deps.ts';
-import { From, Iso, Query, RangeRefused, StoreUnavailable, To } from '../schemas.ts';
+import { From, Iso, Query, RangeErrors, To } from '../schemas.ts';
 import { requireDb } from '../store.ts';
 
 export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
@@ -40,8 +40,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
             },
             { description: 'the series' },
           ),
-          400: RangeRefused,
-          503: StoreUnavailable,
+          ...RangeErrors,
         },
       },
     },
