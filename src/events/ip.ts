@@ -19,13 +19,7 @@
  * regular expressions, no `split`, no `URL`, and no allocation beyond the result string (IPv6
  * groups go into one reused module-level buffer, which is safe because parsing is synchronous).
  */
-
-const CH_0 = 48;
-const CH_9 = 57;
-const CH_DOT = 46;
-const CH_COLON = 58;
-const CH_A_UPPER = 65;
-const CH_A_LOWER = 97;
+import { CH_0, CH_9, CH_A_LOWER, CH_A_UPPER, CH_COLON, CH_DOT } from './char-codes.ts';
 
 // The longest valid text form: six 4-digit groups, six colons and a 15-character dotted tail
 // (`0000:0000:0000:0000:0000:ffff:255.255.255.255`). Anything longer is refused before scanning.

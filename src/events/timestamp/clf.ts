@@ -6,14 +6,16 @@ import { instantFromFields, validDays } from './fields.ts';
 import { fail } from './result.ts';
 import type { ParsedTimestamp, TimestampFailure } from './result.ts';
 import { fourDigits, monthAt, twoDigits } from './scan.ts';
+import {
+  CH_CLOSE_BRACKET,
+  CH_COLON,
+  CH_MINUS,
+  CH_OPEN_BRACKET,
+  CH_PLUS,
+  CH_SLASH,
+  CH_SPACE,
+} from '../char-codes.ts';
 
-const CH_SLASH = 47;
-const CH_COLON = 58;
-const CH_SPACE = 32;
-const CH_PLUS = 43;
-const CH_MINUS = 45;
-const CH_OPEN_BRACKET = 91;
-const CH_CLOSE_BRACKET = 93;
 const CLF_LENGTH = 26;
 
 const SHAPE = 'expected an Apache log time such as "10/Oct/2000:13:55:36 -0700"';

@@ -5,14 +5,7 @@
  */
 import { fail, ok } from './result.ts';
 import type { ParsedTimestamp, TimestampFailure, TimestampFormat } from './result.ts';
-
-const CH_0 = 48;
-const CH_9 = 57;
-const CH_DOT = 46;
-const CH_PLUS = 43;
-const CH_MINUS = 45;
-const CH_E_UPPER = 69;
-const CH_E_LOWER = 101;
+import { CH_0, CH_9, CH_DOT, CH_E_LOWER, CH_E_UPPER, CH_MINUS, CH_PLUS } from '../char-codes.ts';
 
 // Every unit leaves at most 14 digits of whole milliseconds (11 + 3, 14, 17 - 3, 20 - 6), far
 // below 2^53, so accumulating them in a double is exact.

@@ -19,20 +19,21 @@ import {
   rejectWords,
   unrecognized,
 } from './unsupported.ts';
+import {
+  CH_COMMA,
+  CH_DOT,
+  CH_E_LOWER,
+  CH_E_UPPER,
+  CH_MINUS,
+  CH_OPEN_BRACKET,
+  CH_PLUS,
+  CH_SLASH,
+  CH_SPACE,
+} from '../char-codes.ts';
 
 export { formatIsoMs } from './civil.ts';
 export { TIMESTAMP_ERROR_CODES } from './result.ts';
 export type { ParsedTimestamp, TimestampErrorCode, TimestampFailure, TimestampFormat } from './result.ts';
-
-const CH_MINUS = 45;
-const CH_PLUS = 43;
-const CH_DOT = 46;
-const CH_SLASH = 47;
-const CH_SPACE = 32;
-const CH_COMMA = 44;
-const CH_OPEN_BRACKET = 91;
-const CH_E_LOWER = 101;
-const CH_E_UPPER = 69;
 
 /** Parses without ever throwing: a failure is returned as `{code, message}`. */
 export function tryParseTimestamp(input: unknown): ParsedTimestamp | TimestampFailure {

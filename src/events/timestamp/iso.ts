@@ -7,17 +7,19 @@ import { instantFromFields, validDays } from './fields.ts';
 import { fail, ok } from './result.ts';
 import type { ParsedTimestamp, TimestampFailure } from './result.ts';
 import { fourDigits, isDigitCode, skipDigits, twoDigits } from './scan.ts';
+import {
+  CH_COLON,
+  CH_COMMA,
+  CH_DOT,
+  CH_MINUS,
+  CH_PLUS,
+  CH_SPACE,
+  CH_T,
+  CH_T_LOWER,
+  CH_Z,
+  CH_Z_LOWER,
+} from '../char-codes.ts';
 
-const CH_T = 84;
-const CH_T_LOWER = 116;
-const CH_Z = 90;
-const CH_Z_LOWER = 122;
-const CH_SPACE = 32;
-const CH_COLON = 58;
-const CH_DOT = 46;
-const CH_COMMA = 44;
-const CH_PLUS = 43;
-const CH_MINUS = 45;
 const MAX_FRACTION_DIGITS = 9;
 
 /** Called when `s` starts with four digits and a dash. */

@@ -18,13 +18,7 @@ import {
   twoDigits,
   weekdayAt,
 } from './scan.ts';
-
-const CH_COMMA = 44;
-const CH_COLON = 58;
-const CH_PLUS = 43;
-const CH_MINUS = 45;
-const CH_OPEN = 40;
-const CH_CLOSE = 41;
+import { CH_CLOSE_PAREN, CH_COLON, CH_COMMA, CH_MINUS, CH_OPEN_PAREN, CH_PLUS } from '../char-codes.ts';
 
 const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
@@ -123,7 +117,7 @@ export function parseRfc2822(s: string): ParsedTimestamp | TimestampFailure {
   if (i < len) {
     // RFC 2822 allows a comment after the zone, e.g. "+0000 (UTC)".
     next = skipBlanks(s, i);
-    if (s.charCodeAt(next) !== CH_OPEN || s.charCodeAt(len - 1) !== CH_CLOSE) {
+    if (s.charCodeAt(next) !== CH_OPEN_PAREN || s.charCodeAt(len - 1) !== CH_CLOSE_PAREN) {
       return fail('TS_UNRECOGNIZED', `${SHAPE}; unexpected text after the zone`);
     }
   }
