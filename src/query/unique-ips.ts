@@ -17,8 +17,7 @@ import { BitmapUnion, loadBitmaps } from '../sketch/bitmap.ts';
 import { HyperLogLog } from '../sketch/hll.ts';
 import { type MinuteEvents, countsBetween, decodeMinuteEvents } from '../sketch/minute-events.ts';
 import { bucketId, hllId, setId } from '../store/levels.ts';
-import { HEAD_HLL_PRECISION } from '../store/rollup-plan.ts';
-import type { HllDoc, MinuteDoc, SetDoc } from '../store/schema.ts';
+import { HLL_PRECISION, type HllDoc, type MinuteDoc, type SetDoc } from '../store/schema.ts';
 import { type TimeRange, isAllTime, isoOrNull } from './range.ts';
 import { QueryReader } from './reader.ts';
 import { type Piece, tileRange } from './tiling.ts';
@@ -109,7 +108,7 @@ function approxDocId(piece: Piece): string {
 async function approxInRange(reader: QueryReader, from: number, to: number) {
   const pieces = tileRange(from, to);
   const docs = await reader.rollups<MinuteDoc | HllDoc>(pieces.map(approxDocId), 'the approx count');
-  const sketch = new HyperLogLog(HEAD_HLL_PRECISION);
+  const sketch = new HyperLogLog(HLL_PRECISION);
   let events = 0;
   for (const piece of pieces) {
     const doc = docs.get(approxDocId(piece)) ?? null;
@@ -121,7 +120,7 @@ async function approxInRange(reader: QueryReader, from: number, to: number) {
       for (const deviceId of counts.ids) sketch.add(String(deviceId));
       for (const c of counts.counts) events += c;
     } else {
-      sketch.merge(HyperLogLog.fromBytes(doc.hll.buffer, HEAD_HLL_PRECISION));
+      sketch.merge(HyperLogLog.fromBytes(doc.hll.buffer, HLL_PRECISION));
       events += doc.events;
     }
   }

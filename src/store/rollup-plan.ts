@@ -56,21 +56,20 @@ import {
   hllId,
   setId,
 } from './levels.ts';
-import type {
-  CountsDoc,
-  DeviceStatsDoc,
-  Guarded,
-  HeadDoc,
-  HllDoc,
-  LatestDeadLettersDoc,
-  StoredLogDoc,
-  MinuteDoc,
-  SetDoc,
-  TotalsDoc,
+import {
+  type CountsDoc,
+  type DeviceStatsDoc,
+  type Guarded,
+  type HeadDoc,
+  type HllDoc,
+  type LatestDeadLettersDoc,
+  type StoredLogDoc,
+  type MinuteDoc,
+  type SetDoc,
+  type TotalsDoc,
+  HLL_PRECISION,
 } from './schema.ts';
 
-/** HyperLogLog precision of bucket heads: 4 KiB, 1.6% standard error (approx answers). */
-export const HEAD_HLL_PRECISION = 12;
 /** Entries kept per id chunk in a head's top lists. */
 const TOP_PER_CHUNK = 50;
 /** Dead letters listed newest first in `dead-letters` (the API's largest page). */
@@ -424,8 +423,8 @@ class Planner {
     const add = fresh(before?.hw, entries);
     if (add.length === 0) return;
     const hll = before
-      ? HyperLogLog.fromBytes(bytesOf(before.hll), HEAD_HLL_PRECISION)
-      : new HyperLogLog(HEAD_HLL_PRECISION);
+      ? HyperLogLog.fromBytes(bytesOf(before.hll), HLL_PRECISION)
+      : new HyperLogLog(HLL_PRECISION);
     for (const n of new Set(add.map((e) => e.id))) hll.add(String(n));
     this.#put<HllDoc>('rollups', 0, before, id, add, {
       events: (before?.events ?? 0) + add.length,

@@ -104,7 +104,10 @@ export interface HeadDoc extends Guarded {
   tops: Binary;
 }
 
-/** A summary bucket's HyperLogLog (p = 12) of its device ids (as decimal strings), and its events. */
+/** HyperLogLog precision of the buckets' sketches (HllDoc): 4 KiB, 1.6% standard error. */
+export const HLL_PRECISION = 12;
+
+/** A summary bucket's HyperLogLog (p = HLL_PRECISION) of its device ids (as decimal strings), and its events. */
 export interface HllDoc extends Guarded {
   events: number;
   hll: Binary;

@@ -26,9 +26,10 @@ import {
   setId,
   CHILD_LEVEL,
 } from '../../src/store/levels.ts';
-import { HEAD_HLL_PRECISION, LATEST_DEAD_LETTERS } from '../../src/store/rollup-plan.ts';
+import { LATEST_DEAD_LETTERS } from '../../src/store/rollup-plan.ts';
 import {
   COLLECTIONS,
+  HLL_PRECISION,
   type CountsDoc,
   type DeviceDoc,
   type DeviceStatsDoc,
@@ -191,7 +192,7 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
         [...counts.keys()].sort((a, b) => a - b),
         `${id}: bitmap`,
       );
-      const hll = new HyperLogLog(HEAD_HLL_PRECISION);
+      const hll = new HyperLogLog(HLL_PRECISION);
       for (const n of counts.keys()) hll.add(String(n));
       assert.deepEqual(
         [...sketch.hll.buffer],
