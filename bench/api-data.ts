@@ -7,14 +7,21 @@
  * test/integration/bench-api-data.test.ts recounts every document it writes from the events.
  */
 import { type Collection, type Db, type Document, type OptionalUnlessRequiredId } from 'mongodb';
-import { type DeviceEvent, recordId } from '../src/events/event.ts';
-import { canonicalizeIp } from '../src/events/ip.ts';
-import { createRandom } from '../src/events/synthetic.ts';
-import { loadBitmaps } from '../src/sketch/bitmap.ts';
-import { toEventDoc, toRollupEvent } from '../src/store/event-store.ts';
-import { BucketCache, bucketEnd, parseBucketId } from '../src/store/levels.ts';
-import { planRollups, touchedDocs } from '../src/store/rollup-plan.ts';
-import { COLLECTIONS, type DeviceDoc, type Guarded, ensureSchema } from '../src/store/schema.ts';
+import { canonicalizeIp, createRandom, type DeviceEvent, recordId } from '../src/events/index.ts';
+import { loadBitmaps } from '../src/sketch/index.ts';
+import {
+  BucketCache,
+  bucketEnd,
+  COLLECTIONS,
+  type DeviceDoc,
+  ensureSchema,
+  type Guarded,
+  parseBucketId,
+  planRollups,
+  toEventDoc,
+  toRollupEvent,
+  touchedDocs,
+} from '../src/store/index.ts';
 
 export interface BenchDataOptions {
   events: number;

@@ -6,12 +6,11 @@
  */
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
-import { buildApp } from '../src/api/app.ts';
-import { detectStoreProfile } from '../src/store/backend.ts';
+import { buildApp } from '../src/api/index.ts';
+import { DAY_MS, detectStoreProfile, HOUR_MS, SUMMARY_LEVELS } from '../src/store/index.ts';
 import { benchEvents, loadBenchData } from './api-data.ts';
 import { runLoad } from './http-load.ts';
 import { type BenchReport, type BenchRow, benchEnvironment } from './report.ts';
-import { DAY_MS, HOUR_MS, SUMMARY_LEVELS } from '../src/store/levels.ts';
 
 export interface ApiBenchOptions {
   mongo: { uri: string; db: string };

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../src/config/config.ts';
+import { loadConfig } from '../src/config/index.ts';
 import {
   type BatchSetting,
   type PipelineBenchResult,
@@ -7,8 +7,8 @@ import {
   runPipelineBench,
 } from './pipeline/index.ts';
 import { printTable } from './report.ts';
-import { intOption, listOption, numberOption } from '../src/cli/options.ts';
-import { requireServices } from '../src/app/services.ts';
+import { intOption, listOption, numberOption } from '../src/cli/index.ts';
+import { requireServices } from '../src/app/index.ts';
 
 interface PipelineFlags {
   events: number;

@@ -3,11 +3,11 @@ import { runApiBench } from './api.ts';
 import { runPointOpsBench } from './point-ops.ts';
 import { printTable, writeJson } from './report.ts';
 import { runTimestampBench } from './timestamps.ts';
-import { loadConfig } from '../src/config/config.ts';
-import { intOption, listOption, numberOption } from '../src/cli/options.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { intOption, listOption, numberOption } from '../src/cli/index.ts';
 import { registerPipelineBench } from './cli-pipeline.ts';
 import { registerPeersBench } from './peers.ts';
-import { requireServices } from '../src/app/services.ts';
+import { requireServices } from '../src/app/index.ts';
 
 /** `ipstream bench <suite>`: every suite prints a table and writes JSON under bench-results/. */
 export function registerBenchCommand(program: Command): void {

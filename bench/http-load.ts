@@ -3,7 +3,7 @@
  * as the previous answer is read, for a fixed time. Closed-loop load measures what a server
  * sustains without queueing requests it cannot serve (open-loop tools measure queueing instead).
  */
-import { percentile } from '../src/query/pipeline.ts';
+import { percentile } from '../src/query/index.ts';
 
 export interface LoadOptions {
   url: string;

@@ -9,8 +9,8 @@
  * that in Go over every row). Ratios are to the smallest size, measured in the same run.
  */
 import { type Collection, type Db, MongoClient } from 'mongodb';
-import type { MongoConfig } from '../src/config/config.ts';
-import { percentile } from '../src/query/pipeline.ts';
+import type { MongoConfig } from '../src/config/index.ts';
+import { percentile } from '../src/query/index.ts';
 import { round } from './pipeline/index.ts';
 import { benchEnvironment, type BenchReport } from './report.ts';
 

@@ -7,7 +7,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveStateDir } from '../src/local-services/paths.ts';
+import { resolveStateDir } from '../src/local-services/index.ts';
 import { parseIoWriteBytes, parseVmRss } from './measured-process.ts';
 
 export interface StoreUsage {

@@ -2,11 +2,9 @@
  * `ipstream bench timestamps`: our parser against a Date-based baseline and date-fns on the seed's
  * mix of timestamp shapes, one JavaScript thread, interleaved rounds, median round reported.
  */
-import { isTimestampFailure, tryParseTimestamp } from '../src/events/timestamp/index.ts';
-import { measureInterleaved } from './measure.ts';
-import type { Contender } from './measure.ts';
-import { benchEnvironment } from './report.ts';
-import type { BenchReport } from './report.ts';
+import { isTimestampFailure, tryParseTimestamp } from '../src/events/index.ts';
+import { type Contender, measureInterleaved } from './measure.ts';
+import { benchEnvironment, type BenchReport } from './report.ts';
 import { dateBaseline, dateFnsBaseline } from './timestamp-baselines.ts';
 
 export type TimestampBenchRow = {

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Admin } from '@platformatic/kafka';
-import type { KafkaConfig } from '../../src/config/config.ts';
-import { baseClientOptions } from '../../src/kafka/client-options.ts';
+import type { KafkaConfig } from '../../src/config/index.ts';
+import { baseClientOptions } from '../../src/kafka/index.ts';
 import { type BriefLine, briefArgs, parseBriefLine, spawnBrief } from './brief-process.ts';
 import { BRIEF_REQUIREMENTS, BRIEF_SCRIPT } from './venv.ts';
 import { committedSum, type Peer, type PeerContext, type PeerProcess } from './peer.ts';

@@ -5,9 +5,9 @@
  * committed offsets are its own account of what is stored.
  */
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../../src/config/config.ts';
-import { totals } from '../../src/query/totals.ts';
-import { COLLECTIONS } from '../../src/store/schema.ts';
+import type { Config } from '../../src/config/index.ts';
+import { totals } from '../../src/query/index.ts';
+import { COLLECTIONS } from '../../src/store/index.ts';
 import { MeasuredProcess } from '../measured-process.ts';
 import { childEnv } from '../pipeline/index.ts';
 import { committedSum, type Peer, type PeerContext, type PeerProcess } from './peer.ts';

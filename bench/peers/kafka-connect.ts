@@ -12,10 +12,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
-import type { KafkaConfig } from '../../src/config/config.ts';
-import { baseClientOptions } from '../../src/kafka/client-options.ts';
-import { resolveStateDir } from '../../src/local-services/paths.ts';
-import { resolveMavenClasspath } from '../../src/local-services/maven.ts';
+import type { KafkaConfig } from '../../src/config/index.ts';
+import { baseClientOptions } from '../../src/kafka/index.ts';
+import { resolveMavenClasspath, resolveStateDir } from '../../src/local-services/index.ts';
 import { MeasuredProcess } from '../measured-process.ts';
 import {
   assignedPartitions,

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { MongoClient } from 'mongodb';
-import type { TopicAdmin } from '../../src/kafka/admin.ts';
+import type { TopicAdmin } from '../../src/kafka/index.ts';
 import type { MeasuredProcess } from '../measured-process.ts';
 
 export interface PeerContext {

@@ -15,8 +15,8 @@
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Db } from 'mongodb';
-import { buildApp } from '../../src/api/app.ts';
-import { percentile } from '../../src/query/pipeline.ts';
+import { buildApp } from '../../src/api/index.ts';
+import { percentile } from '../../src/query/index.ts';
 import type { StreamTruth } from './records.ts';
 
 export const DISTINCT_LIMIT_BYTES = 16 * 1024 * 1024;

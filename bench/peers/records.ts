@@ -4,9 +4,9 @@
  * index in the stream, so that every stored document can be traced back to the record it came from
  * (accounting.ts). And what a correct count/addresses answers for them.
  */
-import { canonicalizeIp } from '../../src/events/ip.ts';
-import type { OutgoingRecord } from '../../src/kafka/producer.ts';
-import { syntheticRecords } from '../../src/producer/sources.ts';
+import { canonicalizeIp } from '../../src/events/index.ts';
+import type { OutgoingRecord } from '../../src/kafka/index.ts';
+import { syntheticRecords } from '../../src/producer/index.ts';
 import type { BenchStream } from '../pipeline/index.ts';
 import { withSeq } from './accounting.ts';
 

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveStateDir } from '../../src/local-services/paths.ts';
+import { resolveStateDir } from '../../src/local-services/index.ts';
 
 const BRIEF_DIR = fileURLToPath(new URL('./brief/', import.meta.url));
 export const BRIEF_SCRIPT = join(BRIEF_DIR, 'brief.py');

@@ -5,9 +5,8 @@
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { describeError } from '../../src/errors/errors.ts';
-import { connectMongo } from '../../src/store/mongo.ts';
-import { ensureSchema } from '../../src/store/schema.ts';
+import { describeError } from '../../src/errors/index.ts';
+import { connectMongo, ensureSchema } from '../../src/store/index.ts';
 import {
   type BatchSizes,
   type ChildJob,

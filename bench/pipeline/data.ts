@@ -4,10 +4,15 @@
  * Kafka puts each record on, and the events the decoder makes of them.
  */
 import { murmur2 } from '@platformatic/kafka';
-import { type DecodeLimits, type Decoded, decodeRecord } from '../../src/events/decode.ts';
-import { createEventGenerator, DEFAULT_START_MS } from '../../src/events/synthetic.ts';
-import type { OutgoingRecord } from '../../src/kafka/producer.ts';
-import { DAY_MS } from '../../src/store/levels.ts';
+import {
+  createEventGenerator,
+  type Decoded,
+  type DecodeLimits,
+  decodeRecord,
+  DEFAULT_START_MS,
+} from '../../src/events/index.ts';
+import type { OutgoingRecord } from '../../src/kafka/index.ts';
+import { DAY_MS } from '../../src/store/index.ts';
 
 export interface BenchStream {
   /** Records in the stream. */

@@ -19,15 +19,11 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Admin } from '@platformatic/kafka';
-import { type Config, loadConfig } from '../../src/config/config.ts';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { baseClientOptions } from '../../src/kafka/client-options.ts';
-import { EventProducer } from '../../src/kafka/producer.ts';
-import { runProducer } from '../../src/producer/run.ts';
-import { DEFAULT_START_MS } from '../../src/events/synthetic.ts';
-import { detectStoreProfile } from '../../src/store/backend.ts';
-import { connectMongo } from '../../src/store/mongo.ts';
-import { ensureSchema } from '../../src/store/schema.ts';
+import { type Config, loadConfig } from '../../src/config/index.ts';
+import { baseClientOptions, EventProducer, TopicAdmin } from '../../src/kafka/index.ts';
+import { runProducer } from '../../src/producer/index.ts';
+import { DEFAULT_START_MS } from '../../src/events/index.ts';
+import { connectMongo, DAY_MS, detectStoreProfile, ensureSchema } from '../../src/store/index.ts';
 import { loadBenchData } from '../api-data.ts';
 import { type ProfileSummary, readCpuProfiles, summarizeCpuProfiles } from '../cpu-profile.ts';
 import {
@@ -57,7 +53,6 @@ import {
 } from './runs.ts';
 import { ferretDataDir } from '../store-sampler.ts';
 import { type BenchReport, benchEnvironment, codeVersion, writeJson } from '../report.ts';
-import { DAY_MS } from '../../src/store/levels.ts';
 
 // What the rest of bench/ uses of this folder: the CLI's batch settings, and the peers benchmark's
 // streams, children and table rounding.

@@ -5,11 +5,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Collection } from 'mongodb';
-import { recordId } from '../../src/events/event.ts';
-import { EventProducer } from '../../src/kafka/producer.ts';
-import { runProducer } from '../../src/producer/run.ts';
-import { COLLECTIONS } from '../../src/store/schema.ts';
-import { percentile } from '../../src/query/pipeline.ts';
+import { recordId } from '../../src/events/index.ts';
+import { EventProducer } from '../../src/kafka/index.ts';
+import { runProducer } from '../../src/producer/index.ts';
+import { COLLECTIONS } from '../../src/store/index.ts';
+import { percentile } from '../../src/query/index.ts';
 import { stampedRecords } from './data.ts';
 import type { BatchSetting } from './protocol.ts';
 import { cpuBetween, emptyRow, type PipelineBenchRow, round, withCpu, withSizes } from './row.ts';

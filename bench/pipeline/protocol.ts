@@ -3,7 +3,7 @@
  * their worker threads (worker.ts). Children speak JSON lines on stdout; workers use
  * postMessage.
  */
-import type { Config } from '../../src/config/config.ts';
+import type { Config } from '../../src/config/index.ts';
 import type { BenchStream } from './data.ts';
 import type { StatementCounts } from '../statements.ts';
 

@@ -5,19 +5,22 @@
 import { performance } from 'node:perf_hooks';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { type Collection, MongoClient } from 'mongodb';
-import type { Decoded } from '../../src/events/decode.ts';
-import type { DeadLetter, DeviceEvent } from '../../src/events/event.ts';
-import { describeError } from '../../src/errors/errors.ts';
-import { createFlushPolicy, takeLimits } from '../../src/ingest/flush-policy.ts';
-import { type BatchWriter, Ingestor } from '../../src/ingest/ingestor.ts';
-import { createLogger } from '../../src/log/logger.ts';
-import { detectStoreProfile } from '../../src/store/backend.ts';
-import { EventStore, type StoreBatch, toEventDoc } from '../../src/store/event-store.ts';
-import type { MongoHandle } from '../../src/store/mongo.ts';
-import { withRetry } from '../../src/retry/backoff.ts';
-import { isRetriableStoreError } from '../../src/store/retry.ts';
-import { COLLECTIONS, type EventDoc } from '../../src/store/schema.ts';
-import { isDuplicateKeyOnly } from '../../src/store/write-errors.ts';
+import type { DeadLetter, Decoded, DeviceEvent } from '../../src/events/index.ts';
+import { describeError } from '../../src/errors/index.ts';
+import { type BatchWriter, createFlushPolicy, Ingestor, takeLimits } from '../../src/ingest/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import {
+  COLLECTIONS,
+  detectStoreProfile,
+  type EventDoc,
+  EventStore,
+  isDuplicateKeyOnly,
+  isRetriableStoreError,
+  type MongoHandle,
+  type StoreBatch,
+  toEventDoc,
+} from '../../src/store/index.ts';
+import { withRetry } from '../../src/retry/index.ts';
 import { decodedRecords } from './data.ts';
 import {
   addBatch,

@@ -15,14 +15,16 @@ import type { ApiDeps } from './deps.ts';
 import { handleError, handleNotFound } from './error-handler.ts';
 import { registerMethodNotAllowed } from './method-not-allowed.ts';
 import { DebugRequestLog } from './request-log.ts';
-import { countRoutes } from './routes/counts.ts';
-import { dashboardRoutes } from './routes/dashboard.ts';
-import { deadLetterRoutes } from './routes/dead-letters.ts';
-import { healthRoutes } from './routes/health.ts';
-import { ipRoutes } from './routes/ips.ts';
-import { pipelineRoutes } from './routes/pipeline.ts';
-import { statsRoutes } from './routes/stats.ts';
-import { timestampRoutes } from './routes/timestamps.ts';
+import {
+  countRoutes,
+  dashboardRoutes,
+  deadLetterRoutes,
+  healthRoutes,
+  ipRoutes,
+  pipelineRoutes,
+  statsRoutes,
+  timestampRoutes,
+} from './routes/index.ts';
 
 export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({

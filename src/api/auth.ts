@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RequestError } from '../errors/errors.ts';
+import { RequestError } from '../errors/index.ts';
 import { errorResponse } from './schemas.ts';
 
 const Unauthorized = errorResponse(

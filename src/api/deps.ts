@@ -4,8 +4,8 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from 'mongodb';
-import type { WorkerStats } from '../ingest/stats.ts';
-import type { TopicDescription } from '../kafka/admin.ts';
+import type { WorkerStats } from '../ingest/index.ts';
+import type { TopicDescription } from '../kafka/index.ts';
 import type { ReadinessProbes } from './readiness.ts';
 
 /**

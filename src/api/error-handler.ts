@@ -4,8 +4,7 @@
  * each code is in the one table of src/errors/http.ts.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IpstreamError } from '../errors/errors.ts';
-import { HTTP_ANSWERS, frameworkErrorCode } from '../errors/http.ts';
+import { frameworkErrorCode, HTTP_ANSWERS, IpstreamError } from '../errors/index.ts';
 
 interface ErrorLike {
   validation?: unknown;

@@ -5,7 +5,7 @@
 import Router from 'find-my-way';
 import type { HTTPMethod } from 'find-my-way';
 import type { FastifyInstance } from 'fastify';
-import { RequestError } from '../errors/errors.ts';
+import { RequestError } from '../errors/index.ts';
 
 const noop = (): void => undefined;
 

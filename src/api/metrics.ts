@@ -4,8 +4,8 @@
  * its own registry, so several apps in one process (tests) never share or double-register metrics.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { WorkerStats } from '../ingest/stats.ts';
-import type { PartitionState, TopicDescription } from '../kafka/admin.ts';
+import type { WorkerStats } from '../ingest/index.ts';
+import type { PartitionState, TopicDescription } from '../kafka/index.ts';
 import type { ApiDeps } from './deps.ts';
 import { describeTopic } from './topic-status.ts';
 

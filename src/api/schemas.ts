@@ -6,8 +6,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { TProperties } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { ERROR_CODE_LIST } from '../errors/codes.ts';
-import { RequestError } from '../errors/errors.ts';
+import { ERROR_CODE_LIST, RequestError } from '../errors/index.ts';
 
 /** The body of every non-2xx answer; routes list it in their response schemas. */
 const ErrorBody = Type.Object(

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { ServiceError } from '../errors/errors.ts';
+import { ServiceError } from '../errors/index.ts';
 
 /** The database, or a 503: analytics answer only from the store (serve without MongoDB has none). */
 export function requireDb(db: Db | undefined): Db {

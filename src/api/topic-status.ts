@@ -1,5 +1,5 @@
-import { describeError } from '../errors/errors.ts';
-import type { TopicDescription } from '../kafka/admin.ts';
+import { describeError } from '../errors/index.ts';
+import type { TopicDescription } from '../kafka/index.ts';
 import type { ApiDeps } from './deps.ts';
 
 /** Kafka admin calls can hang while the broker is down; answers must not. */

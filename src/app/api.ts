@@ -1,13 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../api/app.ts';
-import type { Config } from '../config/config.ts';
-import type { WorkerStats } from '../ingest/stats.ts';
-import { TopicAdmin } from '../kafka/admin.ts';
-import { asKafkaError } from '../kafka/errors.ts';
-import type { Logger } from '../log/logger.ts';
-import { clientProbes } from '../local-services/probe.ts';
-import { connectMongo } from '../store/mongo.ts';
+import { buildApp } from '../api/index.ts';
+import type { Config } from '../config/index.ts';
+import type { WorkerStats } from '../ingest/index.ts';
+import { asKafkaError, TopicAdmin } from '../kafka/index.ts';
+import type { Logger } from '../log/index.ts';
+import { clientProbes } from '../local-services/index.ts';
+import { connectMongo } from '../store/index.ts';
 
 export interface RunningApi {
   app: FastifyInstance;

@@ -1,8 +1,7 @@
-import type { Config } from '../config/config.ts';
-import { type ReplayOptions, type ReplayReport, replayDeadLetters } from '../ingest/dead-letter-replay.ts';
-import { TopicAdmin } from '../kafka/admin.ts';
-import { connectMongo } from '../store/mongo.ts';
-import { ensureSchema } from '../store/schema.ts';
+import type { Config } from '../config/index.ts';
+import { type ReplayOptions, type ReplayReport, replayDeadLetters } from '../ingest/index.ts';
+import { TopicAdmin } from '../kafka/index.ts';
+import { connectMongo, ensureSchema } from '../store/index.ts';
 
 /** `ipstream dead-letters replay`: the store and Kafka's committed offsets, with the configured decoder. */
 export async function runDeadLetterReplay(

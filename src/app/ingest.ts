@@ -1,11 +1,8 @@
-import type { Config } from '../config/config.ts';
-import { waitUntilIdle } from '../ingest/idle-watch.ts';
-import { IngestPool } from '../ingest/pool.ts';
-import { TopicAdmin } from '../kafka/admin.ts';
-import type { Logger } from '../log/logger.ts';
-import { detectStoreProfile } from '../store/backend.ts';
-import { connectMongo } from '../store/mongo.ts';
-import { ensureSchema, retiredCollections } from '../store/schema.ts';
+import type { Config } from '../config/index.ts';
+import { IngestPool, waitUntilIdle } from '../ingest/index.ts';
+import { TopicAdmin } from '../kafka/index.ts';
+import type { Logger } from '../log/index.ts';
+import { connectMongo, detectStoreProfile, ensureSchema, retiredCollections } from '../store/index.ts';
 import { startRetention } from './retention.ts';
 import { ensureTopic } from './topic.ts';
 

@@ -1,12 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../config/config.ts';
-import { describeError } from '../errors/errors.ts';
-import type { Logger } from '../log/logger.ts';
-import { detectStoreProfile } from '../store/backend.ts';
-import { FencedLease } from '../store/lease.ts';
-import { connectMongo } from '../store/mongo.ts';
-import { expireEvents } from '../store/retention.ts';
-import { DAY_MS } from '../store/levels.ts';
+import type { Config } from '../config/index.ts';
+import { describeError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import { connectMongo, DAY_MS, detectStoreProfile, expireEvents, FencedLease } from '../store/index.ts';
 
 /** Deletes per step; a step runs under a lease of its own, so processes take turns. */
 const DELETES_PER_STEP = 5_000;

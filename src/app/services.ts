@@ -1,7 +1,6 @@
-import type { Config } from '../config/config.ts';
-import { maskUriCredentials } from '../config/settings.ts';
-import { ServiceError } from '../errors/errors.ts';
-import { probeKafka, probeMongo } from '../local-services/probe.ts';
+import { type Config, maskUriCredentials } from '../config/index.ts';
+import { ServiceError } from '../errors/index.ts';
+import { probeKafka, probeMongo } from '../local-services/index.ts';
 
 /** One line and a non-zero exit when a service is unreachable, instead of retrying forever. */
 export async function requireServices(config: Config): Promise<void> {

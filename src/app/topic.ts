@@ -1,4 +1,4 @@
-import type { TopicAdmin } from '../kafka/admin.ts';
+import type { TopicAdmin } from '../kafka/index.ts';
 
 /** Partitions of the events topic when ipstream has to create it (the autoscaler grows it later). */
 export const DEFAULT_PARTITIONS = 4;

@@ -1,13 +1,14 @@
 import { randomInt } from 'node:crypto';
-import type { Config } from '../config/config.ts';
-import { TopicAdmin } from '../kafka/admin.ts';
-import { EventProducer } from '../kafka/producer.ts';
-import type { Logger } from '../log/logger.ts';
-import { demoRecords } from '../producer/demo.ts';
-import { runProducer } from '../producer/run.ts';
-import { startPartitionAutoscaler } from '../scaling/autoscaler.ts';
-import { DEFAULT_PARTITION_CAPACITY, DEFAULT_PARTITION_POLICY } from '../scaling/partition-policy.ts';
-import { servicesDown, servicesStatus, servicesUp } from '../local-services/services.ts';
+import type { Config } from '../config/index.ts';
+import { EventProducer, TopicAdmin } from '../kafka/index.ts';
+import type { Logger } from '../log/index.ts';
+import { demoRecords, runProducer } from '../producer/index.ts';
+import {
+  DEFAULT_PARTITION_CAPACITY,
+  DEFAULT_PARTITION_POLICY,
+  startPartitionAutoscaler,
+} from '../scaling/index.ts';
+import { servicesDown, servicesStatus, servicesUp } from '../local-services/index.ts';
 import { runApi } from './api.ts';
 import { runIngest } from './ingest.ts';
 import { ensureTopic } from './topic.ts';

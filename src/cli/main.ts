@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { describeError } from '../errors/errors.ts';
+import { describeError } from '../errors/index.ts';
 import { registerCommands } from './commands/index.ts';
 
 const program = new Command('ipstream')

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Static, type TObject, type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
-import { ConfigError } from '../errors/errors.ts';
+import { ConfigError } from '../errors/index.ts';
 import { SETTINGS, type Setting, settingRows } from './settings.ts';
 
 /**

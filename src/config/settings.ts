@@ -5,8 +5,8 @@
  * table (checked by test/unit/settings-doc.test.ts) all read from here.
  */
 import { type Static, type TSchema, Type } from 'typebox';
-import { ConfigError } from '../errors/errors.ts';
-import { MAX_RECORD_BYTES_LIMIT } from '../events/store-limits.ts';
+import { ConfigError } from '../errors/index.ts';
+import { MAX_RECORD_BYTES_LIMIT } from '../events/index.ts';
 
 export interface Setting<
   S extends TSchema = TSchema,

@@ -14,7 +14,7 @@
  * Producers call next() in tight loops, so events are built with plain string operations and a
  * small PRNG (sfc32, seeded through splitmix32), never Math.random.
  */
-import { ConfigError } from '../errors/errors.ts';
+import { ConfigError } from '../errors/index.ts';
 import { canonicalizeIp } from './ip.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/event.ts';
-import type { StoreBatch } from '../store/event-store.ts';
+import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/index.ts';
+import type { StoreBatch } from '../store/index.ts';
 
 export interface PartitionPosition {
   topic: string;

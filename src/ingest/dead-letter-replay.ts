@@ -12,15 +12,21 @@
  * never delivers those records again, so no record is stored by both.
  */
 import type { Db } from 'mongodb';
-import { recoverRecord } from '../events/dead-letter-record.ts';
-import { type DecodeLimits, decodeRecord } from '../events/decode.ts';
-import type { DeviceEvent } from '../events/event.ts';
-import type { TopicAdmin } from '../kafka/admin.ts';
-import { detectStoreProfile, type StoreProfile } from '../store/backend.ts';
-import { deleteByIds, readByIds } from '../store/docs.ts';
-import { EventStore, type ReplayEntry } from '../store/event-store.ts';
-import { FencedLease, type HeldLease } from '../store/lease.ts';
-import { COLLECTIONS, type DeadLetterDoc, type EventDoc } from '../store/schema.ts';
+import { type DecodeLimits, decodeRecord, type DeviceEvent, recoverRecord } from '../events/index.ts';
+import type { TopicAdmin } from '../kafka/index.ts';
+import {
+  COLLECTIONS,
+  type DeadLetterDoc,
+  deleteByIds,
+  detectStoreProfile,
+  type EventDoc,
+  EventStore,
+  FencedLease,
+  type HeldLease,
+  readByIds,
+  type ReplayEntry,
+  type StoreProfile,
+} from '../store/index.ts';
 
 const PENDING_ID = 'dead-letter-replay';
 const SEQUENCE_ID = 'dead-letter-replay-seq';

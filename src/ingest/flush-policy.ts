@@ -43,8 +43,8 @@
  *
  * shouldFlush runs once per buffered record, so it is a few comparisons with no allocation.
  */
-import { SETTINGS } from '../config/settings.ts';
-import { ConfigError, ValidationError } from '../errors/errors.ts';
+import { SETTINGS } from '../config/index.ts';
+import { ConfigError, ValidationError } from '../errors/index.ts';
 
 export type FlushReason = 'age' | 'count' | 'bytes' | 'drain';
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TopicAdmin } from '../kafka/admin.ts';
+import type { TopicAdmin } from '../kafka/index.ts';
 
 /**
  * Resolves once the topic has been idle for `idleMs`: no partition's end offset moved and the group's

@@ -2,17 +2,21 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, type Message, MessagesStreamModes, type MessagesStream } from '@platformatic/kafka';
-import type { Config } from '../config/config.ts';
-import { describeError } from '../errors/errors.ts';
-import { decodeRecord } from '../events/decode.ts';
-import { partitionKey } from '../events/event.ts';
-import { baseClientOptions } from '../kafka/client-options.ts';
-import type { Logger } from '../log/logger.ts';
-import { detectStoreProfile } from '../store/backend.ts';
-import { EventStore, type StoreBatch, type StoreResult } from '../store/event-store.ts';
-import { connectMongo, type MongoHandle } from '../store/mongo.ts';
-import { backoffDelay, withRetry } from '../retry/backoff.ts';
-import { isRetriableStoreError } from '../store/retry.ts';
+import type { Config } from '../config/index.ts';
+import { describeError } from '../errors/index.ts';
+import { decodeRecord, partitionKey } from '../events/index.ts';
+import { baseClientOptions } from '../kafka/index.ts';
+import type { Logger } from '../log/index.ts';
+import {
+  connectMongo,
+  detectStoreProfile,
+  EventStore,
+  isRetriableStoreError,
+  type MongoHandle,
+  type StoreBatch,
+  type StoreResult,
+} from '../store/index.ts';
+import { backoffDelay, withRetry } from '../retry/index.ts';
 import {
   type Batch,
   BatchBuffer,

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { Config } from '../config/config.ts';
-import { IpstreamError } from '../errors/errors.ts';
-import type { Logger } from '../log/logger.ts';
+import type { Config } from '../config/index.ts';
+import { IpstreamError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
 import { emptyStats, retire, type WorkerStats } from './stats.ts';
 import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
 

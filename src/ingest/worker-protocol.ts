@@ -1,4 +1,4 @@
-import type { Config } from '../config/config.ts';
+import type { Config } from '../config/index.ts';
 import type { WorkerStats } from './stats.ts';
 
 export interface WorkerInit {

@@ -1,8 +1,8 @@
 // Entry point of one ingest worker thread: an Ingestor driven by messages from the pool.
 import { parentPort, workerData } from 'node:worker_threads';
-import { InternalError, describeError } from '../errors/errors.ts';
-import { asKafkaError } from '../kafka/errors.ts';
-import { createLogger } from '../log/logger.ts';
+import { InternalError, describeError } from '../errors/index.ts';
+import { asKafkaError } from '../kafka/index.ts';
+import { createLogger } from '../log/index.ts';
 import { Ingestor } from './ingestor.ts';
 import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
-import type { KafkaConfig } from '../config/config.ts';
-import { IpstreamError } from '../errors/errors.ts';
+import type { KafkaConfig } from '../config/index.ts';
+import { IpstreamError } from '../errors/index.ts';
 import { baseClientOptions } from './client-options.ts';
 
 export interface TopicDescription {

@@ -1,6 +1,6 @@
 import type { SASLOptions } from '@platformatic/kafka';
 import type { ConnectionOptions } from 'node:tls';
-import type { KafkaConfig } from '../config/config.ts';
+import type { KafkaConfig } from '../config/index.ts';
 import { isKafkaAuthFailure } from './errors.ts';
 
 const MECHANISMS = {

@@ -1,6 +1,6 @@
 import { AuthenticationError } from '@platformatic/kafka';
-import type { KafkaConfig } from '../config/config.ts';
-import { ServiceError } from '../errors/errors.ts';
+import type { KafkaConfig } from '../config/index.ts';
+import { ServiceError } from '../errors/index.ts';
 
 type ErrorLike = Record<string, unknown>;
 

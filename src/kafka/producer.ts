@@ -1,6 +1,6 @@
-import { backoffDelay } from '../retry/backoff.ts';
+import { backoffDelay } from '../retry/index.ts';
 import { CompressionAlgorithms, compatibilityPartitioner, ProduceAcks, Producer } from '@platformatic/kafka';
-import type { KafkaConfig } from '../config/config.ts';
+import type { KafkaConfig } from '../config/index.ts';
 import { baseClientOptions, retryDelay } from './client-options.ts';
 
 export interface OutgoingRecord {

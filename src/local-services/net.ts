@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'node:net';
-import { ConfigError } from '../errors/errors.ts';
+import { ConfigError } from '../errors/index.ts';
 
 export interface HostPort {
   host: string;

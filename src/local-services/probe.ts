@@ -1,9 +1,7 @@
 import { Admin } from '@platformatic/kafka';
 import { type Db, MongoClient } from 'mongodb';
-import type { KafkaConfig } from '../config/config.ts';
-import type { TopicAdmin } from '../kafka/admin.ts';
-import { baseClientOptions } from '../kafka/client-options.ts';
-import { kafkaAuthFailure } from '../kafka/errors.ts';
+import type { KafkaConfig } from '../config/index.ts';
+import { baseClientOptions, kafkaAuthFailure, type TopicAdmin } from '../kafka/index.ts';
 
 /**
  * True when a Kafka broker answers a metadata request at the configured bootstrap addresses, with

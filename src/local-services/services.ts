@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config/config.ts';
-import { ServiceError } from '../errors/errors.ts';
+import type { Config } from '../config/index.ts';
+import { ServiceError } from '../errors/index.ts';
 import { ferretdbIsStale, ferretPaths, startFerretdb } from './ferretdb-local.ts';
 import { kafkaPaths, startKafka } from './kafka-local.ts';
 import { type HostPort, isLoopback, isPortOpen, mongoHostPort, parseHostPort, waitUntil } from './net.ts';

@@ -1,5 +1,5 @@
-import { createEventGenerator } from '../events/synthetic.ts';
-import type { OutgoingRecord } from '../kafka/producer.ts';
+import { createEventGenerator } from '../events/index.ts';
+import type { OutgoingRecord } from '../kafka/index.ts';
 
 /**
  * An endless stream of synthetic events stamped within the last second, for `up --demo`: one device

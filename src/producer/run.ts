@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import { describeError } from '../errors/errors.ts';
-import type { EventProducer, OutgoingRecord } from '../kafka/producer.ts';
+import { describeError } from '../errors/index.ts';
+import type { EventProducer, OutgoingRecord } from '../kafka/index.ts';
 
 export interface ProduceProgress {
   sent: number;

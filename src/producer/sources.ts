@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { createEventGenerator } from '../events/synthetic.ts';
-import type { OutgoingRecord } from '../kafka/producer.ts';
+import { createEventGenerator } from '../events/index.ts';
+import type { OutgoingRecord } from '../kafka/index.ts';
 
 /** `count` synthetic events in the seed's mixed formats, keyed by their device_ip as sent. */
 export function* syntheticRecords(options: {

@@ -1,8 +1,12 @@
 /** Records that could not be accepted: how many, and the latest with their reasons. */
 import type { Db } from 'mongodb';
-import { formatIsoMs } from '../events/timestamp/index.ts';
-import { LATEST_DEAD_LETTERS_ID } from '../store/levels.ts';
-import { COLLECTIONS, type DeadLetterDoc, type LatestDeadLettersDoc } from '../store/schema.ts';
+import { formatIsoMs } from '../events/index.ts';
+import {
+  COLLECTIONS,
+  type DeadLetterDoc,
+  LATEST_DEAD_LETTERS_ID,
+  type LatestDeadLettersDoc,
+} from '../store/index.ts';
 import { QueryReader } from './reader.ts';
 
 export const DEFAULT_DEAD_LETTER_LIMIT = 50;

@@ -1,11 +1,15 @@
 /** Everything known about one device, looked up by its canonical address. */
 import type { Db } from 'mongodb';
-import { ValidationError } from '../errors/errors.ts';
-import { canonicalizeIp } from '../events/ip.ts';
-import { formatIsoMs } from '../events/timestamp/index.ts';
-import { decodeDeviceDetails } from '../store/device-details.ts';
-import { DEVICE_CHUNK_BITS, deviceChunkId } from '../store/levels.ts';
-import { COLLECTIONS, type DeviceDoc, type DeviceStatsDoc } from '../store/schema.ts';
+import { ValidationError } from '../errors/index.ts';
+import { canonicalizeIp, formatIsoMs } from '../events/index.ts';
+import {
+  COLLECTIONS,
+  decodeDeviceDetails,
+  DEVICE_CHUNK_BITS,
+  deviceChunkId,
+  type DeviceDoc,
+  type DeviceStatsDoc,
+} from '../store/index.ts';
 import { QueryReader } from './reader.ts';
 
 export interface IpDetail {

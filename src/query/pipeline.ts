@@ -3,9 +3,9 @@
  * the topic's partitions (end, committed, lag) and store write latencies. Pure: the caller brings
  * the worker stats and the topic description (or why it could not get one).
  */
-import { formatIsoMs } from '../events/timestamp/index.ts';
-import type { WorkerStats } from '../ingest/stats.ts';
-import type { PartitionState, TopicDescription } from '../kafka/admin.ts';
+import { formatIsoMs } from '../events/index.ts';
+import type { WorkerStats } from '../ingest/index.ts';
+import type { PartitionState, TopicDescription } from '../kafka/index.ts';
 
 /** What a worker reports (WorkerStats) as the API shows it: its counters as they are, its times as ISO text. */
 export interface WorkerStatus extends Pick<

@@ -2,8 +2,8 @@
  * Time ranges of the read side: `from` inclusive, `to` exclusive, either end open. Both ends are
  * parsed with the ingest timestamp parser, so a range accepts every form an event may carry.
  */
-import { ValidationError } from '../errors/errors.ts';
-import { formatIsoMs, parseTimestamp } from '../events/timestamp/index.ts';
+import { ValidationError } from '../errors/index.ts';
+import { formatIsoMs, parseTimestamp } from '../events/index.ts';
 
 /** Epoch milliseconds; null is an open end. */
 export interface TimeRange {

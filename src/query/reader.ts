@@ -4,12 +4,16 @@
  * request can make the store scan or read without bound.
  */
 import { type Db, type Document, MongoServerError } from 'mongodb';
-import { QueryTimeoutError, QueryTooBroadError } from '../errors/errors.ts';
-import { type StoreProfile, detectStoreProfile } from '../store/backend.ts';
-import { readByIds } from '../store/docs.ts';
-import { TOTALS_ID } from '../store/levels.ts';
-import { COLLECTIONS, type TotalsDoc } from '../store/schema.ts';
-import { SERVER_CODES } from '../store/server-codes.ts';
+import { QueryTimeoutError, QueryTooBroadError } from '../errors/index.ts';
+import {
+  COLLECTIONS,
+  detectStoreProfile,
+  readByIds,
+  SERVER_CODES,
+  type StoreProfile,
+  TOTALS_ID,
+  type TotalsDoc,
+} from '../store/index.ts';
 import { type TimeRange, closeRange, isClosed } from './range.ts';
 
 /** The longest one read may run on the server (maxTimeMS). */

@@ -5,8 +5,8 @@
  * months inside it, then at each end up to 30 days, 3 six hours, 5 hours, 5 ten minutes, 9
  * minutes and one partial minute.
  */
-import { LEVELS_COARSE_FIRST, type Level, MINUTE_MS, bucketEnd, bucketStart } from '../store/levels.ts';
-import { InternalError } from '../errors/errors.ts';
+import { LEVELS_COARSE_FIRST, type Level, MINUTE_MS, bucketEnd, bucketStart } from '../store/index.ts';
+import { InternalError } from '../errors/index.ts';
 
 export type Piece =
   /** A whole bucket. */

@@ -8,11 +8,18 @@
  * Buckets are aligned: `from` is rounded down and `to` up to whole buckets.
  */
 import type { Db } from 'mongodb';
-import { ValidationError } from '../errors/errors.ts';
-import { formatIsoMs } from '../events/timestamp/index.ts';
-import { HOUR_MS, MINUTE_MS, bucketEnd, bucketId, bucketStart, childIndex } from '../store/levels.ts';
-import { type Series, decodeSeries } from '../sketch/series.ts';
-import type { HeadDoc } from '../store/schema.ts';
+import { ValidationError } from '../errors/index.ts';
+import { formatIsoMs } from '../events/index.ts';
+import {
+  bucketEnd,
+  bucketId,
+  bucketStart,
+  childIndex,
+  type HeadDoc,
+  HOUR_MS,
+  MINUTE_MS,
+} from '../store/index.ts';
+import { type Series, decodeSeries } from '../sketch/index.ts';
 import { type TimeRange, ceilTo, floorTo } from './range.ts';
 import { QueryReader } from './reader.ts';
 

@@ -12,31 +12,30 @@
  * document budget (QueryTooBroadError past it).
  */
 import type { Db } from 'mongodb';
-import { IpstreamError } from '../errors/errors.ts';
+import { IpstreamError } from '../errors/index.ts';
 import {
+  countsBetween,
   type CountVector,
-  type TopList,
   decodeChunkTops,
   decodeCounts,
+  decodeMinuteEvents,
   decodeTop,
-} from '../sketch/count-vector.ts';
-import { countsBetween, decodeMinuteEvents } from '../sketch/minute-events.ts';
-import { decodeDeviceDetails } from '../store/device-details.ts';
+  type TopList,
+} from '../sketch/index.ts';
 import {
   ALL_TIME_ID,
-  DEVICE_CHUNK_BITS,
   bucketId,
-  countsId,
-  deviceChunkId,
-  idChunk,
-} from '../store/levels.ts';
-import {
   COLLECTIONS,
   type CountsDoc,
+  countsId,
+  decodeDeviceDetails,
+  DEVICE_CHUNK_BITS,
+  deviceChunkId,
   type DeviceStatsDoc,
   type HeadDoc,
+  idChunk,
   type MinuteDoc,
-} from '../store/schema.ts';
+} from '../store/index.ts';
 import { IdTally } from './id-tally.ts';
 import { type TimeRange, isAllTime } from './range.ts';
 import { QueryReader } from './reader.ts';

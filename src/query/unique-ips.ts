@@ -13,11 +13,23 @@
  *   `events` is exact in both modes.
  */
 import type { Db } from 'mongodb';
-import { BitmapUnion, loadBitmaps } from '../sketch/bitmap.ts';
-import { HyperLogLog } from '../sketch/hll.ts';
-import { type MinuteEvents, countsBetween, decodeMinuteEvents } from '../sketch/minute-events.ts';
-import { bucketId, hllId, setId } from '../store/levels.ts';
-import { HLL_PRECISION, type HllDoc, type MinuteDoc, type SetDoc } from '../store/schema.ts';
+import {
+  BitmapUnion,
+  countsBetween,
+  decodeMinuteEvents,
+  HyperLogLog,
+  loadBitmaps,
+  type MinuteEvents,
+} from '../sketch/index.ts';
+import {
+  bucketId,
+  HLL_PRECISION,
+  type HllDoc,
+  hllId,
+  type MinuteDoc,
+  type SetDoc,
+  setId,
+} from '../store/index.ts';
 import { type TimeRange, isAllTime, isoOrNull } from './range.ts';
 import { QueryReader } from './reader.ts';
 import { type Piece, tileRange } from './tiling.ts';

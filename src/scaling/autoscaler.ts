@@ -1,6 +1,6 @@
-import { describeError } from '../errors/errors.ts';
-import type { TopicAdmin } from '../kafka/admin.ts';
-import type { Logger } from '../log/logger.ts';
+import { describeError } from '../errors/index.ts';
+import type { TopicAdmin } from '../kafka/index.ts';
+import type { Logger } from '../log/index.ts';
 import { PartitionPolicy, type PartitionPolicyOptions } from './partition-policy.ts';
 
 /**

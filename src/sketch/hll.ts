@@ -19,7 +19,7 @@
  *   followed by 3 bytes per set register: the index as big-endian u16, then the rank; indexes
  *   strictly increasing. Both decode to the same sketch.
  */
-import { ValidationError } from '../errors/errors.ts';
+import { ValidationError } from '../errors/index.ts';
 
 const MIN_PRECISION = 4;
 const MAX_PRECISION = 16;

@@ -3,7 +3,7 @@
  * last. Rollup documents store sorted id lists as varint deltas and counts as varints, which packs
  * the dense device ids ipstream assigns into one or two bytes each.
  */
-import { IpstreamError } from '../errors/errors.ts';
+import { IpstreamError } from '../errors/index.ts';
 
 const MAX_SAFE_BYTES = 8; // 7 * 8 = 56 bits > 2^53
 

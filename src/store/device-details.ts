@@ -5,7 +5,7 @@
  * of 256 nested devices read and written at about 14 ms each); this is one field of ~30 bytes per
  * device.
  */
-import { ByteReader, ByteWriter } from '../sketch/varint.ts';
+import { ByteReader, ByteWriter } from '../sketch/index.ts';
 
 export interface DeviceDetails {
   ip: string;

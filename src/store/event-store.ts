@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
-import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/event.ts';
-import { IpstreamError } from '../errors/errors.ts';
-import { loadBitmaps } from '../sketch/bitmap.ts';
+import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/index.ts';
+import { IpstreamError } from '../errors/index.ts';
+import { loadBitmaps } from '../sketch/index.ts';
 import { MONGODB_PROFILE, type StoreProfile } from './backend.ts';
 import { readByIds, writeDocs } from './docs.ts';
 import { BucketCache, TOTALS_ID } from './levels.ts';

@@ -17,8 +17,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db, Document } from 'mongodb';
-import { LeaseLostError } from '../errors/errors.ts';
-import { backoffDelay } from '../retry/backoff.ts';
+import { LeaseLostError } from '../errors/index.ts';
+import { backoffDelay } from '../retry/index.ts';
 import { COLLECTIONS } from './schema.ts';
 import { SERVER_CODES, serverCode } from './server-codes.ts';
 

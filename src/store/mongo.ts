@@ -1,5 +1,5 @@
 import { type Db, MongoClient } from 'mongodb';
-import type { MongoConfig } from '../config/config.ts';
+import type { MongoConfig } from '../config/index.ts';
 
 export interface MongoHandle {
   client: MongoClient;

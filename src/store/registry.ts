@@ -21,7 +21,7 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Collection, Db, Document } from 'mongodb';
-import { ServiceError } from '../errors/errors.ts';
+import { ServiceError } from '../errors/index.ts';
 import type { StoreProfile } from './backend.ts';
 import { readByIds } from './docs.ts';
 import { COLLECTIONS, type DeviceDoc } from './schema.ts';

@@ -9,7 +9,7 @@
  * `meta` (`retention`), so a step cut short resumes where it stopped; deleting again is harmless.
  */
 import type { Collection, Db } from 'mongodb';
-import { recordId } from '../events/event.ts';
+import { recordId } from '../events/index.ts';
 import type { StoreProfile } from './backend.ts';
 import { deleteByIds } from './docs.ts';
 import { HOUR_MS, TOTALS_ID, bucketStart, storedLogId } from './levels.ts';

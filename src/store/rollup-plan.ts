@@ -11,30 +11,29 @@
  * replay recomputes.
  */
 import { Binary } from 'mongodb';
-import { InternalError } from '../errors/errors.ts';
-import { partitionKey } from '../events/event.ts';
-import { addToBitmap } from '../sketch/bitmap.ts';
+import { InternalError } from '../errors/index.ts';
+import { partitionKey } from '../events/index.ts';
 import {
-  type CountVector,
-  EMPTY_COUNTS,
   addCounts,
+  addToBitmap,
   countIds,
+  type CountVector,
   decodeChunkTops,
   decodeCounts,
+  decodeMinuteEvents,
+  decodeSeries,
+  EMPTY_COUNTS,
   encodeChunkTops,
   encodeCounts,
-  encodeTop,
-  topOf,
-} from '../sketch/count-vector.ts';
-import { HyperLogLog } from '../sketch/hll.ts';
-import {
-  NO_EVENTS,
-  decodeMinuteEvents,
   encodeMinuteEvents,
+  encodeSeries,
+  encodeTop,
+  HyperLogLog,
   mergeMinuteEvents,
   minuteEvents,
-} from '../sketch/minute-events.ts';
-import { decodeSeries, encodeSeries } from '../sketch/series.ts';
+  NO_EVENTS,
+  topOf,
+} from '../sketch/index.ts';
 import { type DeviceDetails, decodeDeviceDetails, encodeDeviceDetails } from './device-details.ts';
 import {
   ALL_TIME_ID,

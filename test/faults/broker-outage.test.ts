@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
 import { envFor, killChildren, startCli } from '../support/cli.ts';
 import { dropDatabase, eventually, testConfig } from '../support/config.ts';
 import { assertExactTotals, report, storedCounts, totalLag, waitForCatchUp } from '../support/faults.ts';

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { Config } from '../../src/config/config.ts';
-import { createEventGenerator } from '../../src/events/synthetic.ts';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { EventProducer, type OutgoingRecord } from '../../src/kafka/producer.ts';
-import { COLLECTIONS } from '../../src/store/schema.ts';
+import type { Config } from '../../src/config/index.ts';
+import { createEventGenerator } from '../../src/events/index.ts';
+import { EventProducer, type OutgoingRecord, TopicAdmin } from '../../src/kafka/index.ts';
+import { COLLECTIONS } from '../../src/store/index.ts';
 import { envFor, killChildren, startCli } from '../support/cli.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 import { assertExactTotals, report, waitForCatchUp } from '../support/faults.ts';

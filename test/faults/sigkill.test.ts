@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
 import { envFor, killChildren, startCli, type CliRun } from '../support/cli.ts';
 import { dropDatabase, eventually, testConfig } from '../support/config.ts';
 import { assertExactTotals, report, storedCounts, waitForCatchUp, watchProgress } from '../support/faults.ts';

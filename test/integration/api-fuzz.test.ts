@@ -3,12 +3,10 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { type Db, MongoClient } from 'mongodb';
-import { buildApp } from '../../src/api/app.ts';
-import { recordId } from '../../src/events/event.ts';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { detectStoreProfile } from '../../src/store/backend.ts';
-import { EventStore } from '../../src/store/event-store.ts';
-import { ensureSchema } from '../../src/store/schema.ts';
+import { buildApp } from '../../src/api/index.ts';
+import { recordId } from '../../src/events/index.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
+import { detectStoreProfile, ensureSchema, EventStore } from '../../src/store/index.ts';
 import { realDeps } from '../support/api-app.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 

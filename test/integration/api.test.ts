@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type Db, MongoClient } from 'mongodb';
-import { buildApp } from '../../src/api/app.ts';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
+import { buildApp } from '../../src/api/index.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
 import { getJson, realDeps } from '../support/api-app.ts';
 import {
   type StoredEvent,
@@ -13,7 +13,7 @@ import {
   produceSynthetic,
   storedEvents,
 } from '../support/api-fixture.ts';
-import { COLLECTIONS } from '../../src/store/schema.ts';
+import { COLLECTIONS } from '../../src/store/index.ts';
 import { killChildren } from '../support/cli.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 

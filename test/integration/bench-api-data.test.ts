@@ -2,12 +2,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { type Db, type Document, MongoClient } from 'mongodb';
 import { benchEvents, loadBenchData } from '../../bench/api-data.ts';
-import { topIps } from '../../src/query/top-ips.ts';
-import { timeseries } from '../../src/query/timeseries.ts';
-import { uniqueIps } from '../../src/query/unique-ips.ts';
-import { detectStoreProfile } from '../../src/store/backend.ts';
-import { EventStore } from '../../src/store/event-store.ts';
-import { COLLECTIONS, ensureSchema } from '../../src/store/schema.ts';
+import { timeseries, topIps, uniqueIps } from '../../src/query/index.ts';
+import { COLLECTIONS, detectStoreProfile, ensureSchema, EventStore } from '../../src/store/index.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 import { assertRollupsMatchEvents } from '../support/recount.ts';
 

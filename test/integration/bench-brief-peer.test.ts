@@ -3,10 +3,8 @@ import { after, test } from 'node:test';
 import { MongoClient } from 'mongodb';
 import { BRIEF_REQUIREMENTS, ensureVenv, venvDir } from '../../bench/peers/venv.ts';
 import { briefArgs, parseBriefLine, spawnBrief } from '../../bench/peers/brief-process.ts';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { EventProducer } from '../../src/kafka/producer.ts';
-import { runProducer } from '../../src/producer/run.ts';
-import { syntheticRecords } from '../../src/producer/sources.ts';
+import { EventProducer, TopicAdmin } from '../../src/kafka/index.ts';
+import { runProducer, syntheticRecords } from '../../src/producer/index.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 
 // The pipeline benchmark compares ipstream with the brief's design (bench/peers/brief/brief.py,

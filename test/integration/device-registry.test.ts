@@ -4,7 +4,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { MongoClient } from 'mongodb';
 import { FERRETDB_PROFILE } from '../../src/store/backend.ts';
 import { DeviceRegistry } from '../../src/store/registry.ts';
-import { COLLECTIONS, type DeviceDoc, ensureSchema } from '../../src/store/schema.ts';
+import { COLLECTIONS, type DeviceDoc, ensureSchema } from '../../src/store/index.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 
 // Writers in one process announce the devices they register, so one that meets the same new

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IngestPool } from '../../src/ingest/pool.ts';
-import { createLogger } from '../../src/log/logger.ts';
+import { IngestPool } from '../../src/ingest/index.ts';
+import { createLogger } from '../../src/log/index.ts';
 import { testConfig } from '../support/config.ts';
 
 // The pool replaces a worker that exits, a second later. Real worker threads here; each fails at

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { Config } from '../../src/config/config.ts';
-import { createEventGenerator } from '../../src/events/synthetic.ts';
-import { type BatchWriter, Ingestor } from '../../src/ingest/ingestor.ts';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { EventProducer } from '../../src/kafka/producer.ts';
-import { createLogger } from '../../src/log/logger.ts';
-import type { StoreBatch, StoreResult } from '../../src/store/event-store.ts';
+import type { Config } from '../../src/config/index.ts';
+import { createEventGenerator } from '../../src/events/index.ts';
+import { type BatchWriter, Ingestor } from '../../src/ingest/index.ts';
+import { EventProducer, TopicAdmin } from '../../src/kafka/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import type { StoreBatch, StoreResult } from '../../src/store/index.ts';
 import { eventually, testConfig } from '../support/config.ts';
 
 // A store error that no retry can help with (the server rejects the batch) must not let a later

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { COLLECTIONS } from '../../src/store/schema.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
+import { COLLECTIONS } from '../../src/store/index.ts';
 import { envFor, killChildren, runCli, startCli, type CliRun } from '../support/cli.ts';
 import { dropDatabase, eventually, testConfig } from '../support/config.ts';
 import { assertRollupsMatchEvents, withDb } from '../support/recount.ts';

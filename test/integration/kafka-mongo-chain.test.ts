@@ -8,7 +8,7 @@ import {
   stringSerializers,
 } from '@platformatic/kafka';
 import { MongoClient } from 'mongodb';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
 import { dropDatabase, eventually, testConfig } from '../support/config.ts';
 
 // Proves the chain through the chosen clients before any ipstream logic sits on it: admin creates a

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { COLLECTIONS, type EventDoc } from '../../src/store/schema.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
+import { COLLECTIONS, type EventDoc } from '../../src/store/index.ts';
 import { envFor, killChildren, runCli, startCli } from '../support/cli.ts';
 import { dropDatabase, eventually, testConfig } from '../support/config.ts';
 import { assertRollupsMatchEvents, withDb } from '../support/recount.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
 import { envFor } from '../support/cli.ts';
 import { eventually, testConfig } from '../support/config.ts';
 

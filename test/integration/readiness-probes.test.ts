@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { clientProbes } from '../../src/local-services/probe.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
+import { clientProbes } from '../../src/local-services/index.ts';
 import { testConfig } from '../support/config.ts';
 
 // The probes /readyz runs under `serve` and `up`: through the process's long-lived Kafka admin and

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Db, type Document, MongoClient } from 'mongodb';
-import { ensureSchema } from '../../src/store/schema.ts';
+import { ensureSchema } from '../../src/store/index.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 
 // Every operation by _id must be answered from an index, in every collection the store uses and in

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MongoClient } from 'mongodb';
-import type { DeviceEvent } from '../../src/events/event.ts';
+import type { DeviceEvent } from '../../src/events/index.ts';
 import { FERRETDB_PROFILE } from '../../src/store/backend.ts';
-import { EventStore } from '../../src/store/event-store.ts';
+import { COLLECTIONS, ensureSchema, EventStore, expireEvents } from '../../src/store/index.ts';
 import { DAY_MS, TOTALS_ID, bucketStart, storedLogId } from '../../src/store/levels.ts';
-import { expireEvents } from '../../src/store/retention.ts';
-import { COLLECTIONS, ensureSchema } from '../../src/store/schema.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 import { eventsAt } from '../support/events.ts';
 

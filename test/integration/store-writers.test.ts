@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Db, MongoClient } from 'mongodb';
-import type { DeviceEvent } from '../../src/events/event.ts';
+import type { DeviceEvent } from '../../src/events/index.ts';
 import { FERRETDB_PROFILE, MONGODB_PROFILE, type StoreProfile } from '../../src/store/backend.ts';
-import { EventStore } from '../../src/store/event-store.ts';
-import { COLLECTIONS, ensureSchema } from '../../src/store/schema.ts';
+import { COLLECTIONS, ensureSchema, EventStore } from '../../src/store/index.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 import { eventsAt } from '../support/events.ts';
 import { assertRollupsMatchEvents } from '../support/recount.ts';

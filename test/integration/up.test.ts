@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
 import { envFor, killChildren, startCli } from '../support/cli.ts';
 import { dropDatabase, eventually, testConfig } from '../support/config.ts';
 

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from 'mongodb';
-import { buildApp } from '../../src/api/app.ts';
+import { buildApp } from '../../src/api/index.ts';
 import type { ApiDeps } from '../../src/api/deps.ts';
-import type { Config } from '../../src/config/config.ts';
-import type { TopicAdmin } from '../../src/kafka/admin.ts';
-import { clientProbes } from '../../src/local-services/probe.ts';
+import type { Config } from '../../src/config/index.ts';
+import type { TopicAdmin } from '../../src/kafka/index.ts';
+import { clientProbes } from '../../src/local-services/index.ts';
 
 export interface JsonAnswer {
   status: number;

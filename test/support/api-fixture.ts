@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from 'mongodb';
-import type { Config } from '../../src/config/config.ts';
-import { COLLECTIONS } from '../../src/store/schema.ts';
+import type { Config } from '../../src/config/index.ts';
+import { COLLECTIONS } from '../../src/store/index.ts';
 import { envFor, runCli } from './cli.ts';
 
 /** Sends `lines` (record values, one per line) through `ipstream produce --file`. */

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../../src/config/config.ts';
+import type { Config } from '../../src/config/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ipstream.js', import.meta.url));
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { type Config, loadConfig } from '../../src/config/config.ts';
+import { type Config, loadConfig } from '../../src/config/index.ts';
 
 /**
  * A configuration for one integration test: the shared local services, but a topic, consumer group

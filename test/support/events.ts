@@ -1,4 +1,4 @@
-import type { DeviceEvent } from '../../src/events/event.ts';
+import type { DeviceEvent } from '../../src/events/index.ts';
 
 /** What a test decides about the event at an offset; the rest follows from its coordinates. */
 export type EventShape = Partial<Pick<DeviceEvent, 'ts' | 'ip' | 'errorCode' | 'bytes'>>;

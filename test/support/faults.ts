@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Config } from '../../src/config/config.ts';
-import type { TopicAdmin } from '../../src/kafka/admin.ts';
-import { TOTALS_ID } from '../../src/store/levels.ts';
-import { COLLECTIONS, type TotalsDoc } from '../../src/store/schema.ts';
+import type { Config } from '../../src/config/index.ts';
+import type { TopicAdmin } from '../../src/kafka/index.ts';
+import { COLLECTIONS, TOTALS_ID, type TotalsDoc } from '../../src/store/index.ts';
 import { eventually } from './config.ts';
 import { assertRollupsMatchEvents, withDb } from './recount.ts';
 

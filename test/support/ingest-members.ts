@@ -1,10 +1,10 @@
 import { Producer, stringSerializers } from '@platformatic/kafka';
-import type { Config } from '../../src/config/config.ts';
-import { createEventGenerator } from '../../src/events/synthetic.ts';
-import { type BatchWriter, Ingestor } from '../../src/ingest/ingestor.ts';
-import { TopicAdmin } from '../../src/kafka/admin.ts';
-import { createLogger } from '../../src/log/logger.ts';
-import type { StoreBatch, StoreResult } from '../../src/store/event-store.ts';
+import type { Config } from '../../src/config/index.ts';
+import { createEventGenerator } from '../../src/events/index.ts';
+import { type BatchWriter, Ingestor } from '../../src/ingest/index.ts';
+import { TopicAdmin } from '../../src/kafka/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import type { StoreBatch, StoreResult } from '../../src/store/index.ts';
 import { testConfig } from './config.ts';
 
 /**

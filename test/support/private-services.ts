@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadConfig } from '../../src/config/config.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import {
   buildFerretdb,
   type FerretTls,
@@ -15,8 +15,7 @@ import {
   startKafka,
 } from '../../src/local-services/kafka-local.ts';
 import { type HostPort, isPortOpen, waitUntil } from '../../src/local-services/net.ts';
-import { resolveStateDir } from '../../src/local-services/paths.ts';
-import { probeKafka, probeMongo } from '../../src/local-services/probe.ts';
+import { probeKafka, probeMongo, resolveStateDir } from '../../src/local-services/index.ts';
 import { stopPid } from '../../src/local-services/processes.ts';
 
 // Fault tests stop and start servers. They must never touch the shared ones (other people's tests

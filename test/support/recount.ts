@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { type Db, MongoClient } from 'mongodb';
 import { RoaringBitmap32 } from 'roaring-wasm';
-import type { Config } from '../../src/config/config.ts';
-import { loadBitmaps } from '../../src/sketch/bitmap.ts';
-import { decodeChunkTops, decodeCounts, decodeTop } from '../../src/sketch/count-vector.ts';
-import { HyperLogLog } from '../../src/sketch/hll.ts';
-import { decodeMinuteEvents } from '../../src/sketch/minute-events.ts';
-import { decodeSeries } from '../../src/sketch/series.ts';
-import { decodeDeviceDetails } from '../../src/store/device-details.ts';
+import type { Config } from '../../src/config/index.ts';
+import {
+  decodeChunkTops,
+  decodeCounts,
+  decodeMinuteEvents,
+  decodeSeries,
+  decodeTop,
+  HyperLogLog,
+  loadBitmaps,
+} from '../../src/sketch/index.ts';
+import { decodeDeviceDetails } from '../../src/store/index.ts';
 import {
   ALL_TIME_ID,
   LATEST_DEAD_LETTERS_ID,

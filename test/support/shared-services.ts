@@ -1,5 +1,5 @@
-import { loadConfig } from '../../src/config/config.ts';
-import { servicesDown, servicesStatus, servicesUp } from '../../src/local-services/services.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { servicesDown, servicesStatus, servicesUp } from '../../src/local-services/index.ts';
 
 // Tests run against real services: the same `services up` users run, which reuses running ones and
 // otherwise starts local Kafka and FerretDB. Tests never skip for want of them. Only what was

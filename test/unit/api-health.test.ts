@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { emptyStats, type WorkerStats } from '../../src/ingest/stats.ts';
 import { createReadiness } from '../../src/api/readiness.ts';
-import type { TopicDescription } from '../../src/kafka/admin.ts';
+import type { TopicDescription } from '../../src/kafka/index.ts';
 import { getJson, withApp } from '../support/api-app.ts';
 
 const up = async () => true;

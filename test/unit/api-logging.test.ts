@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { buildApp } from '../../src/api/app.ts';
+import { buildApp } from '../../src/api/index.ts';
 
 /** A pino logger at `level` whose JSON lines land in `lines`. */
 function capture(level: string) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { emptyStats, type WorkerStats } from '../../src/ingest/stats.ts';
-import { percentile, pipelineStatus } from '../../src/query/pipeline.ts';
+import { percentile, pipelineStatus } from '../../src/query/index.ts';
 import { getJson, withApp } from '../support/api-app.ts';
 
 function worker(id: number, patch: Partial<WorkerStats>): WorkerStats {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { buildApp } from '../../src/api/app.ts';
+import { buildApp } from '../../src/api/index.ts';
 import {
   InternalError,
   QueryTimeoutError,
@@ -10,7 +10,7 @@ import {
   RequestError,
   ServiceError,
   ValidationError,
-} from '../../src/errors/errors.ts';
+} from '../../src/errors/index.ts';
 
 let app: FastifyInstance;
 

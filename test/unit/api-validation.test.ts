@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app.ts';
+import { buildApp } from '../../src/api/index.ts';
 import { getJson } from '../support/api-app.ts';
 
 // Every analytics route refuses bad input with 400 {error, message} before it needs a store, and no

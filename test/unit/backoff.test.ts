@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backoffDelay, withRetry } from '../../src/retry/backoff.ts';
+import { backoffDelay, withRetry } from '../../src/retry/index.ts';
 
 test('backoff doubles from base to max, its jitter the given part of each step', () => {
   const b = { baseMs: 100, maxMs: 1000 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DeviceEvent } from '../../src/events/event.ts';
+import type { DeviceEvent } from '../../src/events/index.ts';
 import {
   BatchBuffer,
   RECORD_OVERHEAD_BYTES,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseTimestamp } from '../../src/events/timestamp/index.ts';
+import { DEFAULT_START_MS, parseTimestamp } from '../../src/events/index.ts';
 import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +21,7 @@ import {
   totalStatements,
 } from '../../bench/statements.ts';
 import { dataDirOf, walPath } from '../../bench/store-sampler.ts';
-import { DEFAULT_START_MS } from '../../src/events/synthetic.ts';
-import { syntheticRecords } from '../../src/producer/sources.ts';
+import { syntheticRecords } from '../../src/producer/index.ts';
 
 describe('pipeline benchmark: statements', () => {
   it('counts documents, statements and finds; other commands only by name', () => {

@@ -14,8 +14,8 @@ import {
 } from '../../bench/pipeline/protocol.ts';
 import { describeSizes, emptyRow, fillRatios } from '../../bench/pipeline/row.ts';
 import { childEnv } from '../../bench/pipeline/runs.ts';
-import { loadConfig } from '../../src/config/config.ts';
-import { decodeRecord } from '../../src/events/decode.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { decodeRecord } from '../../src/events/index.ts';
 
 const LIMITS = { maxRecordBytes: 65536, deadLetterValueChars: 4096 };
 

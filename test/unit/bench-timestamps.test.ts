@@ -8,7 +8,7 @@ import { median } from '../../bench/measure.ts';
 import { printTable, writeJson } from '../../bench/report.ts';
 import { dateBaseline, dateFnsBaseline } from '../../bench/timestamp-baselines.ts';
 import { runTimestampBench, timestampMix } from '../../bench/timestamps.ts';
-import { tryParseTimestamp } from '../../src/events/timestamp/index.ts';
+import { tryParseTimestamp } from '../../src/events/index.ts';
 
 describe('timestamp benchmark', () => {
   it('generates the same mix for the same seed, all of it parseable', () => {

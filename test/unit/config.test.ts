@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadConfig } from '../../src/config/config.ts';
-import { maskUriCredentials } from '../../src/config/settings.ts';
-import { ConfigError } from '../../src/errors/errors.ts';
+import { loadConfig, maskUriCredentials } from '../../src/config/index.ts';
+import { ConfigError } from '../../src/errors/index.ts';
 import { MAX_RECORD_BYTES_LIMIT, STORE_MAX_DOCUMENT_BYTES } from '../../src/events/store-limits.ts';
 
 test('defaults are the contract defaults, and local services may be started', () => {

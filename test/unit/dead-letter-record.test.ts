@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { recoverRecord } from '../../src/events/dead-letter-record.ts';
-import { decodeRecord } from '../../src/events/decode.ts';
+import { decodeRecord, recoverRecord } from '../../src/events/index.ts';
 
 const LIMITS = { maxRecordBytes: 65_536, deadLetterValueChars: 16 };
 const at = { topic: 't', partition: 2, offset: 9 };

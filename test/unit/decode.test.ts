@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BSON } from 'mongodb';
 import { decodeRecord, type RawRecord } from '../../src/events/decode.ts';
-import { recordId } from '../../src/events/event.ts';
+import { recordId } from '../../src/events/index.ts';
 import {
   EVENT_FIELDS_BSON_BYTES,
   MAX_RECORD_BYTES_LIMIT,
   MAX_RECORD_DEPTH,
   STORE_MAX_DOCUMENT_BYTES,
 } from '../../src/events/store-limits.ts';
-import { toEventDoc } from '../../src/store/event-store.ts';
+import { toEventDoc } from '../../src/store/index.ts';
 
 const LIMITS = { maxRecordBytes: 1024, deadLetterValueChars: 40 };
 const raw = (value: string | Buffer | null, key: string | null = null): RawRecord => ({

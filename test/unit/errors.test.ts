@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ERROR_CODES, TIMESTAMP_ERROR_CODES } from '../../src/errors/codes.ts';
 import {
+  frameworkErrorCode,
+  HTTP_ANSWERS,
   InternalError,
   IpstreamError,
   LeaseLostError,
   QueryTimeoutError,
   QueryTooBroadError,
   RequestError,
-} from '../../src/errors/errors.ts';
-import { HTTP_ANSWERS, frameworkErrorCode } from '../../src/errors/http.ts';
+} from '../../src/errors/index.ts';
 
 describe('error classes', () => {
   it('carry their code, name and whether a retry helps', () => {

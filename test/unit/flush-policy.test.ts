@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ConfigError, ValidationError } from '../../src/errors/errors.ts';
-import { createFlushPolicy, takeLimits } from '../../src/ingest/flush-policy.ts';
+import { ConfigError, ValidationError } from '../../src/errors/index.ts';
+import { createFlushPolicy, takeLimits } from '../../src/ingest/index.ts';
 import type { FlushPolicy, FlushPolicyOptions } from '../../src/ingest/flush-policy.ts';
 
 interface Store {

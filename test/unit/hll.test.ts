@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ValidationError } from '../../src/errors/errors.ts';
+import { ValidationError } from '../../src/errors/index.ts';
 import { hashBytes64, hashString64, HyperLogLog } from '../../src/sketch/hll.ts';
 
 // The precision the tests default to: 16 KiB of registers, 0.81% standard error.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { buildApp } from '../../src/api/app.ts';
+import { buildApp } from '../../src/api/index.ts';
 import { createLogger, logFormatFor } from '../../src/log/logger.ts';
 import { eventually } from '../support/config.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyStats, retire, type WorkerStats } from '../../src/ingest/stats.ts';
-import { sumStats } from '../../src/ingest/totals.ts';
+import { sumStats } from '../../src/ingest/index.ts';
 
 function worker(id: number, n: number): WorkerStats {
   return {

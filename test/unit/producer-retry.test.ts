@@ -6,7 +6,7 @@ import {
   SEND_RETRY,
   sendRetryDelay,
 } from '../../src/kafka/producer.ts';
-import { runProducer } from '../../src/producer/run.ts';
+import { runProducer } from '../../src/producer/index.ts';
 
 test('send retries back off exponentially with jitter, capped, and outlast a broker restart', () => {
   assert.equal(sendRetryDelay(1, 1), SEND_RETRY.baseMs);

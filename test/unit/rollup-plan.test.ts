@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { RoaringBitmap32 } from 'roaring-wasm';
-import { loadBitmaps } from '../../src/sketch/bitmap.ts';
-import { decodeChunkTops, decodeCounts, decodeTop } from '../../src/sketch/count-vector.ts';
-import { decodeSeries } from '../../src/sketch/series.ts';
-import { decodeMinuteEvents } from '../../src/sketch/minute-events.ts';
-import { decodeDeviceDetails } from '../../src/store/device-details.ts';
+import {
+  decodeChunkTops,
+  decodeCounts,
+  decodeMinuteEvents,
+  decodeSeries,
+  decodeTop,
+  loadBitmaps,
+} from '../../src/sketch/index.ts';
+import { decodeDeviceDetails, type Guarded } from '../../src/store/index.ts';
 import {
   type PlannedWrite,
   type RollupBatch,
@@ -15,7 +19,6 @@ import {
   planRollups,
   touchedDocs,
 } from '../../src/store/rollup-plan.ts';
-import type { Guarded } from '../../src/store/schema.ts';
 
 // The rollups must come out the same whatever happens on the way: batches cut anywhere, records
 // delivered again from the last commit after a crash at any write, two writers working through the

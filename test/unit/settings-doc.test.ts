@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { settingsDoc } from '../../src/config/settings-doc.ts';
+import { settingsDoc } from '../../src/config/index.ts';
 import { settingRows } from '../../src/config/settings.ts';
 
 test('docs/configuration.md is what the settings table says (npm run docs rewrites it)', () => {

@@ -3,24 +3,24 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   addCounts,
+  ByteReader,
+  ByteWriter,
   countIds,
+  countsBetween,
   decodeChunkTops,
   decodeCounts,
+  decodeMinuteEvents,
+  decodeSeries,
   decodeTop,
   encodeChunkTops,
   encodeCounts,
-  encodeTop,
-  topOf,
-} from '../../src/sketch/count-vector.ts';
-import {
-  countsBetween,
-  decodeMinuteEvents,
   encodeMinuteEvents,
+  encodeSeries,
+  encodeTop,
   mergeMinuteEvents,
   minuteEvents,
-} from '../../src/sketch/minute-events.ts';
-import { decodeSeries, encodeSeries } from '../../src/sketch/series.ts';
-import { ByteReader, ByteWriter } from '../../src/sketch/varint.ts';
+  topOf,
+} from '../../src/sketch/index.ts';
 import { decodeDeviceDetails, encodeDeviceDetails } from '../../src/store/device-details.ts';
 
 const histogram = (ids: readonly number[]) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type BulkWriteResult, MongoBulkWriteError, MongoNetworkError, type WriteError } from 'mongodb';
 import { duplicateKeyCount } from '../../src/store/write-errors.ts';
-import { isRetriableStoreError } from '../../src/store/retry.ts';
+import { isRetriableStoreError } from '../../src/store/index.ts';
 
 // The driver's own shapes (its constructor is internal): what an unordered insertMany throws when
 // the connection closes under it, and when some documents already exist. The result object is

@@ -1,15 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../src/errors/errors.ts';
+import { ConfigError } from '../../src/errors/index.ts';
 import { canonicalizeIp, ipVersion } from '../../src/events/ip.ts';
 import {
   createEventGenerator,
   createRandom,
   DEFAULT_SPREAD_MS,
   DEFAULT_START_MS,
+  type GeneratedEvent,
   TIMESTAMP_STYLES,
 } from '../../src/events/synthetic.ts';
-import type { GeneratedEvent } from '../../src/events/synthetic.ts';
 import { parseEpochNumber, parseEpochString } from '../../src/events/timestamp/epoch.ts';
 
 function draw(n: number, seed: number, devices: number): GeneratedEvent[] {

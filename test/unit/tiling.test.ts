@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type Piece, tileRange } from '../../src/query/tiling.ts';
-import { type Level, bucketEnd, bucketId, parseBucketId } from '../../src/store/levels.ts';
+import { type Level, bucketEnd, bucketId, parseBucketId } from '../../src/store/index.ts';
 
 const T = (iso: string) => Date.parse(iso);
 

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { formatIsoMs, isTimestampFailure, tryParseTimestamp } from '../../src/events/timestamp/index.ts';
-import type { TimestampFormat } from '../../src/events/timestamp/index.ts';
+import {
+  formatIsoMs,
+  isTimestampFailure,
+  type TimestampFormat,
+  tryParseTimestamp,
+} from '../../src/events/index.ts';
 
 const MIN_MS = Date.parse('0000-01-01T00:00:00.000Z');
 const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ValidationError } from '../../src/errors/errors.ts';
+import { ValidationError } from '../../src/errors/index.ts';
 import {
   formatIsoMs,
   isTimestampFailure,
   parseTimestamp,
   TIMESTAMP_ERROR_CODES,
+  type TimestampErrorCode,
+  type TimestampFormat,
   tryParseTimestamp,
 } from '../../src/events/timestamp/index.ts';
-import type { TimestampErrorCode, TimestampFormat } from '../../src/events/timestamp/index.ts';
 
 type Vector =
   | { input: unknown; iso: string; format: TimestampFormat; note?: string }

@@ -1,7 +1,7 @@
 /** The seed service's address counter, kept for its clients. */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { totals } from '../../query/totals.ts';
+import { totals } from '../../query/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { StoreUnavailable } from '../schemas.ts';
 import { requireDb } from '../store.ts';

@@ -1,7 +1,7 @@
 /** Records refused at ingest, with their reasons and Kafka coordinates. */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DEFAULT_DEAD_LETTER_LIMIT, deadLetters } from '../../query/dead-letters.ts';
+import { DEFAULT_DEAD_LETTER_LIMIT, deadLetters } from '../../query/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { Iso, Limit, ParametersRefused, Query, StoreUnavailable, plainLimit } from '../schemas.ts';
 import { requireDb } from '../store.ts';

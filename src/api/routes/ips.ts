@@ -1,11 +1,8 @@
 /** Unique-address counts, the most active addresses, and one address's history. */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { RequestError } from '../../errors/errors.ts';
-import { ipDetail, requireIp } from '../../query/ip-detail.ts';
-import { parseRange } from '../../query/range.ts';
-import { DEFAULT_TOP_LIMIT, topIps } from '../../query/top-ips.ts';
-import { uniqueIps } from '../../query/unique-ips.ts';
+import { RequestError } from '../../errors/index.ts';
+import { DEFAULT_TOP_LIMIT, ipDetail, parseRange, requireIp, topIps, uniqueIps } from '../../query/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import {
   From,

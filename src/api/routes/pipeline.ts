@@ -1,7 +1,7 @@
 /** The ingest pipeline as this process sees it: workers, partitions and lag, flush latencies. */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { pipelineStatus } from '../../query/pipeline.ts';
+import { pipelineStatus } from '../../query/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { Iso, IsoOrNull } from '../schemas.ts';
 import { describeTopic } from '../topic-status.ts';

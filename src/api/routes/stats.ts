@@ -1,8 +1,7 @@
 /** Events and distinct addresses over time, per minute or per hour, from the rollups. */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { parseRange } from '../../query/range.ts';
-import { MAX_BUCKETS, checkSeriesRange, timeseries } from '../../query/timeseries.ts';
+import { checkSeriesRange, MAX_BUCKETS, parseRange, timeseries } from '../../query/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { From, Iso, Query, RangeErrors, To } from '../schemas.ts';
 import { requireDb } from '../store.ts';

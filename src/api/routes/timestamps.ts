@@ -1,8 +1,12 @@
 /** Timestamp normalization over HTTP: the ingest parser, exposed so producers can check their values. */
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isTimestampFailure, parseTimestamp, tryParseTimestamp } from '../../events/timestamp/index.ts';
-import type { TimestampFormat } from '../../events/timestamp/index.ts';
+import {
+  isTimestampFailure,
+  parseTimestamp,
+  type TimestampFormat,
+  tryParseTimestamp,
+} from '../../events/index.ts';
 import { PathTooLong, errorResponse, parsedFirst } from '../schemas.ts';
 
 const FORMATS: TimestampFormat[] = [

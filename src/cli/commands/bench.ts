@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, describeError } from '../../errors/errors.ts';
+import { ConfigError, describeError } from '../../errors/index.ts';
 
 /**
  * `ipstream bench` runs the benchmarks in the top-level bench/ folder, which is not part of the

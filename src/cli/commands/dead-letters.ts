@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { runDeadLetterReplay } from '../../app/dead-letter-replay.ts';
-import { loadConfig } from '../../config/config.ts';
-import type { ReplayReport } from '../../ingest/dead-letter-replay.ts';
+import { runDeadLetterReplay } from '../../app/index.ts';
+import { loadConfig } from '../../config/index.ts';
+import type { ReplayReport } from '../../ingest/index.ts';
 
 function summary(r: ReplayReport, dryRun: boolean): string {
   const invalid = Object.entries(r.stillInvalid)

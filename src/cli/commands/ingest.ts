@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { SETTINGS, flagDefault } from '../../config/settings.ts';
-import { runIngest } from '../../app/ingest.ts';
-import { requireServices } from '../../app/services.ts';
-import { untilStopSignal } from '../../app/signals.ts';
-import { loadConfig } from '../../config/config.ts';
-import { sumStats } from '../../ingest/totals.ts';
-import { createLogger } from '../../log/logger.ts';
+import { flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
+import { requireServices, runIngest, untilStopSignal } from '../../app/index.ts';
+import { sumStats } from '../../ingest/index.ts';
+import { createLogger } from '../../log/index.ts';
 import { intOption, numberOption } from '../options.ts';
 
 interface IngestFlags {

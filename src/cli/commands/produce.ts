@@ -2,16 +2,11 @@ import { existsSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { SETTINGS, flagDefault } from '../../config/settings.ts';
-import { untilStopSignal } from '../../app/signals.ts';
-import { ensureTopic } from '../../app/topic.ts';
-import { loadConfig } from '../../config/config.ts';
-import { ConfigError } from '../../errors/errors.ts';
-import { TopicAdmin } from '../../kafka/admin.ts';
-import { asKafkaError } from '../../kafka/errors.ts';
-import { EventProducer } from '../../kafka/producer.ts';
-import { runProducer } from '../../producer/run.ts';
-import { fileRecords, syntheticRecords } from '../../producer/sources.ts';
+import { flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
+import { ensureTopic, untilStopSignal } from '../../app/index.ts';
+import { ConfigError } from '../../errors/index.ts';
+import { asKafkaError, EventProducer, TopicAdmin } from '../../kafka/index.ts';
+import { fileRecords, runProducer, syntheticRecords } from '../../producer/index.ts';
 import { intOption, numberOption } from '../options.ts';
 
 interface ProduceFlags {

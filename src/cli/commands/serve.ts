@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { SETTINGS, flagDefault } from '../../config/settings.ts';
-import { runApi } from '../../app/api.ts';
-import { requireServices } from '../../app/services.ts';
-import { untilStopSignal } from '../../app/signals.ts';
-import { loadConfig } from '../../config/config.ts';
-import { createLogger } from '../../log/logger.ts';
+import { flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
+import { requireServices, runApi, untilStopSignal } from '../../app/index.ts';
+import { createLogger } from '../../log/index.ts';
 import { intOption } from '../options.ts';
 
 export function registerServeCommand(program: Command): void {

@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config.ts';
-import {
-  servicesDown,
-  servicesStatus,
-  servicesUp,
-  type ServiceStatus,
-} from '../../local-services/services.ts';
+import { loadConfig } from '../../config/index.ts';
+import { servicesDown, servicesStatus, servicesUp, type ServiceStatus } from '../../local-services/index.ts';
 import { stepReporter } from '../progress.ts';
-import { ConfigError } from '../../errors/errors.ts';
+import { ConfigError } from '../../errors/index.ts';
 
 function printStatus(statuses: ServiceStatus[]): void {
   for (const s of statuses) {

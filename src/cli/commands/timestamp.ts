@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { isTimestampFailure, tryParseTimestamp } from '../../events/timestamp/index.ts';
+import { isTimestampFailure, tryParseTimestamp } from '../../events/index.ts';
 
 export interface TimestampIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };

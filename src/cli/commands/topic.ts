@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
-import { SETTINGS, flagDefault } from '../../config/settings.ts';
-import { untilStopSignal } from '../../app/signals.ts';
-import { loadConfig } from '../../config/config.ts';
-import { TopicAdmin } from '../../kafka/admin.ts';
-import { asKafkaError } from '../../kafka/errors.ts';
-import { ConfigError } from '../../errors/errors.ts';
-import { createLogger } from '../../log/logger.ts';
-import { startPartitionAutoscaler } from '../../scaling/autoscaler.ts';
-import { DEFAULT_PARTITION_CAPACITY, DEFAULT_PARTITION_POLICY } from '../../scaling/partition-policy.ts';
+import { flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
+import { untilStopSignal } from '../../app/index.ts';
+import { asKafkaError, TopicAdmin } from '../../kafka/index.ts';
+import { ConfigError } from '../../errors/index.ts';
+import { createLogger } from '../../log/index.ts';
+import {
+  DEFAULT_PARTITION_CAPACITY,
+  DEFAULT_PARTITION_POLICY,
+  startPartitionAutoscaler,
+} from '../../scaling/index.ts';
 import { intOption, numberOption } from '../options.ts';
 
 async function withAdmin<T>(

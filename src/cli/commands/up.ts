@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { SETTINGS, flagDefault } from '../../config/settings.ts';
-import { untilStopSignal } from '../../app/signals.ts';
-import { DEFAULT_PARTITIONS } from '../../app/topic.ts';
-import { runUp } from '../../app/up.ts';
-import { loadConfig } from '../../config/config.ts';
-import { createLogger } from '../../log/logger.ts';
+import { flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
+import { DEFAULT_PARTITIONS, runUp, untilStopSignal } from '../../app/index.ts';
+import { createLogger } from '../../log/index.ts';
 import { intOption, numberOption } from '../options.ts';
 import { stepReporter } from '../progress.ts';
 interface UpFlags {

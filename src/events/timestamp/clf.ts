@@ -3,8 +3,7 @@
  * has inside a log line. Its fields sit at fixed positions, so it is read by offset.
  */
 import { instantFromFields, validDays } from './fields.ts';
-import { fail } from './result.ts';
-import type { ParsedTimestamp, TimestampFailure } from './result.ts';
+import { fail, type ParsedTimestamp, type TimestampFailure } from './result.ts';
 import { fourDigits, monthAt, twoDigits } from './scan.ts';
 import {
   CH_CLOSE_BRACKET,

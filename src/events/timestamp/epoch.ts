@@ -3,8 +3,7 @@
  * significant integer digits (<=11 s, 12-14 ms, 15-17 us, 18-20 ns). Digits are read as an exact
  * decimal, never through a float, so "1.001" s is 1001 ms and sub-millisecond digits are floored.
  */
-import { fail, ok } from './result.ts';
-import type { ParsedTimestamp, TimestampFailure, TimestampFormat } from './result.ts';
+import { fail, ok, type ParsedTimestamp, type TimestampFailure, type TimestampFormat } from './result.ts';
 import { CH_0, CH_9, CH_DOT, CH_E_LOWER, CH_E_UPPER, CH_MINUS, CH_PLUS } from '../char-codes.ts';
 
 // Every unit leaves at most 14 digits of whole milliseconds (11 + 3, 14, 17 - 3, 20 - 6), far

@@ -1,7 +1,6 @@
 /** Turns calendar fields read by the textual parsers into an instant, refusing impossible ones. */
 import { daysFromCivil, daysInMonth, MS_PER_DAY } from './civil.ts';
-import { fail, ok } from './result.ts';
-import type { ParsedTimestamp, TimestampFailure, TimestampFormat } from './result.ts';
+import { fail, ok, type ParsedTimestamp, type TimestampFailure, type TimestampFormat } from './result.ts';
 
 const MONTH_NAMES = [
   'January',

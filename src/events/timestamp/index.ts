@@ -4,12 +4,11 @@
  * so recognition is a hand-written scan over char codes: no regular expressions, no Date.parse,
  * and no exceptions on the non-throwing path.
  */
-import { ValidationError } from '../../errors/errors.ts';
+import { ValidationError } from '../../errors/index.ts';
 import { parseClf } from './clf.ts';
 import { parseEpochNumber, parseEpochString } from './epoch.ts';
 import { parseIso } from './iso.ts';
-import { fail } from './result.ts';
-import type { ParsedTimestamp, TimestampFailure } from './result.ts';
+import { fail, type ParsedTimestamp, type TimestampFailure } from './result.ts';
 import { parseRfc2822 } from './rfc2822.ts';
 import { isDigitCode, isLetterCode, isTrimmable, skipDigits, weekdayAt } from './scan.ts';
 import {
@@ -32,8 +31,13 @@ import {
 } from '../char-codes.ts';
 
 export { formatIsoMs } from './civil.ts';
-export { TIMESTAMP_ERROR_CODES } from './result.ts';
-export type { ParsedTimestamp, TimestampErrorCode, TimestampFailure, TimestampFormat } from './result.ts';
+export {
+  type ParsedTimestamp,
+  TIMESTAMP_ERROR_CODES,
+  type TimestampErrorCode,
+  type TimestampFailure,
+  type TimestampFormat,
+} from './result.ts';
 
 /** Parses without ever throwing: a failure is returned as `{code, message}`. */
 export function tryParseTimestamp(input: unknown): ParsedTimestamp | TimestampFailure {

@@ -4,8 +4,7 @@
  */
 import { MS_PER_DAY } from './civil.ts';
 import { instantFromFields, validDays } from './fields.ts';
-import { fail, ok } from './result.ts';
-import type { ParsedTimestamp, TimestampFailure } from './result.ts';
+import { fail, ok, type ParsedTimestamp, type TimestampFailure } from './result.ts';
 import { fourDigits, isDigitCode, skipDigits, twoDigits } from './scan.ts';
 import {
   CH_COLON,

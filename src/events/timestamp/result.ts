@@ -1,4 +1,4 @@
-import { TIMESTAMP_ERROR_CODES, type TimestampErrorCode } from '../../errors/codes.ts';
+import { TIMESTAMP_ERROR_CODES, type TimestampErrorCode } from '../../errors/index.ts';
 import { formatIsoMs, MAX_EPOCH_MS, MIN_EPOCH_MS } from './civil.ts';
 
 /** What the parser recognised; answers and dead letters name it. */

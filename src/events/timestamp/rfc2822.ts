@@ -4,8 +4,7 @@
  */
 import { weekdayFromDays } from './civil.ts';
 import { instantFromFields, validDays } from './fields.ts';
-import { fail } from './result.ts';
-import type { ParsedTimestamp, TimestampFailure } from './result.ts';
+import { fail, type ParsedTimestamp, type TimestampFailure } from './result.ts';
 import {
   fourDigits,
   isDigitCode,

@@ -2,8 +2,7 @@
  * Shapes that look like dates but cannot be read safely. They get their own reason codes so a
  * producer learns what to fix rather than just "unrecognized".
  */
-import { fail } from './result.ts';
-import type { TimestampFailure } from './result.ts';
+import { fail, type TimestampFailure } from './result.ts';
 import { isDigitCode, isLetterCode, monthAt, skipDigits } from './scan.ts';
 
 const FULL_MONTHS = [

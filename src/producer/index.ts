@@ -1,0 +1,8 @@
+/**
+ * Paced sending of synthetic, file or demo records.
+ *
+ * What other folders may import from src/producer/; its other files are internal (eslint.config.js).
+ */
+export { demoRecords } from './demo.ts';
+export { runProducer } from './run.ts';
+export { fileRecords, syntheticRecords } from './sources.ts';
