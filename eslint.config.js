@@ -1,3 +1,4 @@
+import path from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -27,6 +28,58 @@ const IO_MODULES = [
   'node:child_process',
   'node:worker_threads',
 ];
+
+// Every folder of src/ (nested ones too: src/events/timestamp/, src/api/routes/...) has a module
+// surface, its index.ts: what the rest of the code may use of it. From src/, bench/ and scripts/,
+// importing any other file of a folder one is not inside is an error, so a folder's inner files can
+// move and change without its users noticing, and a newcomer reads one file to learn what a folder
+// offers. Inside a folder, files import their siblings directly (never their own index.ts, which
+// would be a cycle). Tests may import inner files: they test internals. The import path is
+// resolved, not matched as text, so `../store/levels.ts` and `../../src/store/levels.ts` are caught
+// alike. Not imports, so not checked: the worker thread the pool loads by URL, the dashboard's
+// static files, and bin/ipstream.js.
+const SRC_DIR = path.join(import.meta.dirname, 'src');
+const moduleSurface = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      inner: "import {{folder}}/index.ts, the folder's module surface, not {{file}}",
+      own: 'inside {{folder}}/, import the file itself, not the index.ts that re-exports it (a cycle)',
+    },
+  },
+  create(context) {
+    const importer = context.filename;
+    const check = (node) => {
+      const spec = node.source?.value;
+      if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+      const target = path.resolve(path.dirname(importer), spec);
+      const parts = path.relative(SRC_DIR, target).split(path.sep);
+      if (parts[0] === '..' || path.isAbsolute(parts[0])) return;
+      if (parts.at(-1) === 'index.ts' && importer.startsWith(path.dirname(target) + path.sep)) {
+        const folder = `src/${parts.slice(0, -1).join('/')}`;
+        context.report({ node: node.source, messageId: 'own', data: { folder } });
+        return;
+      }
+      // The outermost folder of the target that does not hold the importer: only its index.ts.
+      for (let i = 1; i < parts.length; i++) {
+        const folder = path.join(SRC_DIR, ...parts.slice(0, i));
+        if (importer.startsWith(folder + path.sep)) continue;
+        if (target !== path.join(folder, 'index.ts')) {
+          const data = { folder: `src/${parts.slice(0, i).join('/')}`, file: `src/${parts.join('/')}` };
+          context.report({ node: node.source, messageId: 'inner', data });
+        }
+        return;
+      }
+    };
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
+  },
+};
 
 function layerRules() {
   return LAYERS.flatMap((layer, i) => {
@@ -107,6 +160,11 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   ...layerRules(),
+  {
+    files: ['src/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    plugins: { ipstream: { rules: { 'module-surface': moduleSurface } } },
+    rules: { 'ipstream/module-surface': 'error' },
+  },
   {
     // Plain JavaScript (the bin shim, this file, the dashboard's browser script): no type information.
     files: ['**/*.js'],
