@@ -1,13 +1,29 @@
-// `npm test`: the whole suite, as CI runs it. Static checks first (fast, and a type error makes
-// every later failure noise), then the timestamp tests under a second host time zone, then every
-// unit, integration and fault-injection test in one run against real Kafka and FerretDB (started if
-// not running).
+// `npm test`: the whole suite, as CI runs it. Static checks first (types, lint, import cycles,
+// format: fast, and a type error makes every later failure noise), then the timestamp tests under a
+// second host time zone, then every unit, integration and fault-injection test in one run against
+// real Kafka and FerretDB (started if not running).
 import { spawnSync } from 'node:child_process';
 
 const node = process.execPath;
 const steps: { title: string; command: string; args: string[]; env?: Record<string, string> }[] = [
   { title: 'typecheck', command: node, args: ['node_modules/typescript/bin/tsc', '--noEmit'] },
   { title: 'lint', command: node, args: ['node_modules/eslint/bin/eslint.js', '.'] },
+  {
+    // Any import cycle in src/ (or bench/, which src/ loads on demand) fails, type-only imports
+    // included: a cycle makes load order matter, and a folder's index.ts can close one unseen.
+    title: 'import cycles',
+    command: node,
+    args: [
+      'node_modules/dpdm/lib/bin/dpdm.js',
+      '--no-tree',
+      '--no-warning',
+      '--circular',
+      '--exit-code',
+      'circular:1',
+      'src/**/*.ts',
+      'bench/**/*.ts',
+    ],
+  },
   {
     title: 'format',
     command: node,
