@@ -4,7 +4,7 @@
  * stored: the same rollup planner that EventStore.write runs, applied in memory to large batches
  * of the generator's events (in time order, so every bucket is complete, inserted whole and
  * forgotten once the stream has passed it), with device ids assigned in first-seen order.
- * test/integration/bench-api-data.test.ts recounts every document it writes from the events.
+ * test/bench/api-data.test.ts recounts every document it writes from the events.
  */
 import { type Collection, type Db, type Document, type OptionalUnlessRequiredId } from 'mongodb';
 import { canonicalizeIp, createRandom, type DeviceEvent, recordId } from '../src/events/index.ts';

@@ -350,7 +350,7 @@ export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport
           'latencies include the HTTP round trip',
         'data set: events evenly spread over the hours, addresses skewed toward low indexes (a squared ' +
           'uniform draw); loaded in bulk through the rollup planner ingest uses (api-data.ts, proven ' +
-          'equal to EventStore.write by test/integration/bench-api-data.test.ts)',
+          'equal to EventStore.write by test/bench/api-data.test.ts)',
         'correct: every answer equals a brute-force count from the generator (approx: within 3 ' +
           'standard errors, events exact), and all answers of a route were identical',
         'ranges start and end off whole minutes (…:12.345 and …:42.109), so exact answers need their ' +

@@ -1,7 +1,7 @@
 // `npm test`: the whole suite, as CI runs it. Static checks first (types, lint, import cycles,
 // format: fast, and a type error makes every later failure noise), then the timestamp tests under a
-// second host time zone, then every unit, integration and fault-injection test in one run against
-// real Kafka and FerretDB (started if not running).
+// second host time zone, then every unit, integration, benchmark and fault-injection test in one run
+// against real Kafka and FerretDB (started if not running).
 import { spawnSync } from 'node:child_process';
 
 const node = process.execPath;
@@ -32,11 +32,11 @@ const steps: { title: string; command: string; args: string[]; env?: Record<stri
   {
     title: 'timestamp tests, TZ=Asia/Kolkata',
     command: node,
-    args: ['--test', 'test/unit/timestamp*.test.ts'],
+    args: ['--test', 'test/unit/events/timestamp/*.test.ts', 'test/unit/cli/timestamp.test.ts'],
     env: { TZ: 'Asia/Kolkata' },
   },
   {
-    title: 'all tests (unit, integration, faults), TZ=America/New_York',
+    title: 'all tests (unit, integration, benchmarks, faults), TZ=America/New_York',
     command: node,
     args: [
       '--test',
@@ -45,6 +45,7 @@ const steps: { title: string; command: string; args: string[]; env?: Record<stri
       '--test-global-setup=test/global-setup.ts',
       'test/unit/**/*.test.ts',
       'test/integration/**/*.test.ts',
+      'test/bench/**/*.test.ts',
       'test/faults/**/*.test.ts',
     ],
     env: { TZ: 'America/New_York' },

@@ -2,7 +2,7 @@
  * Every setting in one table: its environment variable, where it lands in the typed Config, its
  * default, its schema and the hint a wrong value gets. The loader (config.ts), the list of
  * environment names, the CLI help, the flush policy's defaults and the README's configuration
- * table (checked by test/unit/settings-doc.test.ts) all read from here.
+ * table (checked by test/unit/config/settings-doc.test.ts) all read from here.
  */
 import { type Static, type TSchema, Type } from 'typebox';
 import { ConfigError } from '../errors/index.ts';
