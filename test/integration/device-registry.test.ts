@@ -75,3 +75,45 @@ describe('device registry across writers of one process', () => {
     assert.equal(new Set(stored.map((d) => d.n)).size, 2000, 'one id per device');
   });
 });
+
+describe('device ids across writers with connections of their own', () => {
+  const config = testConfig('registry-ids');
+  const clients: MongoClient[] = [];
+  const registries: DeviceRegistry[] = [];
+
+  after(async () => {
+    for (const r of registries) r.close();
+    await Promise.all(clients.map((c) => c.close()));
+    await dropDatabase(config);
+  });
+
+  it('writers that run out of spare ids at the same moment never hand out one id twice', async () => {
+    // As ingest processes scaled out meet new devices: each writer its own client (its own
+    // connections to the server), disjoint addresses, many rounds that each need new id blocks.
+    const writers = 4;
+    const rounds = 25;
+    const perRound = 300;
+    for (let w = 0; w < writers; w++) {
+      const client = new MongoClient(config.mongo.uri);
+      await client.connect();
+      clients.push(client);
+      if (w === 0) await ensureSchema(client.db(config.mongo.db));
+      registries.push(new DeviceRegistry(client.db(config.mongo.db), FERRETDB_PROFILE));
+    }
+    for (let round = 0; round < rounds; round++) {
+      await Promise.all(
+        registries.map((r, w) => r.resolve(firstEvents((w * rounds + round) * perRound, perRound, `w${w}`))),
+      );
+    }
+    const stored = await clients[0]!
+      .db(config.mongo.db)
+      .collection<DeviceDoc>(COLLECTIONS.devices)
+      .find({}, { projection: { n: 1 } })
+      .toArray();
+    assert.equal(stored.length, writers * rounds * perRound);
+    const byId = new Map<number, number>();
+    for (const d of stored) byId.set(d.n, (byId.get(d.n) ?? 0) + 1);
+    const shared = [...byId.values()].filter((c) => c > 1).length;
+    assert.equal(shared, 0, `${shared} ids are held by more than one device`);
+  });
+});
