@@ -76,6 +76,42 @@ describe('device registry across writers of one process', () => {
   });
 });
 
+describe('device registries of two servers in one process', () => {
+  const config = testConfig('registry-servers');
+  // The same FerretDB under two addresses stands for two servers whose databases share a name: a
+  // registration announced for one says nothing about the other.
+  const uris = [config.mongo.uri, config.mongo.uri.replace('127.0.0.1', 'localhost')];
+  const clients = uris.map((uri) => new MongoClient(uri, { monitorCommands: true }));
+  const registries: DeviceRegistry[] = [];
+
+  after(async () => {
+    for (const r of registries) r.close();
+    await Promise.all(clients.map((c) => c.close()));
+    await dropDatabase(config);
+  });
+
+  it('a store on another server with the same database name takes nothing from what the first one announces', async () => {
+    assert.notEqual(uris[0], uris[1], 'the test needs the shared store at 127.0.0.1');
+    await Promise.all(clients.map((c) => c.connect()));
+    await ensureSchema(clients[0]!.db(config.mongo.db));
+    const [first, second] = clients.map((c) => {
+      const r = new DeviceRegistry(c.db(config.mongo.db), FERRETDB_PROFILE);
+      registries.push(r);
+      return r;
+    });
+    const commands: string[] = [];
+    clients[1]!.on('commandStarted', (e) => commands.push(e.commandName));
+    await first!.resolve(firstEvents(5000, 50, 'first'));
+    // Give an announcement every chance to arrive before the second store looks.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await second!.resolve(firstEvents(5000, 50, 'second'));
+    assert.ok(
+      commands.includes('insert'),
+      `the second store asked its own server (sent: ${commands.join(', ')})`,
+    );
+  });
+});
+
 describe('device ids across writers with connections of their own', () => {
   const config = testConfig('registry-ids');
   const clients: MongoClient[] = [];
