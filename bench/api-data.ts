@@ -18,6 +18,7 @@ import {
   type Guarded,
   parseBucketId,
   planRollups,
+  recordedSchema,
   toEventDoc,
   toRollupEvent,
   touchedDocs,
@@ -173,8 +174,7 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
   await insertAll(rollups, rest.rollups);
   await insertAll(deviceStats, rest.deviceStats);
   await insertAll(db.collection<DeviceDoc>(COLLECTIONS.devices), [...devices.values()]);
-  await db
-    .collection<{ _id: string; next: number }>(COLLECTIONS.meta)
-    .insertOne({ _id: 'device-ids', next: devices.size });
+  // New devices a later writer meets get ids above those loaded here.
+  await recordedSchema(db);
   return { loadSeconds: (performance.now() - began) / 1000 };
 }

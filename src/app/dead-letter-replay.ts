@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.ts';
 import { type ReplayOptions, type ReplayReport, replayDeadLetters } from '../ingest/index.ts';
 import { TopicAdmin } from '../kafka/index.ts';
-import { connectMongo, ensureSchema } from '../store/index.ts';
+import { connectMongo, ensureSchema, recordedSchema } from '../store/index.ts';
 
 /** `ipstream dead-letters replay`: the store and Kafka's committed offsets, with the configured decoder. */
 export async function runDeadLetterReplay(
@@ -12,6 +12,7 @@ export async function runDeadLetterReplay(
   const admin = new TopicAdmin(config.kafka);
   try {
     await ensureSchema(mongo.db);
+    await recordedSchema(mongo.db);
     return await replayDeadLetters(mongo.db, admin, {
       ...options,
       group: config.kafka.group,

@@ -2,7 +2,13 @@ import type { Config } from '../config/index.ts';
 import { IngestPool, waitUntilIdle } from '../ingest/index.ts';
 import { TopicAdmin } from '../kafka/index.ts';
 import type { Logger } from '../log/index.ts';
-import { connectMongo, detectStoreProfile, ensureSchema, retiredCollections } from '../store/index.ts';
+import {
+  connectMongo,
+  detectStoreProfile,
+  ensureSchema,
+  recordedSchema,
+  retiredCollections,
+} from '../store/index.ts';
 import { startRetention } from './retention.ts';
 import { ensureTopic } from './topic.ts';
 
@@ -31,6 +37,8 @@ export async function runIngest(
   const mongo = await connectMongo(config.mongo);
   try {
     await ensureSchema(mongo.db);
+    // Refuses a database of a newer ipstream, or one an older ipstream is still writing to.
+    await recordedSchema(mongo.db);
     const retired = await retiredCollections(mongo.db);
     if (retired.length > 0) {
       log.warn({ collections: retired }, 'collections of an earlier layout are no longer read or written');

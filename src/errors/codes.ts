@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   STORE_INCONSISTENT: 'a document the store reported written cannot be read back',
   ROLLUP_CONTENTION: 'rollup writers kept overwriting each other',
   LEASE_LOST: 'the rollup lease was lost while held',
+  SCHEMA_NEWER: 'the database was written by a newer ipstream (a higher schema version)',
+  LEGACY_WRITER: 'an ipstream of an older schema version is writing to the same database',
   // Queries and HTTP
   QUERY_TIMEOUT: 'a query ran past its time limit on the server',
   QUERY_TOO_BROAD: 'answering needs more reads than one request may do',

@@ -52,6 +52,20 @@ export class LeaseLostError extends IpstreamError {
   }
 }
 
+/** The database was written by a newer ipstream, whose layout this one cannot read or write. */
+export class SchemaVersionError extends IpstreamError {
+  constructor(message: string) {
+    super('SCHEMA_NEWER', message);
+  }
+}
+
+/** An ipstream of an older schema is writing to the database: the two would corrupt each other. */
+export class LegacyWriterError extends IpstreamError {
+  constructor(message: string) {
+    super('LEGACY_WRITER', message);
+  }
+}
+
 /**
  * An answer the HTTP API gives on purpose (IP_NOT_FOUND, UNAUTHORIZED, METHOD_NOT_ALLOWED...):
  * its status comes from its code, in the one table of http.ts.

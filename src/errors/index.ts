@@ -10,9 +10,11 @@ export {
   InternalError,
   IpstreamError,
   LeaseLostError,
+  LegacyWriterError,
   QueryTimeoutError,
   QueryTooBroadError,
   RequestError,
+  SchemaVersionError,
   ServiceError,
   ValidationError,
 } from './errors.ts';

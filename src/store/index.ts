@@ -40,6 +40,7 @@ export {
   TOTALS_ID,
 } from './levels.ts';
 export { connectMongo, type MongoHandle } from './mongo.ts';
+export { type EventsLayout, recordedSchema, SCHEMA_VERSION, type SchemaDoc } from './schema-version.ts';
 export { expireEvents } from './retention.ts';
 export { isRetriableStoreError } from './retry.ts';
 export { planRollups, touchedDocs } from './rollup-plan.ts';

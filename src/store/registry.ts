@@ -6,24 +6,26 @@
  *
  * `devices` holds one document per canonical address: its id and `by`, the event that registered
  * it. Registering is an insert of a unique _id, atomic on every server: of two writers that meet a
- * new address at once, one inserts and the other reads what the first wrote. Ids come from a
- * counter in `meta`, a block at a time (findOneAndUpdate with $inc: atomic on MongoDB; on FerretDB
- * the caller holds the rollup lease). An id handed out but not used (its address turned out to be
- * registered already) is kept for the next new address; only those held at a crash are never used,
- * which leaves gaps in the sequence and nothing else.
+ * new address at once, one inserts and the other reads what the first wrote. Ids come a block at a
+ * time from IdBlocks (id-blocks.ts), each block claimed by an insert of a unique _id, so no two
+ * writers anywhere ever hold the same id. An id handed out but not used (its address turned out to
+ * be registered already) is kept for the next new address; only those held at a crash are never
+ * used, which leaves gaps in the sequence and nothing else.
  *
  * Writers in one process (the ingest pool's worker threads) announce what they register on a
- * BroadcastChannel named after the database, and remember what the others announce. When two of
- * them meet the same new addresses at once, the one whose insert loses finds most of them announced
+ * BroadcastChannel named after the servers and the database, and remember what the others announce.
+ * When two of them meet the same new addresses at once, the one whose insert loses finds most of
+ * them announced
  * instead of reading each back by _id (measured: about 1,300 such reads per 100k events from 10k
  * new devices in the pipeline benchmark, each about a millisecond on FerretDB). A registration is
  * never changed or deleted, so an announcement stays true; writers in other processes read back.
  */
 import { BroadcastChannel } from 'node:worker_threads';
-import type { Collection, Db, Document } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { ServiceError } from '../errors/index.ts';
 import type { StoreProfile } from './backend.ts';
 import { readByIds } from './docs.ts';
+import { ID_BLOCK, IdBlocks } from './id-blocks.ts';
 import { COLLECTIONS, type DeviceDoc } from './schema.ts';
 import { insertOutcome } from './write-errors.ts';
 
@@ -33,17 +35,18 @@ export interface DeviceId {
   by: string;
 }
 
-const COUNTER_ID = 'device-ids';
-const BLOCK = 256;
-
-interface CounterDoc extends Document {
-  _id: string;
-  next: number;
+/**
+ * The channel writers of one database announce on: its servers and its name, so that two stores
+ * in one process on different servers with the same database name never take each other's ids.
+ */
+export function announcementChannel(db: Db): string {
+  const servers = db.client.options.hosts.map((h) => h.toString()).sort();
+  return `ipstream-devices:${servers.join(',')}/${db.databaseName}`;
 }
 
 export class DeviceRegistry {
   readonly #devices: Collection<DeviceDoc>;
-  readonly #meta: Collection<CounterDoc>;
+  readonly #blocks: IdBlocks;
   readonly #profile: StoreProfile;
   readonly #cacheLimit: number;
   readonly #cache = new Map<string, DeviceId>();
@@ -52,10 +55,10 @@ export class DeviceRegistry {
 
   constructor(db: Db, profile: StoreProfile, cacheLimit = 200_000) {
     this.#devices = db.collection(COLLECTIONS.devices);
-    this.#meta = db.collection(COLLECTIONS.meta);
+    this.#blocks = new IdBlocks(db);
     this.#profile = profile;
     this.#cacheLimit = cacheLimit;
-    this.#announcements = new BroadcastChannel(`ipstream-devices:${db.databaseName}`);
+    this.#announcements = new BroadcastChannel(announcementChannel(db));
     this.#announcements.onmessage = (event) => {
       for (const d of event.data as DeviceDoc[]) {
         if (!this.#cache.has(d._id)) this.#remember(null, d._id, { n: d.n, by: d.by });
@@ -142,15 +145,9 @@ export class DeviceRegistry {
 
   async #take(count: number): Promise<number[]> {
     const ids = this.#spare.splice(0, count);
-    if (ids.length < count) {
-      const block = Math.max(BLOCK, count - ids.length);
-      const after = await this.#meta.findOneAndUpdate(
-        { _id: COUNTER_ID },
-        { $inc: { next: block } },
-        { upsert: true, returnDocument: 'after' },
-      );
-      const end = after!.next;
-      for (let n = end - block; n < end; n++) {
+    while (ids.length < count) {
+      const first = await this.#blocks.claim();
+      for (let n = first; n < first + ID_BLOCK; n++) {
         if (ids.length < count) ids.push(n);
         else this.#spare.push(n);
       }

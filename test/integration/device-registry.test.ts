@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { BroadcastChannel } from 'node:worker_threads';
 import { MongoClient } from 'mongodb';
 import { FERRETDB_PROFILE } from '../../src/store/backend.ts';
-import { DeviceRegistry } from '../../src/store/registry.ts';
+import { announcementChannel, DeviceRegistry } from '../../src/store/registry.ts';
 import { COLLECTIONS, type DeviceDoc, ensureSchema } from '../../src/store/index.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 
@@ -41,7 +41,7 @@ describe('device registry across writers of one process', () => {
   it('a writer takes devices another one registered from its announcement, without a statement', async () => {
     const [a, b] = [registry(), registry()];
     // A listener of its own on the channel: once it has the announcement, so has b.
-    const listener = new BroadcastChannel(`ipstream-devices:${config.mongo.db}`);
+    const listener = new BroadcastChannel(announcementChannel(client.db(config.mongo.db)));
     const announced = new Promise((resolve, reject) => {
       listener.onmessage = resolve;
       setTimeout(() => reject(new Error('no announcement within 10 s')), 10_000).unref();
