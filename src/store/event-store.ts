@@ -3,21 +3,23 @@ import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/index
 import { IpstreamError } from '../errors/index.ts';
 import { loadBitmaps } from '../sketch/index.ts';
 import { MONGODB_PROFILE, type StoreProfile } from './backend.ts';
-import { readByIds, writeDocs } from './docs.ts';
+import { classify, type Classification, type Earlier, recordLogId, RecordLogView } from './decisions.ts';
+import { deleteByIds, readByIds, writeDocs } from './docs.ts';
+import { fromEventDoc, refusedEvent, toDeadLetterDoc, toEventDoc, toRollupEvent } from './event-docs.ts';
 import { BucketCache, TOTALS_ID } from './levels.ts';
 import { FencedLease, type HeldLease } from './lease.ts';
-import { type DeviceId, DeviceRegistry } from './registry.ts';
+import { DeviceRegistry } from './registry.ts';
 import {
   type CurrentDocs,
   type PlannedWrite,
   type RollupBatch,
   type RollupCollection,
-  type RollupEvent,
   REPLAY_PK,
   planRollups,
   touchedDocs,
 } from './rollup-plan.ts';
 import { COLLECTIONS, type DeadLetterDoc, type EventDoc, type Guarded, type TotalsDoc } from './schema.ts';
+import { recordedSchema, type SchemaDoc } from './schema-version.ts';
 import { insertOutcome } from './write-errors.ts';
 
 export interface StoreBatch {
@@ -26,23 +28,29 @@ export interface StoreBatch {
 }
 
 export interface StoreResult {
+  /** Events stored by this write (counted as events). */
   inserted: number;
+  /** Events stored already by an earlier delivery. */
   duplicates: number;
+  /** Dead letters stored by this write, including records an earlier delivery decided were. */
   deadLetters: number;
   deadLetterDuplicates: number;
 }
 
-/** A dead letter a replay decoded into an event, or found stored already (`event` null). */
+/** A dead letter a replay decodes into an event now. */
 export interface ReplayEntry {
   /** The replay's sequence number: the rollups' guard offset under REPLAY_PK. */
   seq: number;
+  /** The dead letter's id, which is its record's (and the event's). */
   deadLetterId: string;
-  event: DeviceEvent | null;
+  event: DeviceEvent;
 }
 
 export interface ReplayResult {
-  /** Dead letters now counted as events (or as stored already): the caller deletes them. */
+  /** Dead letters now counted as events: the caller deletes them. */
   replayed: string[];
+  /** Dead letters of records stored as events already, counted once: the caller deletes them too. */
+  alreadyStored: string[];
   /** Dead letters whose events the store refused again: they stay. */
   refused: { id: string; message: string }[];
 }
@@ -62,83 +70,29 @@ export interface EventStoreOptions {
 }
 
 const MAX_ROUNDS = 20;
-const REFUSED_VALUE_CHARS = 4096;
 
-export function toEventDoc(e: DeviceEvent, ingestedAt: Date): EventDoc {
-  const doc: EventDoc = {
-    _id: e.id,
-    ts: new Date(e.ts),
-    ip: e.ip,
-    errorCode: e.errorCode,
-    topic: e.topic,
-    partition: e.partition,
-    offset: e.offset,
-    ingestedAt,
-  };
-  if (e.extra !== undefined) doc.extra = e.extra;
-  return doc;
+/** How a replay counts its entries: see EventStore.replay. */
+interface ReplayOutcome {
+  replay: ReplayEntry[];
+  alreadyStored: string[];
+  /** Records no delivery has decided yet: ingest's to decide, not the replay's. */
+  undecided: string[];
+}
+
+/** One round of deciding: what the rollups count, and what the round decided. */
+interface Round<T> {
+  batch: RollupBatch;
+  /** Documents read to decide (the record logs and the totals), reused by the planner. */
+  read: ReadonlyMap<string, Guarded | null>;
+  decided: T;
 }
 
 /**
- * An event as the rollups count it: guarded by its partition's offset, counted for its device's
- * dense id, and counting the device in the totals when it is the event that registered it.
- */
-export function toRollupEvent(e: DeviceEvent, device: DeviceId): RollupEvent {
-  return {
-    pk: partitionKey(e.topic, e.partition),
-    topic: e.topic,
-    partition: e.partition,
-    offset: e.offset,
-    ts: e.ts,
-    ip: e.ip,
-    id: device.n,
-    code: e.errorCode,
-    registers: device.by === e.id,
-  };
-}
-
-function toDeadLetterDoc(d: DeadLetter, at: Date): DeadLetterDoc {
-  return {
-    _id: d.id,
-    reason: d.reason,
-    message: d.message,
-    topic: d.topic,
-    partition: d.partition,
-    offset: d.offset,
-    key: d.key,
-    value: d.value,
-    valueBytes: d.valueBytes,
-    at,
-  };
-}
-
-/** An event the store refused to keep: a dead letter in its place, with the server's reason. */
-function refusedEvent(e: DeviceEvent, code: number, message: string): DeadLetter {
-  return {
-    id: e.id,
-    topic: e.topic,
-    partition: e.partition,
-    offset: e.offset,
-    reason: 'STORE_REJECTED',
-    message: `the store refused the event (code ${code}): ${message}`.slice(0, 1000),
-    key: null,
-    // The raw value is gone by now; its decoded fields say what the record held.
-    value: JSON.stringify({
-      timestamp: new Date(e.ts).toISOString(),
-      device_ip: e.ip,
-      error_code: e.errorCode,
-      ...e.extra,
-    }).slice(0, REFUSED_VALUE_CHARS),
-    valueBytes: e.bytes,
-    bytes: e.bytes,
-  };
-}
-
-/**
- * Writes one batch: events and dead letters by their Kafka coordinates (a replay inserts nothing),
- * then the read model (rollups, device details, totals), each document guarded by per-partition
- * offsets. Safe to call again with any overlapping batch, from any worker, at any time: nothing is
- * counted twice. docs/store.md describes the documents.
+ * Writes one batch: the events by their Kafka coordinates, then, deciding each record's form
+ * once (decisions.ts), the read model (rollups, device details, totals) with each document guarded
+ * by per-partition offsets, then the dead letters. Safe to call again with any overlapping batch,
+ * from any worker, at any time, with any decoder: nothing is counted twice, and a record counts in
+ * the form it was first stored in. docs/store.md describes the documents.
  */
 export class EventStore {
   readonly #db: Db;
@@ -148,6 +102,7 @@ export class EventStore {
   readonly #registry: DeviceRegistry;
   readonly #lease: FencedLease | null;
   readonly #pause: RollupPause | undefined;
+  #schema: Promise<SchemaDoc> | undefined;
 
   constructor(db: Db, options: EventStoreOptions = {}) {
     this.#db = db;
@@ -180,74 +135,205 @@ export class EventStore {
     this.#registry.close();
   }
 
+  /** The schema record, read (and on a schema 1 database written) once per store. */
+  #recordedSchema(): Promise<SchemaDoc> {
+    this.#schema ??= recordedSchema(this.#db).catch((error: unknown) => {
+      this.#schema = undefined;
+      throw error;
+    });
+    return this.#schema;
+  }
+
   async write(batch: StoreBatch, now = new Date()): Promise<StoreResult> {
     await loadBitmaps();
-    const events = await this.#insert(
+    const schema = await this.#recordedSchema();
+    // Events first: the store may refuse one for its content, which makes it a dead letter.
+    const inserted = await this.#insert(
       this.#events,
       batch.events.map((e) => toEventDoc(e, now)),
     );
-    const refused = events.refused.map((r) => refusedEvent(batch.events[r.index]!, r.code, r.message));
-    const deadLetterList = [...batch.deadLetters, ...refused];
+    const refused = inserted.refused.map((r) => refusedEvent(batch.events[r.index]!, r.code, r.message));
+    const refusedIds = new Set(refused.map((d) => d.id));
+    const delivery = {
+      events: batch.events.filter((e) => !refusedIds.has(e.id)),
+      deadLetters: [...batch.deadLetters, ...refused],
+    };
+    const result: StoreResult = { inserted: 0, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0 };
+    if (delivery.events.length === 0 && delivery.deadLetters.length === 0) return result;
+
+    const decided = await this.#rollUp(async () => {
+      const { read, classification } = await this.#decide(delivery, schema);
+      return {
+        read,
+        decided: classification,
+        batch: {
+          events: await this.#countable(classification.events),
+          deadLetters: classification.deadLetters.map((d) => ({
+            pk: partitionKey(d.topic, d.partition),
+            offset: d.offset,
+            docId: d.id,
+          })),
+          records: classification.records,
+          storedAt: now.getTime(),
+        },
+      };
+    });
+
+    // After the decision: the dead letters stored, and no event document for a record that is not
+    // one (this delivery's, or one a delivery that stopped before deciding left behind).
     const deadLetters = await this.#insert(
       this.#deadLetters,
-      deadLetterList.map((d) => toDeadLetterDoc(d, now)),
+      decided.deadLetters.map((d) => toDeadLetterDoc(d, now)),
     );
     if (deadLetters.refused.length > 0) {
-      // Dead letters carry a bounded copy of the value: if even one is refused, no retry helps.
+      // Dead letters carry a bounded copy of the record: if even one is refused, no retry helps.
       const r = deadLetters.refused[0]!;
       throw new IpstreamError(
         'STORE_REJECTED',
         `the store refused a dead letter (code ${r.code}): ${r.message}`,
       );
     }
-    const refusedIds = new Set(refused.map((d) => d.id));
-    const stored = batch.events.filter((e) => !refusedIds.has(e.id));
-    if (stored.length > 0 || deadLetterList.length > 0) {
-      const rollup = await this.#rollupBatch(stored, now.getTime());
-      rollup.deadLetters = deadLetterList.map((d) => ({
-        pk: partitionKey(d.topic, d.partition),
-        offset: d.offset,
-        docId: d.id,
-      }));
-      await this.#rollUp(rollup);
-    }
-    return {
-      inserted: events.inserted,
-      duplicates: events.duplicates,
-      deadLetters: deadLetters.inserted,
-      deadLetterDuplicates: deadLetters.duplicates,
+    await deleteByIds(this.#events, decided.notEvents, this.#profile);
+    const counted = new Set(decided.events.map((e) => e.id));
+    batch.events.forEach((e, i) => {
+      if (!counted.has(e.id)) return;
+      if (inserted.duplicateIndexes.has(i)) result.duplicates++;
+      else result.inserted++;
+    });
+    result.deadLetters = deadLetters.inserted;
+    result.deadLetterDuplicates = deadLetters.duplicates;
+    return result;
+  }
+
+  /**
+   * Reads what earlier deliveries decided (the record logs, the totals' marks), and classifies the
+   * delivery; reads the event documents it needs (records of schema 1, and events decided before
+   * that this delivery decoded as dead letters) and classifies again with them.
+   */
+  async #decide(
+    delivery: StoreBatch,
+    schema: SchemaDoc,
+  ): Promise<{ read: ReadonlyMap<string, Guarded | null>; classification: Classification }> {
+    const ids = new Set<string>([TOTALS_ID]);
+    for (const r of [...delivery.events, ...delivery.deadLetters])
+      ids.add(recordLogId(partitionKey(r.topic, r.partition), r.offset));
+    const read = new Map(await readByIds(this.#collection('rollups'), [...ids], this.#profile));
+    const earlier: Earlier = {
+      log: new RecordLogView(read),
+      legacyMarks: (read.get(TOTALS_ID) as TotalsDoc | null)?.hw ?? {},
     };
+    let classification = classify(delivery, earlier);
+    const wanted = [...classification.legacyNeeded, ...classification.storedEventsNeeded];
+    if (wanted.length > 0) {
+      const docs = await readByIds(this.#events, wanted, this.#profile);
+      const deadLetters = await readByIds(this.#deadLetters, classification.legacyNeeded, this.#profile);
+      const bytes = new Map(
+        [...delivery.events, ...delivery.deadLetters].map((r) => [r.id, r.bytes] as const),
+      );
+      // Schema 1 stored an event before its rollups, so an event document older than the schema
+      // record is its decision; a younger one was inserted by a delivery since, which decides
+      // nothing. Without either document, retention expired the event.
+      const legacyForms = new Map(
+        classification.legacyNeeded.map((id) => {
+          const doc = docs.get(id);
+          const legacyEvent = doc != null && doc.ingestedAt < schema.recordedAt;
+          const form = legacyEvent || deadLetters.get(id) == null ? 'event' : 'dead';
+          return [id, form] as const;
+        }),
+      );
+      const storedEvents = new Map(
+        wanted.map((id) => {
+          const doc = docs.get(id);
+          return [id, doc == null ? null : fromEventDoc(doc, bytes.get(id) ?? 0)] as const;
+        }),
+      );
+      classification = classify(delivery, { ...earlier, legacyForms, storedEvents });
+    }
+    return { read, classification };
   }
 
   /**
    * Stores dead letters that decode now as events, under their own ids, and takes them out of the
-   * dead-letter counts. Their rollups are guarded by the replay's sequence numbers (REPLAY_PK), so a
-   * replay cut short and run again with the same entries counts each once. Only for dead letters
-   * whose partitions' consumers committed past them: ingest never delivers those again.
+   * dead-letter counts. Their rollups are guarded by the replay's sequence numbers (REPLAY_PK), and
+   * the record log marks them replayed, so a replay cut short and run again with the same entries
+   * counts each once, and a delivery of the record from Kafka never counts it again. Only for dead
+   * letters whose partitions' consumers committed past them.
    */
   async replay(entries: readonly ReplayEntry[], now = new Date()): Promise<ReplayResult> {
     await loadBitmaps();
-    const withEvents = entries.filter((e) => e.event !== null);
+    await this.#recordedSchema();
     const inserted = await this.#insert(
       this.#events,
-      withEvents.map((e) => toEventDoc(e.event!, now)),
+      entries.map((e) => toEventDoc(e.event, now)),
     );
-    const refused = new Map(inserted.refused.map((r) => [withEvents[r.index]!.deadLetterId, r.message]));
-    const kept = entries.filter((e) => !refused.has(e.deadLetterId));
-    const replayedEvents = kept.flatMap((e) => (e.event === null ? [] : [e]));
-    const rollup = await this.#rollupBatch(
-      replayedEvents.map((e) => e.event!),
-      now.getTime(),
+    const refused = new Map(inserted.refused.map((r) => [entries[r.index]!.deadLetterId, r.message]));
+    const candidates = entries.filter((e) => !refused.has(e.deadLetterId));
+    const existedBefore = new Set(
+      entries.filter((_, i) => inserted.duplicateIndexes.has(i)).map((e) => e.deadLetterId),
     );
-    rollup.events.forEach((r, i) => {
-      r.pk = REPLAY_PK;
-      r.offset = replayedEvents[i]!.seq;
-      r.replayOf = replayedEvents[i]!.event!.id;
-    });
-    rollup.replayedDeadLetters = kept.map((e) => ({ pk: REPLAY_PK, offset: e.seq, docId: e.deadLetterId }));
-    if (kept.length > 0) await this.#rollUp(rollup);
+    let outcome: ReplayOutcome = { replay: [], alreadyStored: [], undecided: [] };
+    if (candidates.length > 0) {
+      outcome = await this.#rollUp(async () => {
+        const ids = new Set<string>([TOTALS_ID]);
+        for (const e of candidates)
+          ids.add(recordLogId(partitionKey(e.event.topic, e.event.partition), e.event.offset));
+        const read = new Map(await readByIds(this.#collection('rollups'), [...ids], this.#profile));
+        const log = new RecordLogView(read);
+        const legacyMarks = (read.get(TOTALS_ID) as TotalsDoc | null)?.hw ?? {};
+        const outcome: ReplayOutcome = { replay: [], alreadyStored: [], undecided: [] };
+        const uncounted: string[] = [];
+        for (const e of candidates) {
+          const pk = partitionKey(e.event.topic, e.event.partition);
+          const form = log.form(pk, e.event.offset);
+          if (form === 'dead' || form === 'replayed') outcome.replay.push(e);
+          // Decided as an event: the dead letter was never counted (a delivery that stopped left it).
+          else if (form === 'event') outcome.alreadyStored.push(e.deadLetterId);
+          else if (e.event.offset > (legacyMarks[pk] ?? -1)) outcome.undecided.push(e.deadLetterId);
+          // Schema 1 kept both when two deliveries disagreed, and counted the dead letter.
+          else if (existedBefore.has(e.deadLetterId)) uncounted.push(e.deadLetterId);
+          else outcome.replay.push(e);
+        }
+        const events = await this.#countable(outcome.replay.map((e) => e.event));
+        events.forEach((r, i) => {
+          r.pk = REPLAY_PK;
+          r.offset = outcome.replay[i]!.seq;
+          r.replayOf = outcome.replay[i]!.event.id;
+        });
+        const bySeq = new Map(entries.map((e) => [e.deadLetterId, e.seq]));
+        outcome.alreadyStored.push(...uncounted);
+        return {
+          read,
+          decided: outcome,
+          batch: {
+            events,
+            deadLetters: [],
+            replayedDeadLetters: [...outcome.replay.map((e) => e.deadLetterId), ...uncounted].map((id) => ({
+              pk: REPLAY_PK,
+              offset: bySeq.get(id)!,
+              docId: id,
+            })),
+            replayedRecords: outcome.replay.map((e) => ({
+              pk: partitionKey(e.event.topic, e.event.partition),
+              offset: e.event.offset,
+              seq: e.seq,
+            })),
+            storedAt: now.getTime(),
+          },
+        };
+      });
+    }
+    // An event of a record not decided yet is ingest's to decide: not the replay's.
+    const inserts = new Set(
+      entries.filter((e) => !existedBefore.has(e.deadLetterId)).map((e) => e.deadLetterId),
+    );
+    await deleteByIds(
+      this.#events,
+      outcome.undecided.filter((id) => inserts.has(id)),
+      this.#profile,
+    );
     return {
-      replayed: kept.map((e) => e.deadLetterId),
+      replayed: outcome.replay.map((e) => e.deadLetterId),
+      alreadyStored: outcome.alreadyStored,
       refused: [...refused].map(([id, message]) => ({ id, message })),
     };
   }
@@ -257,6 +343,7 @@ export class EventStore {
     const result = {
       inserted: 0,
       duplicates: 0,
+      duplicateIndexes: new Set<number>(),
       refused: [] as { index: number; code: number; message: string }[],
     };
     if (docs.length === 0) return result;
@@ -270,53 +357,64 @@ export class EventStore {
       const outcome = insertOutcome(error);
       if (outcome === undefined) throw error;
       result.duplicates = outcome.duplicates.length;
+      result.duplicateIndexes = new Set(outcome.duplicates);
       result.refused = outcome.refused;
       result.inserted = docs.length - result.duplicates - result.refused.length;
     }
     return result;
   }
 
-  async #rollUp(batch: RollupBatch): Promise<void> {
-    const body = async (lease: HeldLease | null): Promise<void> => {
-      const buckets = new BucketCache();
-      const refs = touchedDocs(batch, buckets);
+  /**
+   * Decides and counts, in rounds until no other writer got in between (MongoDB) or under the
+   * lease (FerretDB): each round decides from fresh reads, so a decision another writer took first
+   * stands. Returns what the round that was written decided.
+   */
+  async #rollUp<T>(prepare: () => Promise<Round<T>>): Promise<T> {
+    const body = async (lease: HeldLease | null): Promise<T> => {
       for (let round = 1; round <= MAX_ROUNDS; round++) {
-        const current = await this.#read(refs);
+        const { batch, read, decided } = await prepare();
+        const buckets = new BucketCache();
+        const current = await this.#read(touchedDocs(batch, buckets), read);
         const writes = planRollups(batch, current, buckets);
         await this.#pause?.('planned');
-        if (writes.length === 0) return;
+        if (writes.length === 0) return decided;
         const conflicts = await this.#write(writes, lease);
-        if (conflicts === 0) return;
+        if (conflicts === 0) return decided;
       }
       throw new IpstreamError('ROLLUP_CONTENTION', `rollups did not settle in ${MAX_ROUNDS} rounds`, {
         retriable: true,
       });
     };
-    if (this.#lease === null) await body(null);
-    else await this.#lease.run(body);
+    if (this.#lease === null) return body(null);
+    return this.#lease.run(body);
   }
 
-  /** The batch's events with their devices' ids (registering new devices), and no dead letters yet. */
-  async #rollupBatch(events: DeviceEvent[], storedAt: number): Promise<RollupBatch> {
+  /** The events as the rollups count them, with their devices' ids (registering new devices). */
+  async #countable(events: readonly DeviceEvent[]): Promise<RollupBatch['events']> {
     // New devices get ids in the order the batch meets them (arrival order).
     const firstEvents = new Map<string, string>();
     for (const e of events) if (!firstEvents.has(e.ip)) firstEvents.set(e.ip, e.id);
     const ids = await this.#registry.resolve(firstEvents);
-    return {
-      events: events.map((e) => toRollupEvent(e, ids.get(e.ip)!)),
-      deadLetters: [],
-      storedAt,
-    };
+    return events.map((e) => toRollupEvent(e, ids.get(e.ip)!));
   }
 
   #collection(name: RollupCollection): Collection<Guarded> {
     return this.#db.collection<Guarded>(name === 'rollups' ? COLLECTIONS.rollups : COLLECTIONS.deviceStats);
   }
 
-  async #read(refs: ReturnType<typeof touchedDocs>): Promise<CurrentDocs> {
+  /** The documents of `refs`, taking those already read from `known`. */
+  async #read(
+    refs: ReturnType<typeof touchedDocs>,
+    known: ReadonlyMap<string, Guarded | null>,
+  ): Promise<CurrentDocs> {
     const current = new Map<string, Guarded | null>();
     for (const name of ['rollups', 'deviceStats'] as const) {
-      const ids = refs.filter((r) => r.collection === name).map((r) => r.id);
+      const ids: string[] = [];
+      for (const r of refs) {
+        if (r.collection !== name) continue;
+        if (name === 'rollups' && known.has(r.id)) current.set(r.id, known.get(r.id)!);
+        else ids.push(r.id);
+      }
       for (const [id, doc] of await readByIds(this.#collection(name), ids, this.#profile))
         current.set(id, doc);
     }

@@ -7,14 +7,8 @@
 export { detectStoreProfile, type StoreProfile } from './backend.ts';
 export { decodeDeviceDetails } from './device-details.ts';
 export { deleteByIds, readByIds } from './docs.ts';
-export {
-  EventStore,
-  type ReplayEntry,
-  type StoreBatch,
-  type StoreResult,
-  toEventDoc,
-  toRollupEvent,
-} from './event-store.ts';
+export { toEventDoc, toRollupEvent } from './event-docs.ts';
+export { EventStore, type ReplayEntry, type StoreBatch, type StoreResult } from './event-store.ts';
 export { FencedLease, type HeldLease } from './lease.ts';
 export {
   ALL_TIME_ID,

@@ -34,6 +34,13 @@ import {
   NO_EVENTS,
   topOf,
 } from '../sketch/index.ts';
+import {
+  blockOffset,
+  decodeOffsetSet,
+  encodeOffsetSet,
+  type RecordLogDoc,
+  recordLogId,
+} from './decisions.ts';
 import { type DeviceDetails, decodeDeviceDetails, encodeDeviceDetails } from './device-details.ts';
 import {
   ALL_TIME_ID,
@@ -94,8 +101,6 @@ export interface RollupEvent {
   /** The device's dense id. */
   id: number;
   code: number;
-  /** This event registered its device: it counts the device in the totals. */
-  registers: boolean;
 }
 
 export interface RollupDeadLetter {
@@ -110,8 +115,29 @@ export interface RollupBatch {
   deadLetters: RollupDeadLetter[];
   /** Dead letters a replay stored as events (or found stored), under REPLAY_PK: no longer counted. */
   replayedDeadLetters?: RollupDeadLetter[];
+  /**
+   * Every record of the batch's partitions, in the form it counts in: what the record log
+   * (decisions.ts) keeps, before anything counts them.
+   */
+  records?: RecordDecision[];
+  /** Records whose dead letters a replay stored as events, by the replay's sequence number. */
+  replayedRecords?: ReplayedRecord[];
   /** When the batch is stored (the writer's clock, epoch ms): the hour of its stored log. */
   storedAt: number;
+}
+
+export interface RecordDecision {
+  pk: string;
+  offset: number;
+  dead: boolean;
+}
+
+export interface ReplayedRecord {
+  /** The record's own partition and offset. */
+  pk: string;
+  offset: number;
+  /** The replay's sequence number, its guard under REPLAY_PK. */
+  seq: number;
 }
 
 export type RollupCollection = 'rollups' | 'deviceStats';
@@ -128,6 +154,8 @@ export function touchedDocs(batch: RollupBatch, buckets = new BucketCache()): Do
   if (batch.deadLetters.length > 0 || (batch.replayedDeadLetters?.length ?? 0) > 0)
     rollups.add(LATEST_DEAD_LETTERS_ID);
   if (batch.events.length > 0) rollups.add(ALL_TIME_ID);
+  for (const r of batch.records ?? []) rollups.add(recordLogId(r.pk, r.offset));
+  for (const r of batch.replayedRecords ?? []) rollups.add(recordLogId(r.pk, r.offset));
   // Per minute, the id chunks of its events: ids are built once per minute and chunk, not per event.
   const chunksByMinute = new Map<number, Set<number>>();
   const deviceChunks = new Set<number>();
@@ -259,6 +287,8 @@ export function planRollups(
   buckets = new BucketCache(),
 ): PlannedWrite[] {
   const plan = new Planner(current, buckets);
+  if ((batch.records?.length ?? 0) > 0 || (batch.replayedRecords?.length ?? 0) > 0)
+    plan.recordLog(batch.records ?? [], batch.replayedRecords ?? []);
   // A batch can hold a record twice (its partition was fetched again while the first copy still
   // waited in the buffer): each offset counts once.
   const events = onePerOffset(batch.events);
@@ -448,14 +478,53 @@ class Planner {
     const before = this.#get<HeadDoc>(ALL_TIME_ID);
     const add = fresh(before?.hw, events);
     if (add.length === 0) return;
+    if (before !== null && before.chunkDevices === undefined) {
+      throw new InternalError('the all-time head predates schema 2 (recordedSchema migrates it first)');
+    }
+    const chunkDevices = [...(before?.chunkDevices ?? [])];
+    for (const [chunk, counts] of chunks) {
+      while (chunkDevices.length <= chunk) chunkDevices.push(0);
+      chunkDevices[chunk] = counts.ids.length;
+    }
     this.#put<HeadDoc>('rollups', 1 + SUMMARY_LEVELS.length, before, ALL_TIME_ID, add, {
       level: 'all',
       start: null,
       events: (before?.events ?? 0) + add.length,
-      unique: (before?.unique ?? 0) + add.filter((e) => e.registers).length,
+      unique: chunkDevices.reduce((a, b) => a + b, 0),
       series: null,
       tops: this.#tops(before, chunks),
+      chunkDevices,
     });
+  }
+
+  /** The batch's decisions, before anything counts them: the record log (decisions.ts). */
+  recordLog(records: readonly RecordDecision[], replayed: readonly ReplayedRecord[]): void {
+    const byDoc = groupBy(records, (r) => recordLogId(r.pk, r.offset));
+    const replayedByDoc = groupBy(replayed, (r) => recordLogId(r.pk, r.offset));
+    for (const id of new Set([...byDoc.keys(), ...replayedByDoc.keys()])) {
+      const before = this.#get<RecordLogDoc>(id);
+      const decided = fresh(before?.hw, onePerOffset(byDoc.get(id) ?? []));
+      const replays = fresh(
+        before?.hw,
+        onePerOffset(
+          (replayedByDoc.get(id) ?? []).map((r) => ({ ...r, pk: REPLAY_PK, offset: r.seq, of: r })),
+        ),
+      );
+      if (decided.length === 0 && replays.length === 0) continue;
+      const dead = decodeOffsetSet(before?.dead);
+      const replayedSet = decodeOffsetSet(before?.replayed);
+      let from = before?.from;
+      for (const r of decided) {
+        if (r.dead) dead.add(blockOffset(r.offset));
+        if (from === undefined || r.offset < from) from = r.offset;
+      }
+      for (const r of replays) replayedSet.add(blockOffset(r.of.offset));
+      this.#put<RecordLogDoc>('rollups', -1, before, id, [...decided, ...replays], {
+        ...(from === undefined ? {} : { from }),
+        ...(dead.size > 0 ? { dead: encodeOffsetSet(dead) } : {}),
+        ...(replayedSet.size > 0 ? { replayed: encodeOffsetSet(replayedSet) } : {}),
+      });
+    }
   }
 
   devices(id: string, entries: RollupEvent[]): void {
@@ -499,7 +568,9 @@ class Planner {
     const storedFirst = Math.min(before?.firstStoredAt?.getTime() ?? Infinity, batch.storedAt);
     this.#put<TotalsDoc>('rollups', 9, before, TOTALS_ID, [...events, ...deadLetters, ...replayed], {
       events: (before?.events ?? 0) + events.length,
-      devices: (before?.devices ?? 0) + events.filter((e) => e.registers).length,
+      // Every device once, as the all-time head counts them (its chunks' devices).
+      devices:
+        batch.events.length > 0 ? (this.#get<HeadDoc>(ALL_TIME_ID)?.unique ?? 0) : (before?.devices ?? 0),
       deadLetters: (before?.deadLetters ?? 0) + deadLetters.length - replayed.length,
       firstTs: Number.isFinite(first) ? new Date(first) : null,
       lastTs: Number.isFinite(last) ? new Date(last) : null,

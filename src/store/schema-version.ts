@@ -14,8 +14,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db, Document } from 'mongodb';
 import { LegacyWriterError, SchemaVersionError } from '../errors/index.ts';
-import { TOTALS_ID } from './levels.ts';
-import { COLLECTIONS, type DeviceDoc, type TotalsDoc } from './schema.ts';
+import { decodeChunkTops, decodeCounts } from '../sketch/index.ts';
+import { ALL_TIME_ID, countsId, TOTALS_ID } from './levels.ts';
+import { COLLECTIONS, type CountsDoc, type DeviceDoc, type HeadDoc, type TotalsDoc } from './schema.ts';
 import { SERVER_CODES, serverCode } from './server-codes.ts';
 
 /** The schema this ipstream writes. */
@@ -82,6 +83,7 @@ export async function recordedSchema(db: Db, options: SchemaOptions = {}): Promi
       .toArray();
     const used = Math.max(legacyNext, (highest[0]?.n ?? -1) + 1);
     base = Math.ceil((used + ID_CHUNK) / ID_CHUNK) * ID_CHUNK;
+    await countAllTimeDevicesByChunk(db);
   }
   await retireLegacyCounter(counters, legacyNext);
   try {
@@ -127,6 +129,26 @@ async function assertNoLegacyWriter(db: Db, counterNext: number, quietMs: number
       `an older ipstream (schema 1) is writing to database ${db.databaseName}: stop every older ingest and dead-letters replay process, then start this version`,
     );
   }
+}
+
+/**
+ * Schema 2 keeps, in the all-time head, how many devices each id chunk's counts hold, and counts
+ * devices as their sum: recomputed here once from the chunks themselves.
+ */
+async function countAllTimeDevicesByChunk(db: Db): Promise<void> {
+  const rollups = db.collection<HeadDoc>(COLLECTIONS.rollups);
+  const head = await rollups.findOne({ _id: ALL_TIME_ID });
+  if (head === null || head.chunkDevices !== undefined) return;
+  const chunkDevices: number[] = [];
+  for (const chunk of decodeChunkTops(head.tops.buffer).keys()) {
+    const doc = (await rollups.findOne({ _id: countsId(ALL_TIME_ID, chunk) })) as CountsDoc | null;
+    while (chunkDevices.length <= chunk) chunkDevices.push(0);
+    chunkDevices[chunk] = doc === null ? 0 : decodeCounts(doc.counts.buffer).ids.length;
+  }
+  await rollups.updateOne(
+    { _id: ALL_TIME_ID },
+    { $set: { chunkDevices, unique: chunkDevices.reduce((a, b) => a + b, 0), v: head.v + 1 } },
+  );
 }
 
 async function retireLegacyCounter(

@@ -102,6 +102,12 @@ export interface HeadDoc extends Guarded {
    * encodeChunkTops. Binaries, not arrays, because FerretDB reads them twice as fast.
    */
   tops: Binary;
+  /**
+   * All time only: per id chunk, how many devices its per-device counts hold (index = chunk). The
+   * head's `unique` is their sum, recomputed from the chunks a batch touches, so it follows the
+   * counts whatever a crash left written.
+   */
+  chunkDevices?: number[];
 }
 
 /** HyperLogLog precision of the buckets' sketches (HllDoc): 4 KiB, 1.6% standard error. */

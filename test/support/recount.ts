@@ -11,7 +11,9 @@ import {
   HyperLogLog,
   loadBitmaps,
 } from '../../src/sketch/index.ts';
-import { decodeDeviceDetails } from '../../src/store/index.ts';
+import { partitionKey } from '../../src/events/index.ts';
+import { RecordLogView } from '../../src/store/decisions.ts';
+import { decodeDeviceDetails, type Guarded } from '../../src/store/index.ts';
 import {
   ALL_TIME_ID,
   LATEST_DEAD_LETTERS_ID,
@@ -77,6 +79,17 @@ function histogram(events: readonly Ev[]): Map<number, number> {
   return counts;
 }
 
+/** The earliest and latest of a list of times (no spread: a million arguments overflow the stack). */
+function span(times: Iterable<number>): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of times) {
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  return { min, max };
+}
+
 /** A bucket's top lists must show true counts, and no device left out may exceed the threshold. */
 function assertTops(where: string, head: HeadDoc, counts: Map<number, number>): void {
   const byChunk = new Map<number, Map<number, number>>();
@@ -114,31 +127,39 @@ function assertTops(where: string, head: HeadDoc, counts: Map<number, number>): 
 export async function assertRollupsMatchEvents(db: Db): Promise<void> {
   await loadBitmaps();
   const registry = new Map<string, number>();
-  for (const d of await db.collection<DeviceDoc>(COLLECTIONS.devices).find().toArray())
+  const holders = new Map<number, string>();
+  for await (const d of db.collection<DeviceDoc>(COLLECTIONS.devices).find()) {
+    const other = holders.get(d.n);
+    assert.equal(other, undefined, `device id ${d.n} is held by ${d._id} and by ${other}`);
+    holders.set(d.n, d._id);
     registry.set(d._id, d.n);
+  }
   const events: Ev[] = [];
+  const eventIds: { id: string; topic: string; partition: number; offset: number }[] = [];
   for await (const e of db
     .collection(COLLECTIONS.events)
-    .find({}, { projection: { ts: 1, ip: 1, errorCode: 1 } })) {
+    .find({}, { projection: { ts: 1, ip: 1, errorCode: 1, topic: 1, partition: 1, offset: 1 } })) {
     const n = registry.get(e.ip as string);
     assert.ok(n !== undefined, `device ${e.ip} is registered`);
     events.push({ ts: (e.ts as Date).getTime(), ip: e.ip as string, code: e.errorCode as number, n });
+    eventIds.push({
+      id: String(e._id),
+      topic: e.topic as string,
+      partition: e.partition as number,
+      offset: e.offset as number,
+    });
   }
   const ips = new Set(events.map((e) => e.ip));
   assert.equal(registry.size, ips.size, 'one registered device per distinct address among events');
   const rollups = new Map<string, unknown>();
-  for (const d of await db.collection<{ _id: string }>(COLLECTIONS.rollups).find().toArray())
-    rollups.set(d._id, d);
+  for await (const d of db.collection<{ _id: string }>(COLLECTIONS.rollups).find()) rollups.set(d._id, d);
   const get = <D>(id: string) => rollups.get(id) as D | undefined;
 
-  const deadLetterIds = new Set(
-    (
-      await db
-        .collection<{ _id: string }>(COLLECTIONS.deadLetters)
-        .find({}, { projection: { _id: 1 } })
-        .toArray()
-    ).map((d) => d._id),
-  );
+  const deadLetterDocs = await db
+    .collection<{ _id: string; topic: string; partition: number; offset: number }>(COLLECTIONS.deadLetters)
+    .find({}, { projection: { topic: 1, partition: 1, offset: 1 } })
+    .toArray();
+  const deadLetterIds = new Set(deadLetterDocs.map((d) => d._id));
   const deadLetters = deadLetterIds.size;
   const totals = get<TotalsDoc>(TOTALS_ID);
   assert.equal(totals?.events ?? 0, events.length, 'totals: events');
@@ -149,9 +170,12 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
   assert.ok(latest.length <= Math.min(deadLetters, LATEST_DEAD_LETTERS), 'latest dead letters: how many');
   assert.equal(new Set(latest).size, latest.length, 'latest dead letters: each once');
   for (const id of latest) assert.ok(deadLetterIds.has(id), `listed dead letter ${id} exists`);
+  const expected = new Set<string>([TOTALS_ID, LATEST_DEAD_LETTERS_ID]);
+  assertRecordLogs(rollups, eventIds, deadLetterDocs, expected);
   if (events.length === 0) return;
-  assert.equal(totals!.firstTs!.getTime(), Math.min(...events.map((e) => e.ts)), 'totals: first event');
-  assert.equal(totals!.lastTs!.getTime(), Math.max(...events.map((e) => e.ts)), 'totals: last event');
+  const times = span(events.map((e) => e.ts));
+  assert.equal(totals!.firstTs!.getTime(), times.min, 'totals: first event');
+  assert.equal(totals!.lastTs!.getTime(), times.max, 'totals: last event');
 
   const group = (level: Level) => {
     const buckets = new Map<number, Ev[]>();
@@ -163,7 +187,6 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
     }
     return buckets;
   };
-  const expected = new Set<string>([TOTALS_ID, LATEST_DEAD_LETTERS_ID]);
   const minutes = group('minute');
   for (const [start, list] of minutes) {
     const id = bucketId('minute', start);
@@ -229,8 +252,20 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
       assert.deepEqual(decodeSeries(head.series!.buffer), series, `${id}: series of its ${child}s`);
     }
   }
+  // The totals equal the sum of the buckets of any level: the months, say.
+  const monthEvents = [...group('month').keys()].reduce(
+    (sum, start) => sum + (get<HeadDoc>(bucketId('month', start))?.events ?? 0),
+    0,
+  );
+  assert.equal(totals!.events, monthEvents, 'totals: events equal the sum of the months');
   const all = get<HeadDoc>(ALL_TIME_ID);
   assert.ok(all, 'the all-time head exists');
+  assert.equal(totals!.devices, all.unique, 'totals: devices equal the all-time count');
+  assert.deepEqual(
+    (all.chunkDevices ?? []).reduce((a, b) => a + b, 0),
+    all.unique,
+    'all time: devices are the sum of its chunks',
+  );
   expected.add(ALL_TIME_ID);
   const allCounts = histogram(events);
   assert.equal(all.events, events.length, 'all time: events');
@@ -253,16 +288,22 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
   const stats = new Map<string, DeviceStatsDoc>();
   for (const d of await db.collection<DeviceStatsDoc>(COLLECTIONS.deviceStats).find().toArray())
     stats.set(d._id, d);
-  for (const ip of ips) {
-    const mine = events.filter((e) => e.ip === ip);
+  const byDevice = new Map<string, Ev[]>();
+  for (const e of events) {
+    const list = byDevice.get(e.ip);
+    if (list === undefined) byDevice.set(e.ip, [e]);
+    else list.push(e);
+  }
+  for (const [ip, mine] of byDevice) {
     const n = mine[0]!.n;
     const doc = stats.get(`dev/${n >>> DEVICE_CHUNK_BITS}`);
     const detail = doc === undefined ? undefined : decodeDeviceDetails(doc.slots.buffer).get(n & 255);
     assert.ok(detail, `details of ${ip}`);
     assert.equal(detail.ip, ip, `device ${n} is ${ip}`);
     assert.equal(detail.events, mine.length, `events of ${ip}`);
-    assert.equal(detail.first, Math.min(...mine.map((e) => e.ts)), `first seen of ${ip}`);
-    assert.equal(detail.last, Math.max(...mine.map((e) => e.ts)), `last seen of ${ip}`);
+    const seen = span(mine.map((e) => e.ts));
+    assert.equal(detail.first, seen.min, `first seen of ${ip}`);
+    assert.equal(detail.last, seen.max, `last seen of ${ip}`);
     const codes = new Map<number, number>();
     for (const e of mine) codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
     assert.deepEqual(detail.codes, codes, `error codes of ${ip}`);
@@ -272,20 +313,51 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
   const stored = [...rollups.values()].filter((d) =>
     String((d as { _id: string })._id).startsWith('stored:'),
   ) as StoredLogDoc[];
-  for (const d of stored) expected.add(d._id);
-  const coordinates = await db
-    .collection(COLLECTIONS.events)
-    .find({}, { projection: { topic: 1, partition: 1, offset: 1 } })
-    .toArray();
-  for (const e of coordinates) {
-    const covered = stored.some(
-      (d) =>
-        d.ranges.some(
-          (r) => r.topic === e.topic && r.partition === e.partition && r.from <= e.offset && e.offset <= r.to,
-        ) || d.replays?.includes(String(e._id)),
-    );
-    assert.ok(covered, `event ${String(e._id)} is in a stored log`);
+  const rangesOf = new Map<string, { from: number; to: number }[]>();
+  const replays = new Set<string>();
+  for (const d of stored) {
+    expected.add(d._id);
+    for (const r of d.ranges) {
+      const key = `${r.topic}/${r.partition}`;
+      rangesOf.set(key, [...(rangesOf.get(key) ?? []), { from: r.from, to: r.to }]);
+    }
+    for (const id of d.replays ?? []) replays.add(id);
+  }
+  for (const e of eventIds) {
+    const covered =
+      replays.has(e.id) ||
+      (rangesOf.get(`${e.topic}/${e.partition}`) ?? []).some((r) => r.from <= e.offset && e.offset <= r.to);
+    assert.ok(covered, `event ${e.id} is in a stored log`);
   }
   const extra = [...rollups.keys()].filter((id) => !expected.has(id));
   assert.deepEqual(extra, [], 'no rollup document without events behind it');
+}
+
+/**
+ * Every stored record is in its record log, in the form it is stored in: an event document for a
+ * record logged as an event (or replayed), a dead letter for one logged dead; never both.
+ */
+function assertRecordLogs(
+  rollups: ReadonlyMap<string, unknown>,
+  events: readonly { id: string; topic: string; partition: number; offset: number }[],
+  deadLetters: readonly { _id: string; topic: string; partition: number; offset: number }[],
+  expected: Set<string>,
+): void {
+  const logs = new Map<string, Guarded | null>();
+  for (const [id, doc] of rollups) {
+    if (!id.startsWith('rec:')) continue;
+    logs.set(id, doc as Guarded);
+    expected.add(id);
+  }
+  const view = new RecordLogView(logs);
+  const deadIds = new Set(deadLetters.map((d) => d._id));
+  for (const e of events) {
+    const form = view.form(partitionKey(e.topic, e.partition), e.offset);
+    assert.ok(form === 'event' || form === 'replayed', `event ${e.id} is logged as one (${form})`);
+    assert.ok(!deadIds.has(e.id), `record ${e.id} is stored as an event and as a dead letter`);
+  }
+  for (const d of deadLetters) {
+    const form = view.form(partitionKey(d.topic, d.partition), d.offset);
+    assert.equal(form, 'dead', `dead letter ${d._id} is logged as one`);
+  }
 }
