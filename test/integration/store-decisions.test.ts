@@ -86,6 +86,27 @@ describe('a record two deliveries decide differently about', () => {
     await assertRollupsMatchEvents(db);
   });
 
+  it('a dead letter a replay stores counts once as an event, and a delivery from Kafka afterwards changes nothing', async () => {
+    const db = await freshDb('decisions-replayed');
+    const events = delivered();
+    const store = storeOf(db);
+    await store.write({ events: events.filter((e) => e.offset !== 5), deadLetters: [deadAt(0, 5)] });
+    // A delivery that decodes it as an event, then the replay, twice (cut short and run again).
+    await store.write({ events, deadLetters: [] });
+    const entry = { seq: 1, deadLetterId: 't/0/5', event: events[5]! };
+    const first = await store.replay([entry]);
+    assert.deepEqual(first.replayed, ['t/0/5']);
+    await db.collection(COLLECTIONS.deadLetters).deleteOne({ _id: 't/0/5' as never });
+    const again = await store.replay([entry]);
+    assert.deepEqual(again.replayed, ['t/0/5'], 'the same entry again is the same replay');
+    // Kafka delivers the records once more, one as a dead letter, the rest as events.
+    await store.write({ events: events.filter((e) => e.offset !== 5), deadLetters: [deadAt(0, 5)] });
+    await store.write({ events, deadLetters: [] });
+    assert.equal(await db.collection(COLLECTIONS.events).countDocuments(), 10);
+    assert.equal(await db.collection(COLLECTIONS.deadLetters).countDocuments(), 0);
+    await assertRollupsMatchEvents(db);
+  });
+
   it('a redelivery that splits the batch differently and flips one record changes nothing', async () => {
     const db = await freshDb('decisions-rebatched');
     const events = delivered();
