@@ -18,7 +18,6 @@ import { Binary } from 'mongodb';
 import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/index.ts';
 import { ByteReader, ByteWriter } from '../sketch/index.ts';
 import { decidedDeadLetter } from './event-docs.ts';
-import type { RecordDecision } from './rollup-plan.ts';
 import type { Guarded } from './schema.ts';
 
 /** Offsets per record-log document: 2^14, a few documents per batch and partition at most. */
@@ -34,6 +33,22 @@ export interface RecordLogDoc extends Guarded {
   dead?: Binary;
   /** Of those, the ones a dead-letter replay stored as events since (it counted them). */
   replayed?: Binary;
+}
+
+/** A record's decision, as a batch takes it: its partition, offset, and whether it is a dead letter. */
+export interface RecordDecision {
+  pk: string;
+  offset: number;
+  dead: boolean;
+}
+
+/** A record whose dead letter a replay stored as an event. */
+export interface ReplayedRecord {
+  /** The record's own partition and offset. */
+  pk: string;
+  offset: number;
+  /** The replay's sequence number, its guard under REPLAY_PK. */
+  seq: number;
 }
 
 /** How a decided record counts: as an event, as a dead letter, or as an event a replay stored. */

@@ -1,10 +1,8 @@
 /**
  * Records as the store keeps them: an accepted record as an event document, a refused one as a
- * dead letter, and each event as the rollups count it.
+ * dead letter.
  */
-import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/index.ts';
-import type { DeviceId } from './registry.ts';
-import type { RollupEvent } from './rollup-plan.ts';
+import type { DeadLetter, DeviceEvent } from '../events/index.ts';
 import type { DeadLetterDoc, EventDoc } from './schema.ts';
 
 /** The most characters of text a dead letter keeps of a record's decoded fields. */
@@ -41,20 +39,6 @@ export function fromEventDoc(doc: EventDoc, bytes: number): DeviceEvent {
   };
   if (doc.extra !== undefined) e.extra = doc.extra;
   return e;
-}
-
-/** An event as the rollups count it: guarded by its partition's offset, for its device's dense id. */
-export function toRollupEvent(e: DeviceEvent, device: DeviceId): RollupEvent {
-  return {
-    pk: partitionKey(e.topic, e.partition),
-    topic: e.topic,
-    partition: e.partition,
-    offset: e.offset,
-    ts: e.ts,
-    ip: e.ip,
-    id: device.n,
-    code: e.errorCode,
-  };
 }
 
 export function toDeadLetterDoc(d: DeadLetter, at: Date): DeadLetterDoc {

@@ -5,7 +5,7 @@ import { loadBitmaps } from '../sketch/index.ts';
 import { MONGODB_PROFILE, type StoreProfile } from './backend.ts';
 import { classify, type Classification, type Earlier, recordLogId, RecordLogView } from './decisions.ts';
 import { deleteByIds, readByIds, writeDocs } from './docs.ts';
-import { fromEventDoc, refusedEvent, toDeadLetterDoc, toEventDoc, toRollupEvent } from './event-docs.ts';
+import { fromEventDoc, refusedEvent, toDeadLetterDoc, toEventDoc } from './event-docs.ts';
 import { BucketCache, TOTALS_ID } from './levels.ts';
 import { FencedLease, type HeldLease } from './lease.ts';
 import { DeviceRegistry } from './registry.ts';
@@ -16,6 +16,7 @@ import {
   type RollupCollection,
   REPLAY_PK,
   planRollups,
+  toRollupEvent,
   touchedDocs,
 } from './rollup-plan.ts';
 import { COLLECTIONS, type DeadLetterDoc, type EventDoc, type Guarded, type TotalsDoc } from './schema.ts';

@@ -7,7 +7,7 @@
 export { detectStoreProfile, type StoreProfile } from './backend.ts';
 export { decodeDeviceDetails } from './device-details.ts';
 export { deleteByIds, readByIds } from './docs.ts';
-export { toEventDoc, toRollupEvent } from './event-docs.ts';
+export { toEventDoc } from './event-docs.ts';
 export { EventStore, type ReplayEntry, type StoreBatch, type StoreResult } from './event-store.ts';
 export { FencedLease, type HeldLease } from './lease.ts';
 export {
@@ -37,7 +37,7 @@ export { connectMongo, type MongoHandle } from './mongo.ts';
 export { type EventsLayout, recordedSchema, SCHEMA_VERSION, type SchemaDoc } from './schema-version.ts';
 export { expireEvents } from './retention.ts';
 export { isRetriableStoreError } from './retry.ts';
-export { planRollups, touchedDocs } from './rollup-plan.ts';
+export { planRollups, toRollupEvent, touchedDocs } from './rollup-plan.ts';
 export {
   COLLECTIONS,
   type CountsDoc,

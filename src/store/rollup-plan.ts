@@ -12,7 +12,7 @@
  */
 import { Binary } from 'mongodb';
 import { InternalError } from '../errors/index.ts';
-import { partitionKey } from '../events/index.ts';
+import { type DeviceEvent, partitionKey } from '../events/index.ts';
 import {
   addCounts,
   addToBitmap,
@@ -38,10 +38,13 @@ import {
   blockOffset,
   decodeOffsetSet,
   encodeOffsetSet,
+  type RecordDecision,
   type RecordLogDoc,
   recordLogId,
+  type ReplayedRecord,
 } from './decisions.ts';
 import { type DeviceDetails, decodeDeviceDetails, encodeDeviceDetails } from './device-details.ts';
+import type { DeviceId } from './registry.ts';
 import {
   ALL_TIME_ID,
   CHILD_LEVEL,
@@ -103,6 +106,20 @@ export interface RollupEvent {
   code: number;
 }
 
+/** An event as the rollups count it: guarded by its partition's offset, for its device's dense id. */
+export function toRollupEvent(e: DeviceEvent, device: DeviceId): RollupEvent {
+  return {
+    pk: partitionKey(e.topic, e.partition),
+    topic: e.topic,
+    partition: e.partition,
+    offset: e.offset,
+    ts: e.ts,
+    ip: e.ip,
+    id: device.n,
+    code: e.errorCode,
+  };
+}
+
 export interface RollupDeadLetter {
   pk: string;
   offset: number;
@@ -124,20 +141,6 @@ export interface RollupBatch {
   replayedRecords?: ReplayedRecord[];
   /** When the batch is stored (the writer's clock, epoch ms): the hour of its stored log. */
   storedAt: number;
-}
-
-export interface RecordDecision {
-  pk: string;
-  offset: number;
-  dead: boolean;
-}
-
-export interface ReplayedRecord {
-  /** The record's own partition and offset. */
-  pk: string;
-  offset: number;
-  /** The replay's sequence number, its guard under REPLAY_PK. */
-  seq: number;
 }
 
 export type RollupCollection = 'rollups' | 'deviceStats';

@@ -11,9 +11,8 @@ import {
   recordLogId,
   RecordLogView,
 } from '../../../src/store/decisions.ts';
-import { toRollupEvent } from '../../../src/store/event-docs.ts';
 import type { Guarded } from '../../../src/store/index.ts';
-import { planRollups, type RollupBatch, touchedDocs } from '../../../src/store/rollup-plan.ts';
+import { planRollups, type RollupBatch, toRollupEvent, touchedDocs } from '../../../src/store/rollup-plan.ts';
 
 // Deliveries of one partition by writers whose decoders disagree about some records (one takes
 // as an event what the other refuses), with crashes at any write, stale writers and redeliveries
