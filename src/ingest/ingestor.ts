@@ -55,6 +55,11 @@ export interface IngestorOptions {
   stopGraceMs?: number;
   /** The worker failed for good (a batch the store rejected); it has left the group uncommitted. */
   onFatal?: (error: unknown) => void;
+  /**
+   * Test-only: awaited between reading what decides a commit and sending it, so that a test can
+   * let another member act in that window (test/integration/ingest-commit-race.test.ts).
+   */
+  beforeCommit?: (offsets: { topic: string; partition: number; offset: bigint }[]) => Promise<void>;
 }
 
 const RECENT_WRITES = 64;
@@ -342,6 +347,7 @@ export class Ingestor {
           offset: BigInt(p.offset + 1),
           leaderEpoch: p.leaderEpoch,
         }));
+      await this.#options.beforeCommit?.(offsets);
       if (offsets.length > 0) await consumer.commit({ offsets });
     } catch (error) {
       // The records are stored; an uncommitted offset only means a harmless redelivery.

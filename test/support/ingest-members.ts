@@ -2,6 +2,7 @@ import { Producer, stringSerializers } from '@platformatic/kafka';
 import type { Config } from '../../src/config/index.ts';
 import { createEventGenerator } from '../../src/events/index.ts';
 import { type BatchWriter, Ingestor } from '../../src/ingest/index.ts';
+import type { IngestorOptions } from '../../src/ingest/ingestor.ts';
 import { TopicAdmin } from '../../src/kafka/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import type { StoreBatch, StoreResult } from '../../src/store/index.ts';
@@ -15,7 +16,11 @@ export interface IngestMembers {
   config: Config;
   admin: TopicAdmin;
   produce: (partition: number, count: number) => Promise<void>;
-  member: (workerId: number, writer: BatchWriter) => Ingestor;
+  member: (
+    workerId: number,
+    writer: BatchWriter,
+    options?: Pick<IngestorOptions, 'beforeCommit'>,
+  ) => Ingestor;
   /** Stops every member, the producer and the admin client, and deletes the topic. */
   close: () => Promise<void>;
 }
@@ -42,13 +47,14 @@ export function ingestMembers(name: string, seed: number, ingest: Partial<Config
       }));
       await producer.send({ messages });
     },
-    member: (workerId, writer) => {
+    member: (workerId, writer, options = {}) => {
       const ingestor = new Ingestor({
         config,
         workerId,
         log: createLogger('silent', 'test'),
         onStats: () => undefined,
         store: writer,
+        ...options,
       });
       running.push(ingestor);
       return ingestor;
