@@ -17,14 +17,9 @@ import {
   type StoreResult,
 } from '../store/index.ts';
 import { backoffDelay, withRetry } from '../retry/index.ts';
-import {
-  type Batch,
-  BatchBuffer,
-  type PartitionPosition,
-  offsetsIn,
-  withoutPartitions,
-} from './batch-buffer.ts';
+import { type Batch, BatchBuffer, offsetsIn, withoutPartitions } from './batch-buffer.ts';
 import { coversFromCommitted } from './gap-guard.ts';
+import { byTopic, OffsetCommitter } from './committer.ts';
 import { createFlushPolicy, type FlushPolicy, type FlushReason, takeLimits } from './flush-policy.ts';
 import { emptyStats, type WorkerStats } from './stats.ts';
 
@@ -71,17 +66,6 @@ const FETCH_MAX_BYTES = 2 * 1024 * 1024;
 /** Between attempts to rejoin after the consumer stream died: 1 s doubling to 10 s. */
 const CONSUMER_RESTART = { baseMs: 1_000, maxMs: 10_000 } as const;
 
-/** Partitions grouped by topic, as the client's offset requests take them. */
-function byTopic(positions: PartitionPosition[]): { topic: string; partitions: number[] }[] {
-  const topics = new Map<string, number[]>();
-  for (const p of positions) {
-    const partitions = topics.get(p.topic) ?? [];
-    partitions.push(p.partition);
-    topics.set(p.topic, partitions);
-  }
-  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
-}
-
 /**
  * One member of the ingest consumer group: decode -> buffer -> flush (store, then commit).
  *
@@ -110,6 +94,10 @@ export class Ingestor {
   #failed = false;
   #stopDeadline = Infinity;
   #restarting = false;
+  /** The consumer restart in progress, if any (stop waits for it: it may have commits to send). */
+  #restart: Promise<void> | undefined;
+  /** Commits what was stored, retrying those that fail (committer.ts). */
+  readonly #commits: OffsetCommitter;
   /** Partitions (`topic:partition`) whose buffered records were dropped since the consumer started. */
   readonly #dropped = new Set<string>();
   /** A batch left out records it must not skip past: the consumer restarts to read them again. */
@@ -127,6 +115,15 @@ export class Ingestor {
       bytesLimit: ingest.flushBytes,
     });
     this.#stats = emptyStats(options.workerId);
+    this.#commits = new OffsetCommitter({
+      consumer: () => this.#consumer,
+      store: () => this.#store,
+      log: this.#log,
+      stats: this.#stats,
+      stopping: () => this.#stopping,
+      replacedConsumer: () => this.#stats.consumerRestarts > 0,
+      ...(options.beforeCommit !== undefined && { beforeCommit: options.beforeCommit }),
+    });
   }
 
   get stats(): WorkerStats {
@@ -196,7 +193,9 @@ export class Ingestor {
       fallbackMode: 'earliest',
     });
     this.#stream = stream;
-    stream.on('data', (message: KafkaMessage) => this.#onMessage(message));
+    // A consumer started while stopping only commits what is due: it reads nothing.
+    if (this.#stopping) stream.pause();
+    else stream.on('data', (message: KafkaMessage) => this.#onMessage(message));
     stream.on('error', (error: Error) => void this.#restartConsumer('consumer stream failed', error));
   }
 
@@ -310,7 +309,8 @@ export class Ingestor {
       safe.count === 0 ? NOTHING_STORED : await this.#retry('store batch', () => this.#store!.write(safe));
     const writeMs = performance.now() - started;
     this.#policy.recordFlush({ count: batch.count, bytes: batch.bytes, writeMs, oldestAgeMs });
-    await this.#commit(safe.positions);
+    this.#commits.due.stored(safe.positions);
+    await this.#commits.commitDue();
     const s = this.#stats;
     s.flushes++;
     s.flushReasons[reason] = (s.flushReasons[reason] ?? 0) + 1;
@@ -320,43 +320,6 @@ export class Ingestor {
     s.lastFlush = { count: batch.count, bytes: batch.bytes, writeMs: Math.round(writeMs), at: Date.now() };
     s.recentWriteMs.push(Math.round(writeMs));
     if (s.recentWriteMs.length > RECENT_WRITES) s.recentWriteMs.shift();
-  }
-
-  /**
-   * Commits offset+1 (the next record to read) for partitions this member owns, never below what
-   * the group has committed. A partition can move to another member and back while this member
-   * still holds records it read before the move (the client has no blocking revocation hook); the
-   * other member may have committed further meanwhile, so the group's offset is read from the
-   * broker at each commit rather than remembered here.
-   */
-  async #commit(positions: PartitionPosition[]): Promise<void> {
-    const consumer = this.#consumer;
-    if (consumer === undefined) return;
-    const owned = new Set(
-      (consumer.assignments ?? []).flatMap((a) => a.partitions.map((p) => partitionKey(a.topic, p))),
-    );
-    const candidates = positions.filter((p) => owned.has(partitionKey(p.topic, p.partition)));
-    if (candidates.length === 0) return;
-    try {
-      const committed = await consumer.listCommittedOffsets({ topics: byTopic(candidates) });
-      const offsets = candidates
-        .filter((p) => BigInt(p.offset + 1) > (committed.get(p.topic)?.[p.partition] ?? -1n))
-        .map((p) => ({
-          topic: p.topic,
-          partition: p.partition,
-          offset: BigInt(p.offset + 1),
-          leaderEpoch: p.leaderEpoch,
-        }));
-      await this.#options.beforeCommit?.(offsets);
-      if (offsets.length > 0) await consumer.commit({ offsets });
-    } catch (error) {
-      // The records are stored; an uncommitted offset only means a harmless redelivery.
-      this.#stats.commitFailures++;
-      this.#log.warn(
-        { err: describeError(error) },
-        'offset commit failed (records are stored; they may be redelivered)',
-      );
-    }
   }
 
   /**
@@ -418,8 +381,22 @@ export class Ingestor {
    * Stores what we have, then rejoins, reading every partition from the group's committed offset:
    * after the stream died (broker gone past the client's retries), or to re-read dropped records.
    */
-  async #restartConsumer(reason: string, error?: Error): Promise<void> {
-    if (this.#stopping || this.#restarting) return;
+  #restartConsumer(reason: string, error?: Error): Promise<void> {
+    if (this.#stopping || this.#restarting) return Promise.resolve();
+    this.#restart = this.#rejoin(reason, error);
+    return this.#restart;
+  }
+
+  /**
+   * Whether a consumer is wanted: until `stop`, and during it while commits are due within its
+   * grace (stored records whose commit failed, often with the broker whose death also ended the
+   * stream: without a consumer they could never be committed).
+   */
+  #wantsConsumer(): boolean {
+    return !this.#stopping || (this.#commits.due.size > 0 && Date.now() < this.#stopDeadline);
+  }
+
+  async #rejoin(reason: string, error?: Error): Promise<void> {
     this.#restarting = true;
     this.#stats.consumerRestarts++;
     if (error === undefined) this.#log.warn(`${reason}; restarting the consumer`);
@@ -429,8 +406,9 @@ export class Ingestor {
       this.#stream?.pause();
       await this.#drain();
       await this.#closeConsumer();
-      for (let attempt = 1; !this.#stopping; attempt++) {
-        await sleep(backoffDelay(CONSUMER_RESTART, attempt));
+      for (let attempt = 1; this.#wantsConsumer(); attempt++) {
+        const wait = backoffDelay(CONSUMER_RESTART, attempt);
+        await sleep(this.#stopping ? Math.min(wait, Math.max(0, this.#stopDeadline - Date.now())) : wait);
         try {
           await this.#startConsumer();
           break;
@@ -441,6 +419,7 @@ export class Ingestor {
       }
     } finally {
       this.#restarting = false;
+      this.#restart = undefined;
     }
   }
 
@@ -492,7 +471,10 @@ export class Ingestor {
     this.#stream?.pause();
     clearTimeout(this.#ageTimer);
     await this.#drain();
+    await this.#restart;
+    await this.#commits.commitWithinGrace(this.#stopDeadline);
     await this.#closeConsumer();
+    this.#commits.cancel();
     clearInterval(this.#statsTimer);
     this.#options.onStats(this.stats);
     this.#ownStore?.close();
