@@ -178,3 +178,30 @@ test('EVENT_FIELDS_BSON_BYTES covers every stored event field besides `extra`, f
   const stored = BSON.calculateObjectSize(toEventDoc(event, new Date()));
   assert.ok(stored <= BSON.calculateObjectSize(extra) + EVENT_FIELDS_BSON_BYTES, `${stored} bytes`);
 });
+
+test('every field of a dead letter is bounded, whatever the record holds', () => {
+  // A device_ip that is most of a value near the largest MAX_RECORD_BYTES, a key of megabytes,
+  // and an error code that is a huge array: the message quotes them, the dead letter keeps them.
+  const limits = { maxRecordBytes: MAX_RECORD_BYTES_LIMIT, deadLetterValueChars: 4096 };
+  const hugeIp = 'x'.repeat(4 * 1024 * 1024);
+  const key = 'k'.repeat(3 * 1024 * 1024);
+  const cases = [
+    JSON.stringify({ timestamp: 1, device_ip: hugeIp, error_code: 1 }),
+    JSON.stringify({
+      timestamp: 1,
+      device_ip: '10.0.0.1',
+      error_code: Array.from({ length: 200_000 }, () => 7),
+    }),
+    JSON.stringify({ timestamp: hugeIp, device_ip: '10.0.0.1', error_code: 1 }),
+  ];
+  for (const value of cases) {
+    const decoded = decodeRecord(raw(value, key), limits);
+    assert.ok(!decoded.ok, 'a dead letter');
+    const d = decoded.deadLetter;
+    assert.ok(d.message.length <= 1000, `message of ${d.reason}: ${d.message.length} chars`);
+    assert.ok((d.key ?? '').length <= 1024, `key of ${d.reason}: ${(d.key ?? '').length} chars`);
+    assert.ok(d.value.length <= 4096, `value of ${d.reason}`);
+    const doc = { _id: d.id, ...d, at: new Date() };
+    assert.ok(BSON.calculateObjectSize(doc) < 64 * 1024, `${d.reason}: a small document`);
+  }
+});

@@ -122,3 +122,26 @@ test("a batch can be read per partition and left without some partitions' record
     ],
   );
 });
+
+test('the footprint counts what arrived with a record, key and headers too, not its value alone', () => {
+  const buffer = new BatchBuffer();
+  const empty = {
+    ok: false as const,
+    deadLetter: {
+      id: 't/0/1',
+      topic: 't',
+      partition: 0,
+      offset: 1,
+      reason: 'EMPTY',
+      message: 'the record has no value',
+      key: 'k'.repeat(1024),
+      value: '',
+      valueBytes: 0,
+      bytes: 0,
+    },
+  };
+  // A 1 MiB key and 64 KiB of headers with an empty value.
+  buffer.add(empty, 0, 0, 1024 * 1024 + 64 * 1024);
+  assert.ok(buffer.footprint >= 1024 * 1024 + 64 * 1024, `footprint ${buffer.footprint}`);
+  assert.equal(buffer.bytes, 0, 'the flush policy still sizes batches by value bytes');
+});
