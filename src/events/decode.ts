@@ -1,7 +1,14 @@
 import { isUtf8 } from 'node:buffer';
 import { BSON } from 'bson';
 import { canonicalizeIp } from './ip.ts';
-import { EVENT_FIELDS_BSON_BYTES, MAX_RECORD_DEPTH, STORE_MAX_DOCUMENT_BYTES } from './store-limits.ts';
+import {
+  DEAD_LETTER_KEY_CHARS,
+  DEAD_LETTER_MESSAGE_CHARS,
+  EVENT_FIELDS_BSON_BYTES,
+  MAX_RECORD_DEPTH,
+  QUOTED_FIELD_CHARS,
+  STORE_MAX_DOCUMENT_BYTES,
+} from './store-limits.ts';
 import { isTimestampFailure, tryParseTimestamp } from './timestamp/index.ts';
 import { type DeadLetter, type DeviceEvent, recordId } from './event.ts';
 
@@ -86,6 +93,29 @@ function extraFields(message: Record<string, unknown>, shape: Shape): Record<str
 }
 
 /**
+ * A field as a message quotes it, bounded: a string cut to QUOTED_FIELD_CHARS, a container by its
+ * kind and size (never serialised whole), anything else as JSON.
+ */
+function quote(value: unknown): string {
+  if (typeof value === 'string') {
+    const cut = value.length > QUOTED_FIELD_CHARS;
+    return `${JSON.stringify(value.slice(0, QUOTED_FIELD_CHARS))}${cut ? ` (cut, ${value.length} characters)` : ''}`;
+  }
+  if (Array.isArray(value)) return `an array of ${value.length} items`;
+  if (value !== null && typeof value === 'object') return `an object of ${Object.keys(value).length} fields`;
+  return String(JSON.stringify(value) ?? value);
+}
+
+/** A key as a dead letter keeps it: its first DEAD_LETTER_KEY_CHARS characters. */
+function keptKey(key: Buffer | null | undefined): string | null {
+  if (!key) return null;
+  return key
+    .subarray(0, DEAD_LETTER_KEY_CHARS * 4)
+    .toString('utf8')
+    .slice(0, DEAD_LETTER_KEY_CHARS);
+}
+
+/**
  * Decodes and validates one Kafka record: a normalised event, or a dead letter with its reason.
  * Never throws: one bad record must not stop its partition.
  */
@@ -99,8 +129,8 @@ export function decodeRecord(raw: RawRecord, limits: DecodeLimits): Decoded {
       partition: raw.partition,
       offset: raw.offset,
       reason,
-      message,
-      key: raw.key ? raw.key.toString('utf8') : null,
+      message: message.slice(0, DEAD_LETTER_MESSAGE_CHARS),
+      key: keptKey(raw.key),
       value: (text ?? value.toString('utf8')).slice(0, limits.deadLetterValueChars),
       valueBytes: value.length,
       bytes: value.length,
@@ -123,7 +153,7 @@ export function decodeRecord(raw: RawRecord, limits: DecodeLimits): Decoded {
     return dead('NOT_OBJECT', DEAD_LETTER_REASONS.NOT_OBJECT, text);
   }
   const fields = message as Record<string, unknown>;
-  // Before anything else reads the fields: messages below quote them with JSON.stringify.
+  // Before anything else reads the fields: a walk that cannot overflow the stack, as quoting could.
   const shape = inspectShape(fields);
   if (shape === 'too-deep') {
     return dead('TOO_DEEP', `the value nests deeper than ${MAX_RECORD_DEPTH} levels`, text);
@@ -134,10 +164,10 @@ export function decodeRecord(raw: RawRecord, limits: DecodeLimits): Decoded {
   const rawIp = fields.device_ip;
   const ip = typeof rawIp === 'string' ? canonicalizeIp(rawIp) : null;
   if (ip === null)
-    return dead('INVALID_IP', `device_ip ${JSON.stringify(rawIp)} is not an IPv4 or IPv6 address`, text);
+    return dead('INVALID_IP', `device_ip ${quote(rawIp)} is not an IPv4 or IPv6 address`, text);
   const errorCode = fields.error_code;
   if (typeof errorCode !== 'number' || !Number.isSafeInteger(errorCode)) {
-    return dead('INVALID_ERROR_CODE', `error_code ${JSON.stringify(errorCode)} is not an integer`, text);
+    return dead('INVALID_ERROR_CODE', `error_code ${quote(errorCode)} is not an integer`, text);
   }
   const ts = tryParseTimestamp(fields.timestamp);
   if (isTimestampFailure(ts)) return dead(ts.code, `timestamp: ${ts.message}`, text);

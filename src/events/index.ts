@@ -8,7 +8,7 @@ export { recoverRecord } from './dead-letter-record.ts';
 export { type Decoded, type DecodeLimits, decodeRecord } from './decode.ts';
 export { type DeadLetter, type DeviceEvent, partitionKey, recordId } from './event.ts';
 export { canonicalizeIp } from './ip.ts';
-export { MAX_RECORD_BYTES_LIMIT } from './store-limits.ts';
+export { DEAD_LETTER_MESSAGE_CHARS, MAX_RECORD_BYTES_LIMIT } from './store-limits.ts';
 export { createEventGenerator, createRandom, DEFAULT_START_MS } from './synthetic.ts';
 export {
   formatIsoMs,

@@ -28,3 +28,12 @@ export const EVENT_FIELDS_BSON_BYTES = 1024;
  * short fields) is caught per record by its computed size.
  */
 export const MAX_RECORD_BYTES_LIMIT = STORE_MAX_DOCUMENT_BYTES - EVENT_FIELDS_BSON_BYTES;
+
+/**
+ * The most a dead letter keeps of what it quotes, so that every dead letter fits a document whatever
+ * the record held (a key of megabytes, a device_ip that is most of a 16 MiB value): the key, the
+ * message, and each field a message quotes. The value keeps at most deadLetterValueChars.
+ */
+export const DEAD_LETTER_KEY_CHARS = 1024;
+export const DEAD_LETTER_MESSAGE_CHARS = 1000;
+export const QUOTED_FIELD_CHARS = 120;

@@ -23,6 +23,8 @@ interface Entry {
   ok: boolean;
   leaderEpoch: number;
   arrivedAt: number;
+  /** What the record weighed when it arrived: key, value and headers. */
+  arrivedBytes: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export class BatchBuffer {
   #entries: Entry[] = [];
   #head = 0;
   #bytes = 0;
+  #arrivedBytes = 0;
 
   get count(): number {
     return this.#entries.length - this.#head;
@@ -51,19 +54,26 @@ export class BatchBuffer {
     return this.#bytes;
   }
 
-  /** Estimated memory the buffered records hold: what the fetch-pause bound counts. */
+  /**
+   * Estimated memory the buffered records hold: what the fetch-pause bound counts. Each record as it
+   * arrived (key, value and headers: a record with an empty value and a key of megabytes costs its
+   * key), plus the decoded object's own overhead.
+   */
   get footprint(): number {
-    return this.#bytes + this.count * RECORD_OVERHEAD_BYTES;
+    return this.#arrivedBytes + this.count * RECORD_OVERHEAD_BYTES;
   }
 
   oldestAgeMs(now: number): number {
     return this.count === 0 ? 0 : now - this.#entries[this.#head]!.arrivedAt;
   }
 
-  add(decoded: Decoded, leaderEpoch: number, now: number): void {
+  /** Buffers a decoded record; `arrivedBytes` is its size as fetched (default: its value's). */
+  add(decoded: Decoded, leaderEpoch: number, now: number, arrivedBytes?: number): void {
     const record = decoded.ok ? decoded.event : decoded.deadLetter;
-    this.#entries.push({ record, ok: decoded.ok, leaderEpoch, arrivedAt: now });
+    const weight = Math.max(arrivedBytes ?? record.bytes, record.bytes);
+    this.#entries.push({ record, ok: decoded.ok, leaderEpoch, arrivedAt: now, arrivedBytes: weight });
     this.#bytes += record.bytes;
+    this.#arrivedBytes += weight;
   }
 
   /**
@@ -79,6 +89,7 @@ export class BatchBuffer {
       if (drop(entry.record.topic, entry.record.partition)) {
         dropped++;
         this.#bytes -= entry.record.bytes;
+        this.#arrivedBytes -= entry.arrivedBytes;
       } else kept.push(entry);
     }
     if (dropped > 0) {
@@ -94,6 +105,7 @@ export class BatchBuffer {
     const deadLetters: DeadLetter[] = [];
     const positions = new Map<string, PartitionPosition>();
     let bytes = 0;
+    let arrived = 0;
     let i = this.#head;
     for (; i < this.#entries.length && i - this.#head < maxCount; i++) {
       const entry = this.#entries[i]!;
@@ -102,6 +114,7 @@ export class BatchBuffer {
       if (entry.ok) events.push(r as DeviceEvent);
       else deadLetters.push(r as DeadLetter);
       bytes += r.bytes;
+      arrived += entry.arrivedBytes;
       const key = partitionKey(r.topic, r.partition);
       const position = positions.get(key);
       if (position === undefined) {
@@ -119,6 +132,7 @@ export class BatchBuffer {
     const count = i - this.#head;
     this.#head = i;
     this.#bytes -= bytes;
+    this.#arrivedBytes -= arrived;
     // Compact once the taken prefix dominates, so the array does not grow without bound.
     if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
       this.#entries = this.#entries.slice(this.#head);

@@ -66,6 +66,13 @@ const FETCH_MAX_BYTES = 2 * 1024 * 1024;
 /** Between attempts to rejoin after the consumer stream died: 1 s doubling to 10 s. */
 const CONSUMER_RESTART = { baseMs: 1_000, maxMs: 10_000 } as const;
 
+/** What a fetched record weighs: its key, value and headers. */
+function arrivedBytes(message: KafkaMessage): number {
+  let bytes = (message.key?.length ?? 0) + (message.value?.length ?? 0);
+  for (const [key, value] of message.headers ?? []) bytes += (key?.length ?? 0) + (value?.length ?? 0);
+  return bytes;
+}
+
 /**
  * One member of the ingest consumer group: decode -> buffer -> flush (store, then commit).
  *
@@ -212,7 +219,7 @@ export class Ingestor {
       },
       this.#options.config.ingest,
     );
-    this.#buffer.add(decoded, message.leaderEpoch, now);
+    this.#buffer.add(decoded, message.leaderEpoch, now, arrivedBytes(message));
     this.#stats.consumed++;
     this.#stats.lastRecordAt = now;
     if (this.#buffer.footprint >= this.#options.config.ingest.maxBufferBytes && !this.#stream!.isPaused()) {

@@ -2,13 +2,11 @@
  * Records as the store keeps them: an accepted record as an event document, a refused one as a
  * dead letter.
  */
-import type { DeadLetter, DeviceEvent } from '../events/index.ts';
+import { type DeadLetter, DEAD_LETTER_MESSAGE_CHARS, type DeviceEvent } from '../events/index.ts';
 import type { DeadLetterDoc, EventDoc } from './schema.ts';
 
 /** The most characters of text a dead letter keeps of a record's decoded fields. */
 const DECODED_VALUE_CHARS = 4096;
-/** The most characters of a dead letter's message. */
-export const DEAD_LETTER_MESSAGE_CHARS = 1000;
 
 export function toEventDoc(e: DeviceEvent, ingestedAt: Date): EventDoc {
   const doc: EventDoc = {

@@ -25,12 +25,20 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = as
       preValidation: plainLimit,
       schema: {
         summary: 'Dead letters',
-        description: 'How many records were refused in total, and the latest ones, newest first.',
+        description:
+          'How many records were refused in total, and the latest ones, newest first: up to `limit`, and about 2 MiB of text at most.',
         tags: ['dead letters'],
         querystring: Query({ limit: Type.Optional(Limit(DEFAULT_DEAD_LETTER_LIMIT)) }),
         response: {
           200: Type.Object(
-            { total: Type.Integer(), items: Type.Array(Item) },
+            {
+              total: Type.Integer(),
+              items: Type.Array(Item),
+              truncated: Type.Boolean({
+                description:
+                  'some of the latest dead letters were left out: an answer lists at most about 2 MiB of text, whatever the limit',
+              }),
+            },
             { description: 'dead letters' },
           ),
           400: ParametersRefused,
