@@ -45,7 +45,7 @@ export async function resolveKafkaClasspath(
 }
 
 /** A KRaft cluster id: 16 random bytes, base64url without padding, as `kafka-storage random-uuid` makes. */
-function newClusterId(): string {
+export function newClusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
@@ -75,7 +75,40 @@ export interface KafkaExtras {
   scram?: ScramCredential[];
 }
 
-function writeKafkaConfig(stateDir: string, listen: HostPort, extras: KafkaExtras): void {
+/**
+ * Where a node stands in its cluster. The local broker is a cluster of one (LONE_NODE); tests of
+ * leader changes start several nodes from the same jars, each with its own id and state folder,
+ * all of them controllers (KRaft, combined roles), with replicated internal topics.
+ */
+export interface KafkaClusterNode {
+  nodeId: number;
+  /** Every controller of the cluster, this node included: id and controller listener address. */
+  voters: { nodeId: number; host: string; port: number }[];
+  /** Replication factor of the internal topics, and of topics created without one. */
+  replicationFactor: number;
+  /** min.insync.replicas of every topic (acks=all needs this many copies) and the transaction log. */
+  minInsyncReplicas: number;
+  /** The cluster's id, the same on every node (storage formatted under another id cannot join). */
+  clusterId?: string;
+}
+
+/** The local broker: one node, its own controller, nothing to replicate to. */
+function loneNode(listen: HostPort): KafkaClusterNode {
+  const host = listen.host === 'localhost' ? '127.0.0.1' : listen.host;
+  return {
+    nodeId: 1,
+    voters: [{ nodeId: 1, host, port: listen.port + 1 }],
+    replicationFactor: 1,
+    minInsyncReplicas: 1,
+  };
+}
+
+function writeKafkaConfig(
+  stateDir: string,
+  listen: HostPort,
+  extras: KafkaExtras,
+  node: KafkaClusterNode,
+): void {
   const paths = kafkaPaths(stateDir);
   const controllerPort = listen.port + 1;
   const host = listen.host === 'localhost' ? '127.0.0.1' : listen.host;
@@ -85,15 +118,17 @@ function writeKafkaConfig(stateDir: string, listen: HostPort, extras: KafkaExtra
   ];
   const urls = (list: { name: string; port: number }[]) =>
     list.map((l) => `${l.name}://${host}:${l.port}`).join(',');
+  const replicas = String(node.replicationFactor);
+  const minIsr = String(node.minInsyncReplicas);
   mkdirSync(paths.logs, { recursive: true });
-  // Single node, broker and controller in one process; replication factors of internal topics are 1
-  // because there is no second broker to replicate to.
+  // Broker and controller in one process. The internal topics are replicated as widely as the
+  // cluster allows (a lone node has nothing to replicate to, so 1).
   writeFileSync(
     paths.properties,
     [
       'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@${host}:${controllerPort}`,
+      `node.id=${node.nodeId}`,
+      `controller.quorum.voters=${node.voters.map((v) => `${v.nodeId}@${v.host}:${v.port}`).join(',')}`,
       `listeners=${urls([...listeners, { name: 'CONTROLLER', port: controllerPort }])}`,
       `advertised.listeners=${urls(listeners)}`,
       'controller.listener.names=CONTROLLER',
@@ -101,13 +136,15 @@ function writeKafkaConfig(stateDir: string, listen: HostPort, extras: KafkaExtra
       `listener.security.protocol.map=CONTROLLER:PLAINTEXT,${listeners.map((l) => `${l.name}:${l.protocol}`).join(',')}`,
       `log.dirs=${paths.data}`,
       'num.partitions=1',
+      `default.replication.factor=${replicas}`,
+      `min.insync.replicas=${minIsr}`,
       'auto.create.topics.enable=false',
-      'offsets.topic.replication.factor=1',
+      `offsets.topic.replication.factor=${replicas}`,
       'offsets.topic.num.partitions=10',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'share.coordinator.state.topic.min.isr=1',
+      `transaction.state.log.replication.factor=${replicas}`,
+      `transaction.state.log.min.isr=${minIsr}`,
+      `share.coordinator.state.topic.replication.factor=${replicas}`,
+      `share.coordinator.state.topic.min.isr=${minIsr}`,
       'group.initial.rebalance.delay.ms=0',
       // A killed member's partitions move after the session timeout: short enough to fail over
       // quickly, long enough not to flap under GC or a slow store.
@@ -165,6 +202,7 @@ async function formatStorageOnce(
   stateDir: string,
   classpath: string,
   scram: ScramCredential[],
+  clusterId: string,
 ): Promise<void> {
   const paths = kafkaPaths(stateDir);
   if (existsSync(join(paths.data, 'meta.properties'))) return;
@@ -177,7 +215,7 @@ async function formatStorageOnce(
       '--config',
       paths.properties,
       '--cluster-id',
-      newClusterId(),
+      clusterId,
       '--ignore-formatted',
       ...scram.flatMap((c) => ['--add-scram', `${c.mechanism}=[name=${c.name},password=${c.password}]`]),
     ],
@@ -185,16 +223,20 @@ async function formatStorageOnce(
   );
 }
 
-/** Starts a single-node KRaft broker detached from this process; returns its pid. */
+/**
+ * Starts a KRaft node detached from this process (by default the lone local broker; `node` places
+ * it in a cluster of several); returns its pid.
+ */
 export async function startKafka(
   stateDir: string,
   listen: HostPort,
   onStep: (msg: string) => void,
   extras: KafkaExtras = {},
+  node: KafkaClusterNode = loneNode(listen),
 ): Promise<number> {
   const classpath = await resolveKafkaClasspath(stateDir, onStep);
-  writeKafkaConfig(stateDir, listen, extras);
-  await formatStorageOnce(stateDir, classpath, extras.scram ?? []);
+  writeKafkaConfig(stateDir, listen, extras, node);
+  await formatStorageOnce(stateDir, classpath, extras.scram ?? [], node.clusterId ?? newClusterId());
   onStep(`starting Kafka on ${listen.host}:${listen.port}`);
   const paths = kafkaPaths(stateDir);
   return spawnDetached('java', [...javaArgs(stateDir, classpath), 'kafka.Kafka', paths.properties], {
