@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config/index.ts';
 
@@ -55,4 +56,10 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
   const result = await run.exited;
   clearTimeout(timer);
   return result;
+}
+
+/** Writes what each run printed to test-artifacts/<folder>/<name>.log (for a failure's post-mortem). */
+export function keepOutputs(folder: string, runs: Map<string, CliRun>): void {
+  mkdirSync(`test-artifacts/${folder}`, { recursive: true });
+  for (const [name, run] of runs) writeFileSync(`test-artifacts/${folder}/${name}.log`, run.output());
 }
