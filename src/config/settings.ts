@@ -100,6 +100,15 @@ export const SETTINGS = {
       parse: text,
       doc: 'the ingest consumer group',
     }),
+    replicationFactor: setting({
+      env: 'KAFKA_REPLICATION_FACTOR',
+      schema: Type.Optional(Type.Integer({ minimum: 1, maximum: 32 })),
+      default: undefined,
+      parse: integer,
+      doc: "replicas per partition of a topic ipstream creates (`topic create`, or the events topic when it is missing); unset: the cluster's `default.replication.factor`",
+      hint: 'must be an integer from 1 to 32',
+      shownDefault: 'the cluster default',
+    }),
     clientId: setting({
       env: 'KAFKA_CLIENT_ID',
       schema: Type.String({ minLength: 1 }),

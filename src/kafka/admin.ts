@@ -3,6 +3,7 @@ import { Admin } from '@platformatic/kafka';
 import type { KafkaConfig } from '../config/index.ts';
 import { IpstreamError } from '../errors/index.ts';
 import { baseClientOptions } from './client-options.ts';
+import { findErrors } from './errors.ts';
 
 export interface TopicDescription {
   topic: string;
@@ -21,11 +22,29 @@ export interface PartitionState {
   lag: number;
 }
 
+/**
+ * The broker's own reason for refusing a CreateTopics request ("The target replication factor of 3
+ * cannot be reached because only 1 broker(s) are registered."), as TOPIC_REFUSED; undefined when
+ * the error carries no such answer (a network failure, say).
+ */
+function refusal(error: unknown, topic: string): IpstreamError | undefined {
+  const answers = findErrors(error, (e) => typeof e.response === 'object' && e.response !== null).flatMap(
+    (e) => (e.response as { topics?: { errorCode?: number; errorMessage?: string | null }[] }).topics ?? [],
+  );
+  const refused = answers.find((t) => (t.errorCode ?? 0) !== 0);
+  if (refused === undefined) return undefined;
+  const reason = refused.errorMessage ?? `error code ${refused.errorCode}`;
+  return new IpstreamError('TOPIC_REFUSED', `topic ${topic} was not created: ${reason}`, { cause: error });
+}
+
 export class TopicAdmin {
   readonly #admin: Admin;
+  /** Replicas of a topic created without a count; undefined: the cluster's default. */
+  readonly #replicationFactor: number | undefined;
 
   constructor(kafka: KafkaConfig) {
     this.#admin = new Admin(baseClientOptions(kafka, 'admin'));
+    this.#replicationFactor = kafka.replicationFactor;
   }
 
   async close(): Promise<void> {
@@ -48,8 +67,15 @@ export class TopicAdmin {
   /**
    * Creates the topic, or accepts an existing one with the same partition count. An existing topic
    * with a different count is an error: growing is `scale`'s job, and shrinking is impossible.
+   * Without `replicas` (and KAFKA_REPLICATION_FACTOR unset) the request asks for the cluster's
+   * `default.replication.factor` (-1 in CreateTopics, KIP-464), so a topic on a replicated cluster
+   * is replicated like the cluster's other topics rather than left with one copy.
    */
-  async create(topic: string, partitions: number, replicas = 1): Promise<'created' | 'exists'> {
+  async create(
+    topic: string,
+    partitions: number,
+    replicas = this.#replicationFactor,
+  ): Promise<'created' | 'exists'> {
     const existing = await this.partitionCount(topic);
     if (existing !== undefined) {
       if (existing === partitions) return 'exists';
@@ -59,14 +85,25 @@ export class TopicAdmin {
       );
     }
     try {
-      await this.#admin.createTopics({ topics: [topic], partitions, replicas });
+      await this.#admin.createTopics({
+        topics: [topic],
+        partitions,
+        ...(replicas !== undefined && { replicas }),
+      });
     } catch (error) {
       // Another process may have created it between our check and our request.
       if ((await this.partitionCount(topic)) === partitions) return 'exists';
-      throw error;
+      throw refusal(error, topic) ?? error;
     }
     await this.#waitForPartitions(topic, partitions);
     return 'created';
+  }
+
+  /** Replicas of each partition of an existing topic (the most any partition has); undefined if it is missing. */
+  async replicationFactor(topic: string): Promise<number | undefined> {
+    const metadata = await this.#admin.metadata({ topics: [topic], forceUpdate: true });
+    const partitions = metadata.topics.get(topic)?.partitions ?? [];
+    return partitions.length === 0 ? undefined : Math.max(...partitions.map((p) => p.replicas.length));
   }
 
   /** Grows the topic to `partitions` in total; never shrinks. Returns the count before. */

@@ -21,6 +21,14 @@ function findError(error: unknown, match: (e: ErrorLike) => boolean, depth = 0):
   return undefined;
 }
 
+/** Every error in a @platformatic/kafka error tree that matches, outermost first. */
+export function findErrors(error: unknown, match: (e: ErrorLike) => boolean, depth = 0): ErrorLike[] {
+  if (depth > 12 || typeof error !== 'object' || error === null) return [];
+  const e = error as ErrorLike;
+  const nested = [...(Array.isArray(e.errors) ? (e.errors as unknown[]) : []), e.cause];
+  return [...(match(e) ? [e] : []), ...nested.flatMap((inner) => findErrors(inner, match, depth + 1))];
+}
+
 /** Whether the broker refused the client's SASL credentials somewhere in this error. */
 export function isKafkaAuthFailure(error: unknown): boolean {
   return findError(error, (e) => e.code === AuthenticationError.code) !== undefined;

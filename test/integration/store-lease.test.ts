@@ -247,4 +247,51 @@ describe('fenced lease', () => {
     await held;
     assert.equal(ran, false);
   });
+
+  it('fences a holder whose own epoch was collected, even once the next epoch is gone too', async () => {
+    const name = leaseName();
+    const meta = db.collection<EpochDoc>(COLLECTIONS.meta);
+    await new FencedLease(db, name, { ttlMs: 30_000 }).run(async (held) => {
+      // Later holders came and went while this one stalled: epochs 2 and 3, and collection of
+      // everything below 3 (what releases do).
+      const later = { holder: 'another', expiresAt: new Date(Date.now() + 30_000), released: true };
+      await meta.insertMany([
+        { _id: `lease:${name}#2`, ...later },
+        { _id: `lease:${name}#3`, ...later },
+      ]);
+      await meta.deleteMany({ _id: { $in: [`lease:${name}#1`, `lease:${name}#2`] } });
+      await assert.rejects(held.check(), LeaseLostError);
+    });
+  });
+
+  it('a release is never undone by a renewal still on its way', async () => {
+    const name = leaseName();
+    // Renewals every few milliseconds, so that one is on its way whenever the body ends.
+    const lease = new FencedLease(db, name, { ttlMs: 30_000, renewEveryMs: 2 });
+    for (let i = 0; i < 40; i++) {
+      await lease.run(() => new Promise((resolve) => setTimeout(resolve, 3 + (i % 5))));
+    }
+    const docs = await epochs(name);
+    assert.deepEqual(
+      docs.map((e) => [e._id, e.released]),
+      docs.map((e) => [e._id, true]),
+      'every epoch kept is released',
+    );
+  });
+
+  it('claims after a hint that names a collected epoch, instead of spinning on it', async () => {
+    const name = leaseName();
+    const lease = new FencedLease(db, name, { ttlMs: 30_000 });
+    for (let i = 0; i < 4; i++) await lease.run(async () => undefined);
+    // A release's hint update lost to an older one (updates are not atomic on FerretDB): the hint
+    // names epoch 1, collected like epoch 2 since (epochs 3 and 4 are kept).
+    await db
+      .collection<HintDoc>(COLLECTIONS.meta)
+      .updateOne({ _id: `lease:${name}` }, { $set: { epoch: 1, collectedBelow: 1 } });
+    const claimed = await Promise.race([
+      lease.run(async (held) => held.epoch),
+      new Promise((resolve) => setTimeout(() => resolve('still looking after 5 s'), 5000).unref()),
+    ]);
+    assert.equal(claimed, 5);
+  });
 });

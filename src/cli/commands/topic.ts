@@ -14,8 +14,14 @@ import { intOption, numberOption } from '../options.ts';
 async function withAdmin<T>(
   topic: string | undefined,
   body: (admin: TopicAdmin, topic: string, group: string) => Promise<T>,
+  replicationFactor?: number,
 ) {
-  const config = loadConfig(undefined, topic === undefined ? {} : { kafka: { topic } });
+  const config = loadConfig(undefined, {
+    kafka: {
+      ...(topic !== undefined && { topic }),
+      ...(replicationFactor !== undefined && { replicationFactor }),
+    },
+  });
   const admin = new TopicAdmin(config.kafka);
   try {
     return await body(admin, config.kafka.topic, config.kafka.group);
@@ -67,13 +73,24 @@ export function registerTopicCommand(program: Command): void {
     .command('create')
     .description('create the topic; an existing topic with the same partition count is fine')
     .requiredOption('--partitions <n>', 'partition count', intOption(1, 10_000))
-    .option('--replication-factor <n>', 'replicas per partition', intOption(1, 32), 1)
+    .option(
+      '--replication-factor <n>',
+      `replicas per partition (${flagDefault(SETTINGS.kafka.replicationFactor)})`,
+      intOption(1, 32),
+    )
     .option('--topic <name>', `topic (${flagDefault(SETTINGS.kafka.topic)})`)
-    .action(async (opts: { partitions: number; replicationFactor: number; topic?: string }) => {
-      await withAdmin(opts.topic, async (admin, name) => {
-        const outcome = await admin.create(name, opts.partitions, opts.replicationFactor);
-        process.stdout.write(`${name}: ${outcome} with ${opts.partitions} partitions\n`);
-      });
+    .action(async (opts: { partitions: number; replicationFactor?: number; topic?: string }) => {
+      await withAdmin(
+        opts.topic,
+        async (admin, name) => {
+          const outcome = await admin.create(name, opts.partitions);
+          const replicas = await admin.replicationFactor(name);
+          process.stdout.write(
+            `${name}: ${outcome} with ${opts.partitions} partitions, replication factor ${replicas ?? '?'}\n`,
+          );
+        },
+        opts.replicationFactor,
+      );
     });
 
   topic
