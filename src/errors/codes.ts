@@ -41,7 +41,8 @@ export const ERROR_CODES = {
   TOPIC_MISMATCH: 'the topic exists with another partition count',
   TOPIC_NOT_READY: 'the topic has no leader for every partition yet',
   PARTITIONS_SHRINK: 'Kafka cannot take partitions away from a topic',
-  TOPIC_REFUSED: 'the cluster refused to create the topic (its answer says why: a replication factor above its brokers, say)',
+  TOPIC_REFUSED:
+    'the cluster refused to create the topic (its answer says why: a replication factor above its brokers, say)',
   // Ingest and the store
   WORKER_FAILED: 'an ingest worker failed to start or stopped for good',
   FLUSH_STATS_INVALID: 'the flush policy was told about an impossible write',
