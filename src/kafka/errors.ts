@@ -29,6 +29,15 @@ export function findErrors(error: unknown, match: (e: ErrorLike) => boolean, dep
   return [...(match(e) ? [e] : []), ...nested.flatMap((inner) => findErrors(inner, match, depth + 1))];
 }
 
+/**
+ * Whether the error says the client's metadata is out of date somewhere in its tree: a broker
+ * answered NOT_LEADER_OR_FOLLOWER (or another error the client marks `hasStaleMetadata`), or the
+ * metadata named no reachable leader.
+ */
+export function isStaleMetadata(error: unknown): boolean {
+  return findError(error, (e) => e.hasStaleMetadata === true) !== undefined;
+}
+
 /** Whether the broker refused the client's SASL credentials somewhere in this error. */
 export function isKafkaAuthFailure(error: unknown): boolean {
   return findError(error, (e) => e.code === AuthenticationError.code) !== undefined;
