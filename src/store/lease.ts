@@ -4,8 +4,10 @@
  *
  * Each holder gets a new epoch, claimed by inserting `lease:<name>#<epoch>` (an insert of a unique
  * _id is atomic everywhere). Whoever inserts epoch e+1 holds the lease, and from that moment epoch
- * e is fenced: its holder checks, before each write command, that epoch e+1 does not exist, and
- * stops if it does. An epoch may be claimed only when the one before it was released or has
+ * e is fenced: its holder checks, before each write command, that its own epoch still exists and
+ * names it, and that epoch e+1 does not exist, and stops otherwise (a holder stalled long enough
+ * finds its own epoch collected, and e+1 too). A release waits for a renewal on its way, so a
+ * renewal never writes a released epoch back as held. An epoch may be claimed only when the one before it was released or has
  * expired, judged by the server's clock (`hello.localTime`), not the claimant's, so clock skew
  * between hosts cannot hand out a live lease. The holder renews its epoch while it works, so a slow
  * but live holder keeps it; one that stalls past its expiry (a frozen process) is fenced at its
@@ -91,6 +93,18 @@ export class FencedLease {
     return (await this.#epochs.findOne({ _id: this.#epochId(epoch) }, { projection: { _id: 1 } })) !== null;
   }
 
+  /**
+   * An existing epoch above `epoch`, by galloping (epochs above the lowest existing one are
+   * contiguous); undefined when there is none: every epoch was collected or removed, and whoever
+   * held one is fenced by the check of its own epoch.
+   */
+  async #existingAbove(epoch: number): Promise<number | undefined> {
+    for (let step = 1; step <= 2 ** 40; step *= 2) {
+      if (await this.#exists(epoch + step)) return epoch + step;
+    }
+    return undefined;
+  }
+
   /** Runs `body` holding the lease; released afterwards, whatever happens. */
   async run<T>(body: (lease: HeldLease) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const held = await this.#acquire(signal);
@@ -107,10 +121,16 @@ export class FencedLease {
       signal?.throwIfAborted();
       const hint = await this.#hints.findOne({ _id: this.#hintId });
       let latest = hint?.epoch ?? 0;
+      if (latest > 0 && !(await this.#exists(latest))) {
+        // The hinted epoch was collected (since the hint was read, or a hint update lost to an
+        // older one): the live epochs, if any, are above it, and contiguous.
+        latest = (await this.#existingAbove(latest)) ?? latest;
+      }
       while (await this.#exists(latest + 1)) latest++;
       const current = latest === 0 ? null : await epochs.findOne({ _id: this.#epochId(latest) });
       if (latest > 0 && current === null) {
-        // Collected since the hint was read: read the hint again; never claim after a missing epoch.
+        // Collected between our reads: look again, after a pause.
+        await sleep(backoffDelay(CLAIM_BACKOFF, attempt + 1), undefined, { signal });
         continue;
       }
       const now = await this.#serverNow();
@@ -144,7 +164,11 @@ export class FencedLease {
     const serverAt = (local: number) => claimedAt.server + (local - claimedAt.local);
     let validUntilLocal = claimedAt.local + this.#ttlMs;
     let lost: string | undefined;
+    let releasing = false;
+    /** The renewal on its way, if any: a release waits for it, so it cannot write the epoch back. */
+    let renewal: Promise<void> | undefined;
     const renew = async (): Promise<void> => {
+      if (releasing) return;
       const sent = performance.now();
       const expiresAt = serverAt(sent) + this.#ttlMs;
       const result = await epochs.updateOne(
@@ -154,10 +178,12 @@ export class FencedLease {
       if (result.matchedCount === 1) validUntilLocal = sent + this.#ttlMs;
     };
     const renewing = Number.isFinite(this.#renewEveryMs)
-      ? setInterval(
-          () => void renew().catch((e: unknown) => (lost ??= `renewal failed: ${String(e)}`)),
-          this.#renewEveryMs,
-        )
+      ? setInterval(() => {
+          if (renewal !== undefined || releasing) return;
+          renewal = renew()
+            .catch((e: unknown) => void (lost ??= `renewal failed: ${String(e)}`))
+            .finally(() => (renewal = undefined));
+        }, this.#renewEveryMs)
       : undefined;
     renewing?.unref();
     return {
@@ -166,13 +192,22 @@ export class FencedLease {
         // Expired by our own count (renewals failed or never ran): another may hold it by now.
         if (performance.now() > validUntilLocal - Math.min(1000, this.#ttlMs / 10)) {
           lost ??= `epoch ${epoch} expired before it was renewed`;
-        } else if (await this.#exists(epoch + 1)) {
-          lost ??= `epoch ${epoch} was fenced by epoch ${epoch + 1}`;
+        } else if (lost === undefined) {
+          // Our own epoch must still be ours (a holder stalled long enough sees it collected, and
+          // the one after it too), and no later one may exist.
+          const [own, next] = await Promise.all([
+            epochs.findOne({ _id: this.#epochId(epoch) }, { projection: { holder: 1 } }),
+            this.#exists(epoch + 1),
+          ]);
+          if (own === null || own.holder !== this.#holder) lost = `epoch ${epoch} is no longer held`;
+          else if (next) lost = `epoch ${epoch} was fenced by epoch ${epoch + 1}`;
         }
         if (lost !== undefined) throw new LeaseLostError(`rollup lease lost: ${lost}`);
       },
       release: async (): Promise<void> => {
+        releasing = true;
         clearInterval(renewing);
+        await renewal;
         if (lost !== undefined) return;
         await epochs.updateOne({ _id: this.#epochId(epoch) }, { $set: { released: true } });
         // Collect the epochs before the previous one, oldest first (see HintDoc).
@@ -180,11 +215,17 @@ export class FencedLease {
         const hint = await hints.findOne({ _id: this.#hintId });
         const from = hint?.collectedBelow ?? 1;
         for (let old = from; old < epoch - 1; old++) await epochs.deleteOne({ _id: this.#epochId(old) });
-        await hints.updateOne(
-          { _id: this.#hintId },
-          { $max: { epoch, collectedBelow: Math.max(from, epoch - 1) } },
-          { upsert: true },
-        );
+        try {
+          await hints.updateOne(
+            { _id: this.#hintId },
+            { $max: { epoch, collectedBelow: Math.max(from, epoch - 1) } },
+            { upsert: true },
+          );
+        } catch (error) {
+          // Two first releases upserted the hint at once: the other's stands, and a hint only
+          // says where to start looking.
+          if (serverCode(error) !== SERVER_CODES.DuplicateKey) throw error;
+        }
       },
     };
   }
