@@ -74,4 +74,49 @@ describe('event retention', () => {
       caughtUp: true,
     });
   });
+
+  it('keeps a replayed event for the full retention after its replay, not after its dead letter was stored', async () => {
+    const name = testConfig('retention-replayed').mongo.db;
+    const db = client.db(name);
+    try {
+      await ensureSchema(db);
+      const store = new EventStore(db, { profile: FERRETDB_PROFILE });
+      const all = events(0, 0, 20);
+      const dead = all[10]!;
+      // Ten days ago: offset 10 a dead letter (then too large), between stored events.
+      await store.write(
+        {
+          events: all.filter((e) => e !== dead),
+          deadLetters: [
+            {
+              id: dead.id,
+              topic: dead.topic,
+              partition: dead.partition,
+              offset: dead.offset,
+              reason: 'OVERSIZED',
+              message: 'too large then',
+              key: null,
+              value: '{}',
+              valueBytes: 10,
+              bytes: 10,
+            },
+          ],
+        },
+        new Date(NOW - 10 * DAY_MS),
+      );
+      // Replayed yesterday.
+      await store.replay([{ seq: 1, deadLetterId: dead.id, event: dead }], new Date(NOW - DAY_MS));
+      store.close();
+      const options = { retentionMs: 7 * DAY_MS, maxDeletes: 1000, now: NOW };
+      while (!(await expireEvents(db, FERRETDB_PROFILE, options)).caughtUp);
+      const left = await db.collection<{ _id: string }>(COLLECTIONS.events).find().toArray();
+      assert.deepEqual(
+        left.map((d) => d._id),
+        [dead.id],
+        'the events stored ten days ago are gone; the one replayed yesterday stays',
+      );
+    } finally {
+      await db.dropDatabase();
+    }
+  });
 });
