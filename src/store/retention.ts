@@ -9,11 +9,12 @@
  * `meta` (`retention`), so a step cut short resumes where it stopped; deleting again is harmless.
  */
 import type { Collection, Db } from 'mongodb';
-import { recordId } from '../events/index.ts';
+import { partitionKey, recordId } from '../events/index.ts';
 import type { StoreProfile } from './backend.ts';
-import { deleteByIds } from './docs.ts';
+import { recordLogId, RecordLogView } from './decisions.ts';
+import { deleteByIds, readByIds } from './docs.ts';
 import { HOUR_MS, TOTALS_ID, bucketStart, storedLogId } from './levels.ts';
-import { COLLECTIONS, type StoredLogDoc, type TotalsDoc } from './schema.ts';
+import { COLLECTIONS, type Guarded, type StoredLogDoc, type TotalsDoc } from './schema.ts';
 
 const MAX_HOURS_PER_STEP = 500;
 
@@ -67,17 +68,23 @@ export async function expireEvents(
       return step;
     }
     const log = (await rollups.findOne({ _id: storedLogId(cursor.hour) })) as StoredLogDoc | null;
-    // The hour's events as runs of ids: a run per partition range, then those replays stored.
-    const runs: { length: number; ids: (from: number, to: number) => string[] }[] = (log?.ranges ?? []).map(
-      (r) => ({
-        length: r.to - r.from + 1,
-        ids: (from, to) =>
-          Array.from({ length: to - from + 1 }, (_, i) => recordId(r.topic, r.partition, r.from + from + i)),
-      }),
-    );
+    // The hour's events as runs of ids: a run per partition range, then those replays stored. A
+    // range spans its partition's dead letters too; those a replay stored as events since belong to
+    // the replay's hour, and stay until it expires.
+    const records = new RecordLogs(db, profile);
+    const runs: { length: number; ids: (from: number, to: number) => Promise<string[]> }[] = (
+      log?.ranges ?? []
+    ).map((r) => ({
+      length: r.to - r.from + 1,
+      ids: async (from, to) => {
+        const offsets = Array.from({ length: to - from + 1 }, (_, i) => r.from + from + i);
+        const replayed = await records.replayed(partitionKey(r.topic, r.partition), offsets);
+        return offsets.filter((o) => !replayed.has(o)).map((o) => recordId(r.topic, r.partition, o));
+      },
+    }));
     const replays = log?.replays ?? [];
     if (replays.length > 0)
-      runs.push({ length: replays.length, ids: (from, to) => replays.slice(from, to + 1) });
+      runs.push({ length: replays.length, ids: async (from, to) => replays.slice(from, to + 1) });
     for (; cursor.range < runs.length; cursor.range++, cursor.offset = null) {
       const run = runs[cursor.range]!;
       for (let from = cursor.offset ?? 0; from < run.length;) {
@@ -88,11 +95,11 @@ export async function expireEvents(
           return step;
         }
         const to = Math.min(run.length - 1, from + budget - 1);
-        const ids = run.ids(from, to);
+        const ids = await run.ids(from, to);
         await deleteByIds(events, ids, profile);
-        // Counted as sent, found or not: an offset of a dead letter, or one deleted before, costs the
-        // same statement.
-        step.deleted += ids.length;
+        // Counted as the run's length, found or not: an offset of a dead letter, or one deleted
+        // before, costs the same statement.
+        step.deleted += to - from + 1;
         from = to + 1;
       }
     }
@@ -103,6 +110,24 @@ export async function expireEvents(
   }
   step.caughtUp = true;
   return step;
+}
+
+/** The record logs of one partition, read a block at a time as retention walks its offsets. */
+class RecordLogs {
+  readonly #rollups: Collection<Guarded>;
+  readonly #profile: StoreProfile;
+
+  constructor(db: Db, profile: StoreProfile) {
+    this.#rollups = db.collection<Guarded>(COLLECTIONS.rollups);
+    this.#profile = profile;
+  }
+
+  /** Of `offsets`, those a dead-letter replay stored as events. */
+  async replayed(pk: string, offsets: readonly number[]): Promise<Set<number>> {
+    const ids = [...new Set(offsets.map((o) => recordLogId(pk, o)))];
+    const view = new RecordLogView(await readByIds(this.#rollups, ids, this.#profile));
+    return new Set(offsets.filter((o) => view.form(pk, o) === 'replayed'));
+  }
 }
 
 async function save(meta: Collection<CursorDoc>, cursor: CursorDoc): Promise<void> {
