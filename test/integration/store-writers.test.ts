@@ -92,6 +92,60 @@ describe('concurrent rollup writers', () => {
     }
   });
 
+  it('FerretDB profile: a stale dead-letter replay is fenced however many holders came after it, and overwrites nothing', async () => {
+    const db = await freshDb();
+    try {
+      const all = events(0, 0, 60);
+      const dead = all.filter((e) => e.offset % 6 === 0);
+      const asDeadLetter = (e: DeviceEvent) => ({
+        id: e.id,
+        topic: e.topic,
+        partition: e.partition,
+        offset: e.offset,
+        reason: 'OVERSIZED',
+        message: 'too large then',
+        key: null,
+        value: '{}',
+        valueBytes: 10,
+        bytes: 10,
+      });
+      const next = new EventStore(db, { profile: FERRETDB_PROFILE, leaseMs: 1500 });
+      await next.write({
+        events: all.filter((e) => e.offset % 6 !== 0),
+        deadLetters: dead.map(asDeadLetter),
+      });
+      const stall = gate();
+      // Its own clock says it holds the lease for half a minute more; the server's says it expired
+      // (a clock that jumped, a renewal that never landed).
+      const stale = new EventStore(db, {
+        profile: FERRETDB_PROFILE,
+        leaseMs: 30_000,
+        leaseRenewMs: Infinity,
+        pause: stall.pause,
+      });
+      const entries = dead.map((e, i) => ({ seq: i + 1, deadLetterId: e.id, event: e }));
+      const stalled = stale.replay(entries.slice(0, 5));
+      await stall.reached;
+      await db
+        .collection<{ _id: string; expiresAt: Date }>(COLLECTIONS.meta)
+        .updateMany({ _id: { $regex: '^lease:rollups#' } }, { $set: { expiresAt: new Date(0) } });
+      // The replay's next holder finishes the batch with the same numbers and goes on; ingest
+      // writes more. Several rollup lease epochs come and go (older ones are collected).
+      await next.replay(entries.slice(0, 5));
+      await next.replay(entries.slice(5));
+      for (let i = 0; i < 4; i++)
+        await next.write({ events: events(1, i * 10, i * 10 + 10), deadLetters: [] });
+      stall.release();
+      await assert.rejects(stalled, { code: 'LEASE_LOST' });
+      await db.collection(COLLECTIONS.deadLetters).deleteMany({});
+      await assertRollupsMatchEvents(db);
+      stale.close();
+      next.close();
+    } finally {
+      await db.dropDatabase();
+    }
+  });
+
   it('MongoDB profile: a replacement of a version another writer changed is planned again', async () => {
     const db = await freshDb();
     try {
