@@ -31,7 +31,10 @@ export interface RecordLogDoc extends Guarded {
   from?: number;
   /** Offsets of the block decided as dead letters, relative to the block's start (offsetSet). */
   dead?: Binary;
-  /** Of those, the ones a dead-letter replay stored as events since (it counted them). */
+  /**
+   * Of those, the ones a dead-letter replay stored as events since (it counted them), each with the
+   * replay's sequence number (replayedMap).
+   */
   replayed?: Binary;
 }
 
@@ -79,6 +82,30 @@ export function encodeOffsetSet(offsets: ReadonlySet<number>): Binary {
   return new Binary(w.finish());
 }
 
+/** Offsets relative to their block's start, each with a number: count, then (delta, number) pairs. */
+export function encodeReplayedMap(replayed: ReadonlyMap<number, number>): Binary {
+  const sorted = [...replayed].sort((a, b) => a[0] - b[0]);
+  const w = new ByteWriter(sorted.length * 4 + 4).uint(sorted.length);
+  let previous = 0;
+  for (const [offset, seq] of sorted) {
+    w.uint(offset - previous).uint(seq);
+    previous = offset;
+  }
+  return new Binary(w.finish());
+}
+
+export function decodeReplayedMap(binary: Binary | undefined): Map<number, number> {
+  const map = new Map<number, number>();
+  if (binary === undefined) return map;
+  const r = new ByteReader(binary.buffer);
+  let offset = 0;
+  for (let n = r.uint(); n > 0; n--) {
+    offset += r.uint();
+    map.set(offset, r.uint());
+  }
+  return map;
+}
+
 export function decodeOffsetSet(binary: Binary | undefined): Set<number> {
   const set = new Set<number>();
   if (binary === undefined) return set;
@@ -94,7 +121,7 @@ export function decodeOffsetSet(binary: Binary | undefined): Set<number> {
  */
 export class RecordLogView {
   readonly #docs: ReadonlyMap<string, RecordLogDoc | null>;
-  readonly #sets = new Map<string, { dead: Set<number>; replayed: Set<number> }>();
+  readonly #sets = new Map<string, { dead: Set<number>; replayed: Map<number, number> }>();
 
   constructor(docs: ReadonlyMap<string, Guarded | null>) {
     this.#docs = docs;
@@ -108,16 +135,28 @@ export class RecordLogView {
     const id = recordLogId(pk, offset);
     const doc = this.#docs.get(id) ?? null;
     if (doc === null) return undefined;
-    let sets = this.#sets.get(id);
-    if (sets === undefined) {
-      sets = { dead: decodeOffsetSet(doc.dead), replayed: decodeOffsetSet(doc.replayed) };
-      this.#sets.set(id, sets);
-    }
+    const sets = this.#setsOf(id, doc);
     const relative = blockOffset(offset);
     // A replay can mark a record of schema 1 too: replayed is decided wherever it stands.
     if (sets.replayed.has(relative)) return 'replayed';
     if (doc.from === undefined || offset < doc.from || offset > (doc.hw[pk] ?? -1)) return undefined;
     return sets.dead.has(relative) ? 'dead' : 'event';
+  }
+
+  /** The sequence number of the replay that stored the record at `offset` as an event, if one did. */
+  replayedBy(pk: string, offset: number): number | undefined {
+    const id = recordLogId(pk, offset);
+    const doc = this.#docs.get(id) ?? null;
+    return doc === null ? undefined : this.#setsOf(id, doc).replayed.get(blockOffset(offset));
+  }
+
+  #setsOf(id: string, doc: RecordLogDoc): { dead: Set<number>; replayed: Map<number, number> } {
+    let sets = this.#sets.get(id);
+    if (sets === undefined) {
+      sets = { dead: decodeOffsetSet(doc.dead), replayed: decodeReplayedMap(doc.replayed) };
+      this.#sets.set(id, sets);
+    }
+    return sets;
   }
 }
 

@@ -286,7 +286,11 @@ export class EventStore {
         for (const e of candidates) {
           const pk = partitionKey(e.event.topic, e.event.partition);
           const form = log.form(pk, e.event.offset);
-          if (form === 'dead' || form === 'replayed') outcome.replay.push(e);
+          // Replayed under this entry's number: a run cut short, finished with the same numbers.
+          // Under another: an earlier replay counted it, and this dead letter is a leftover.
+          if (form === 'dead' || (form === 'replayed' && log.replayedBy(pk, e.event.offset) === e.seq))
+            outcome.replay.push(e);
+          else if (form === 'replayed') outcome.alreadyStored.push(e.deadLetterId);
           // Decided as an event: the dead letter was never counted (a delivery that stopped left it).
           else if (form === 'event') outcome.alreadyStored.push(e.deadLetterId);
           else if (e.event.offset > (legacyMarks[pk] ?? -1)) outcome.undecided.push(e.deadLetterId);

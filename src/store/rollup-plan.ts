@@ -37,7 +37,9 @@ import {
 import {
   blockOffset,
   decodeOffsetSet,
+  decodeReplayedMap,
   encodeOffsetSet,
+  encodeReplayedMap,
   type RecordDecision,
   type RecordLogDoc,
   recordLogId,
@@ -515,17 +517,17 @@ class Planner {
       );
       if (decided.length === 0 && replays.length === 0) continue;
       const dead = decodeOffsetSet(before?.dead);
-      const replayedSet = decodeOffsetSet(before?.replayed);
+      const replayedMap = decodeReplayedMap(before?.replayed);
       let from = before?.from;
       for (const r of decided) {
         if (r.dead) dead.add(blockOffset(r.offset));
         if (from === undefined || r.offset < from) from = r.offset;
       }
-      for (const r of replays) replayedSet.add(blockOffset(r.of.offset));
+      for (const r of replays) replayedMap.set(blockOffset(r.of.offset), r.of.seq);
       this.#put<RecordLogDoc>('rollups', -1, before, id, [...decided, ...replays], {
         ...(from === undefined ? {} : { from }),
         ...(dead.size > 0 ? { dead: encodeOffsetSet(dead) } : {}),
-        ...(replayedSet.size > 0 ? { replayed: encodeOffsetSet(replayedSet) } : {}),
+        ...(replayedMap.size > 0 ? { replayed: encodeReplayedMap(replayedMap) } : {}),
       });
     }
   }

@@ -6,7 +6,9 @@ import { decodeCounts, decodeMinuteEvents, loadBitmaps } from '../../../src/sket
 import {
   classify,
   decodeOffsetSet,
+  decodeReplayedMap,
   encodeOffsetSet,
+  encodeReplayedMap,
   RECORD_LOG_BITS,
   recordLogId,
   RecordLogView,
@@ -118,6 +120,12 @@ describe('record log sets', () => {
     const offsets = new Set([0, 1, 2, 700, 2 ** RECORD_LOG_BITS - 1]);
     assert.deepEqual(decodeOffsetSet(encodeOffsetSet(offsets)), offsets);
     assert.deepEqual(decodeOffsetSet(undefined), new Set());
+    const replayed = new Map([
+      [3, 17],
+      [0, 2 ** 40],
+      [900, 1],
+    ]);
+    assert.deepEqual(decodeReplayedMap(encodeReplayedMap(replayed)), replayed);
   });
 
   it('says nothing of offsets below what a document decided, or past its mark', () => {
