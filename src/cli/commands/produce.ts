@@ -6,7 +6,14 @@ import { flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
 import { ensureTopic, untilStopSignal } from '../../app/index.ts';
 import { ConfigError } from '../../errors/index.ts';
 import { asKafkaError, EventProducer, TopicAdmin } from '../../kafka/index.ts';
-import { fileRecords, runProducer, syntheticRecords } from '../../producer/index.ts';
+import {
+  defaultUnackedPath,
+  describeFailures,
+  fileRecords,
+  runProducer,
+  syntheticRecords,
+  UnackedLines,
+} from '../../producer/index.ts';
 import { intOption, numberOption } from '../options.ts';
 
 interface ProduceFlags {
@@ -16,6 +23,7 @@ interface ProduceFlags {
   partitions?: number;
   seed?: number;
   file?: string;
+  failedOut?: string;
   topic?: string;
 }
 
@@ -29,10 +37,18 @@ export function registerProduceCommand(program: Command): void {
     .option('--partitions <p>', 'create the topic with P partitions, or grow it to P', intOption(1, 10_000))
     .option('--seed <s>', 'seed for a reproducible stream (default: random)', intOption(0, 2 ** 31 - 1))
     .option('--file <path>', 'send each line of a .jsonl file as one record value, as is')
+    .option(
+      '--failed-out <path>',
+      'with --file: where the lines the cluster did not acknowledge go (failed for good, or not sent because of a stop), so that `produce --file <path>` sends exactly those (default: beside the file, <name>.unacked.jsonl)',
+    )
     .option('--topic <name>', `topic (${flagDefault(SETTINGS.kafka.topic)})`)
     .action(async (flags: ProduceFlags) => {
       if (flags.file !== undefined && !existsSync(flags.file))
         throw new ConfigError(`--file ${flags.file}: no such file`);
+      if (flags.failedOut !== undefined && flags.file === undefined)
+        throw new ConfigError('--failed-out needs --file (synthetic records can be made again with --seed)');
+      if (flags.failedOut !== undefined && flags.failedOut === flags.file)
+        throw new ConfigError('--failed-out must not be the --file it reads');
       const config = loadConfig(
         undefined,
         flags.topic === undefined ? {} : { kafka: { topic: flags.topic } },
@@ -65,6 +81,10 @@ export function registerProduceCommand(program: Command): void {
       bar.start(total, 0, { rate: 0, failed: 0 });
       const stop = untilStopSignal();
 
+      const unacked =
+        flags.file === undefined
+          ? undefined
+          : new UnackedLines(flags.failedOut ?? defaultUnackedPath(flags.file));
       const producer = new EventProducer(config.kafka);
       const summary = await runProducer(producer, source, {
         rate: flags.rate,
@@ -74,16 +94,28 @@ export function registerProduceCommand(program: Command): void {
             rate: Math.round(p.sent / (p.elapsedMs / 1000)),
             failed: p.failed,
           }),
-      }).finally(() => producer.close());
+        ...(unacked !== undefined && { onUnacknowledged: (records) => unacked.append(records) }),
+      }).finally(() => {
+        unacked?.close();
+        return producer.close();
+      });
       bar.stop();
 
       process.stdout.write(
         `sent ${summary.sent} records to ${config.kafka.topic} (${partitions} partitions) in ${(summary.elapsedMs / 1000).toFixed(1)}s: ` +
           `${Math.round(summary.recordsPerSec)} records/s, ${summary.mbPerSec.toFixed(2)} MB/s` +
           (flags.file === undefined ? `, seed ${seed}` : '') +
-          (summary.failed ? `; ${summary.failed} FAILED: ${summary.errors[0]}` : '') +
+          (summary.failed
+            ? `; ${summary.failed} FAILED (${describeFailures(summary.failedByPartition)}): ${summary.errors[0]}`
+            : '') +
+          (summary.unsent ? `; ${summary.unsent} not sent (stopped)` : '') +
           '\n',
       );
+      if (unacked !== undefined && unacked.lines > 0) {
+        process.stdout.write(
+          `${unacked.lines} lines not acknowledged are in ${unacked.path}; \`ipstream produce --file ${unacked.path}\` sends exactly those\n`,
+        );
+      }
       if (summary.failed > 0) process.exitCode = 1;
     });
 }

@@ -30,6 +30,7 @@ test('the producer sends one chunk at a time, so retries across a broker restart
       await new Promise((resolve) => setTimeout(resolve, 2));
       sent.push(...records.map((r) => Number(r.value)));
       outstanding--;
+      return [];
     },
   } as unknown as EventProducer;
   const records = Array.from({ length: 50 }, (_, i) => ({ value: String(i) }));
