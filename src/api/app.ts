@@ -1,6 +1,7 @@
 /**
  * The HTTP API as a Fastify instance that is not yet listening, so tests drive it in-process with
- * `app.inject` and `serve`/`up` decide where it listens.
+ * `app.inject` and `serve`/`up` decide where it listens; and the operations app a standalone
+ * `ingest` serves (health, readiness, metrics) from the same routes.
  */
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
@@ -13,8 +14,10 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { registerBearerAuth } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { handleError, handleNotFound } from './error-handler.ts';
+import { type ApiMetrics, createMetrics } from './metrics.ts';
 import { registerMethodNotAllowed } from './method-not-allowed.ts';
 import { DebugRequestLog } from './request-log.ts';
+import { registerRequestMetrics } from './request-metrics.ts';
 import {
   countRoutes,
   dashboardRoutes,
@@ -26,7 +29,10 @@ import {
   timestampRoutes,
 } from './routes/index.ts';
 
-export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
+type App = FastifyInstance;
+
+/** What every app of ipstream shares: logging, the error shapes, 405s, request metrics. */
+function baseApp(deps: ApiDeps, metrics: ApiMetrics) {
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     logController: new DebugRequestLog(),
@@ -44,7 +50,14 @@ export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   // Hooks first: they apply to the routes registered after them (auth also marks them in OpenAPI).
+  registerRequestMetrics(app, metrics);
   registerMethodNotAllowed(app);
+  return app;
+}
+
+export async function buildApp(deps: ApiDeps = {}): Promise<App> {
+  const metrics = createMetrics(deps);
+  const app = baseApp(deps, metrics);
   if (deps.cors === true) {
     // Any origin, on every answer (errors included); before auth, since browsers send preflights
     // without credentials. Not strict: a preflight missing a header still gets its 204.
@@ -79,7 +92,19 @@ export async function buildApp(deps: ApiDeps = {}): Promise<FastifyInstance> {
   await app.register(statsRoutes, { deps });
   await app.register(deadLetterRoutes, { deps });
   await app.register(pipelineRoutes, { deps });
-  await app.register(healthRoutes, { deps });
+  await app.register(healthRoutes, { deps, metrics });
   await app.register(dashboardRoutes);
+  return app;
+}
+
+/**
+ * What a standalone `ingest` serves on its own port: `/healthz`, `/readyz` and `/metrics` only, the
+ * same routes and metrics as the API's (no analytics, no dashboard, no token: nothing in them
+ * reads the events).
+ */
+export async function buildOpsApp(deps: ApiDeps): Promise<App> {
+  const metrics = createMetrics(deps);
+  const app = baseApp(deps, metrics);
+  await app.register(healthRoutes, { deps, metrics });
   return app;
 }

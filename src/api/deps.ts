@@ -20,6 +20,8 @@ export interface ApiDeps {
   db?: Db;
   /** Live counters of this process's ingest workers (none in `serve`-only mode). */
   workerStats?: () => WorkerStats[];
+  /** The consumer group those workers are members of (a label of the members gauge). */
+  ingestGroup?: string;
   /** Partitions, end and committed offsets, and lag of the ingest group. */
   topicStatus?: () => Promise<TopicDescription>;
   /** Reachability of the services, for /readyz. */

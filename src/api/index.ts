@@ -4,4 +4,5 @@
  *
  * What other folders may import from src/api/; its other files are internal (eslint.config.js).
  */
-export { buildApp } from './app.ts';
+export { buildApp, buildOpsApp } from './app.ts';
+export type { ApiDeps } from './deps.ts';

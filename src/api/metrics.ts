@@ -1,7 +1,10 @@
 /**
- * Prometheus metrics of one app instance: Node's process metrics plus the ingest workers' counters
- * and the topic's lag, read at scrape time from the same sources as /api/v1/pipeline. Each app has
- * its own registry, so several apps in one process (tests) never share or double-register metrics.
+ * Prometheus metrics of one app instance: Node's process metrics, the ingest workers' counters and
+ * the topic's lag, read at scrape time from the same sources as /api/v1/pipeline, and the app's own
+ * request durations. Each app has its own registry, so several apps in one process (tests) never
+ * share or double-register metrics. Names and units follow the Prometheus conventions (`_total`
+ * counters, `_seconds`, `_bytes`), checked with `promtool check metrics` by
+ * test/integration/observability.test.ts.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WorkerStats } from '../ingest/index.ts';
@@ -22,6 +25,12 @@ const COUNTERS: { field: WorkerCounter; name: string; help: string }[] = [
   { field: 'duplicates', name: 'duplicates', help: 'events already stored (redeliveries)' },
   { field: 'deadLetters', name: 'dead_letters', help: 'records stored as dead letters' },
   { field: 'flushes', name: 'flushes', help: 'batches written to the store' },
+  {
+    field: 'flushedRecords',
+    name: 'flushed_records',
+    help: 'records in the batches written to the store (records per batch: its rate over flushes)',
+  },
+  { field: 'flushedBytes', name: 'flushed_bytes', help: 'value bytes in the batches written to the store' },
   { field: 'storeRetries', name: 'store_retries', help: 'store writes retried after a failure' },
   { field: 'commitFailures', name: 'commit_failures', help: 'offset commits that failed' },
   { field: 'consumerRestarts', name: 'consumer_restarts', help: 'Kafka consumers restarted' },
@@ -40,9 +49,27 @@ const WORKER_GAUGES: { name: string; help: string; value: (w: WorkerStats) => nu
   },
 ];
 
-export function createMetricsRegistry(deps: ApiDeps): Registry {
+/** The registry of one app, and the request histogram its hook observes. */
+export interface ApiMetrics {
+  registry: Registry;
+  /** HTTP request durations, labelled by method, route pattern and status code. */
+  requests: Histogram<'method' | 'route' | 'code'>;
+}
+
+/**
+ * prom-client's gauges named like counters (`promtool check metrics`: non-counter metrics should not
+ * have a "_total" suffix). Each is the sum of a gauge by `type` it also serves (`nodejs_active_handles`).
+ */
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+export function createMetrics(deps: ApiDeps): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   const workers = (): WorkerStats[] => deps.workerStats?.() ?? [];
 
   for (const c of COUNTERS) {
@@ -70,9 +97,76 @@ export function createMetricsRegistry(deps: ApiDeps): Registry {
       },
     });
   }
+  registerTallies(registry, workers);
+  registerGroupMembers(registry, deps, workers);
   registerFlushHistogram(registry, workers);
   registerTopicGauges(registry, deps);
-  return registry;
+  const requests = new Histogram({
+    name: 'ipstream_http_request_duration_seconds',
+    help: 'time to answer an HTTP request, by method, route pattern (never the raw path) and status code',
+    labelNames: ['method', 'route', 'code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return { registry, requests };
+}
+
+/** Counters a worker keeps per key (dead letters by reason, store errors by outcome and error). */
+function registerTallies(registry: Registry, workers: () => WorkerStats[]): void {
+  new Counter({
+    name: 'ipstream_ingest_dead_letters_by_reason_total',
+    help:
+      'records of flushed batches decoded as dead letters, by reason (a record Kafka delivers ' +
+      'again counts again), per worker of this process',
+    labelNames: ['worker', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const w of workers()) {
+        for (const [reason, n] of Object.entries(w.deadLetterReasons)) {
+          this.inc({ worker: String(w.workerId), reason }, n);
+        }
+      }
+    },
+  });
+  new Counter({
+    name: 'ipstream_ingest_store_errors_total',
+    help:
+      'store operations that failed, by outcome (retried, or failed: the batch stays uncommitted ' +
+      'and the worker stops) and error class or code, per worker of this process',
+    labelNames: ['worker', 'outcome', 'error'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const w of workers()) {
+        for (const [key, n] of Object.entries(w.storeErrors)) {
+          const at = key.indexOf(':');
+          const outcome = key.slice(0, at);
+          const error = key.slice(at + 1);
+          this.inc({ worker: String(w.workerId), outcome, error }, n);
+        }
+      }
+    },
+  });
+}
+
+/**
+ * Workers of this process that are members of the ingest group. Summed over every ingest process,
+ * the group's members: 0 (or no series at all) is a group nobody consumes for.
+ */
+function registerGroupMembers(registry: Registry, deps: ApiDeps, workers: () => WorkerStats[]): void {
+  if (deps.workerStats === undefined) return;
+  new Gauge({
+    name: 'ipstream_ingest_group_members',
+    help: 'workers of this process that have joined the ingest consumer group',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const joined = workers().filter((w) => w.memberId !== null).length;
+      this.set({ group: deps.ingestGroup ?? '' }, joined);
+    },
+  });
 }
 
 /**

@@ -7,11 +7,15 @@
 export interface ReadinessProbes {
   kafka: () => Promise<boolean>;
   mongo: () => Promise<boolean>;
+  /** A process that runs ingest workers: every worker has joined the consumer group. */
+  workers?: () => Promise<boolean>;
 }
 
 export interface ReadinessChecks {
   kafka: boolean;
   mongo: boolean;
+  /** Only where a workers probe is configured. */
+  workers?: boolean;
 }
 
 /** Long enough to absorb bursts and several pollers, short next to a probe period of ~10 s. */
@@ -42,10 +46,16 @@ export function createReadiness(
   return () => {
     if (inFlight !== null) return inFlight;
     if (last !== null && now() - last.at < cacheMs) return Promise.resolve(last.checks);
-    inFlight = Promise.all([settle(probes?.kafka), settle(probes?.mongo)]).then(([kafka, mongo]) => {
-      last = { checks: { kafka, mongo }, at: now() };
+    const workersProbe = probes?.workers;
+    inFlight = Promise.all([
+      settle(probes?.kafka),
+      settle(probes?.mongo),
+      workersProbe === undefined ? undefined : settle(workersProbe),
+    ]).then(([kafka, mongo, workers]) => {
+      const checks: ReadinessChecks = workers === undefined ? { kafka, mongo } : { kafka, mongo, workers };
+      last = { checks, at: now() };
       inFlight = null;
-      return last.checks;
+      return checks;
     });
     return inFlight;
   };

@@ -24,7 +24,7 @@ export async function runApi(
   const app = await buildApp({
     logger: options.log,
     db: mongo.db,
-    ...(options.workerStats && { workerStats: options.workerStats }),
+    ...(options.workerStats && { workerStats: options.workerStats, ingestGroup: config.kafka.group }),
     topicStatus: () =>
       admin.describe(config.kafka.topic, config.kafka.group).catch((error: unknown) => {
         throw asKafkaError(error, config.kafka);

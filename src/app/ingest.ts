@@ -9,6 +9,7 @@ import {
   recordedSchema,
   retiredCollections,
 } from '../store/index.ts';
+import { type RunningIngestHttp, startIngestHttp } from './ingest-http.ts';
 import { startRetention } from './retention.ts';
 import { ensureTopic } from './topic.ts';
 
@@ -23,14 +24,63 @@ export interface RunningIngest {
 /**
  * The ingest pool of this process: the topic exists (created if missing), the schema exists
  * (created before any worker writes: FerretDB must not create collections while others write),
- * and `config.ingest.workers` workers have joined the group.
+ * and `config.ingest.workers` workers have joined the group. With `httpPort`, health, readiness
+ * and metrics are served from the start (not ready until every worker has joined).
  */
 export async function runIngest(
   config: Config,
-  options: { log: Logger; maxWorkers?: number },
+  options: {
+    log: Logger;
+    maxWorkers?: number;
+    httpPort?: number;
+    /** Told where the HTTP side listens as soon as it does, before the workers start. */
+    onHttp?: (url: string) => void;
+  },
 ): Promise<RunningIngest> {
   const { log } = options;
   const admin = new TopicAdmin(config.kafka);
+  let pool: IngestPool | undefined;
+  let http: RunningIngestHttp | undefined;
+  if (options.httpPort !== undefined) {
+    http = await startIngestHttp(config, {
+      port: options.httpPort,
+      log,
+      admin,
+      workers: () => pool?.stats() ?? [],
+    });
+    options.onHttp?.(http.url);
+  }
+  try {
+    await prepareStore(config, admin, log);
+    pool = new IngestPool(config, log);
+    await pool.scaleTo(config.ingest.workers);
+    if (options.maxWorkers !== undefined) pool.startWorkerAutoscale(options.maxWorkers);
+  } catch (error) {
+    await pool?.stop();
+    await http?.stop();
+    await admin.close();
+    throw error;
+  }
+  const running = pool;
+  const stopRetention = startRetention(config, log);
+  let stopping: Promise<void> | undefined;
+  return {
+    pool: running,
+    idle: (untilIdleMs, isStopped) =>
+      waitUntilIdle(admin, config.kafka.topic, config.kafka.group, untilIdleMs, isStopped),
+    stop: () =>
+      (stopping ??= (async () => {
+        await stopRetention();
+        await running.stop();
+        // Last: a probe or a scrape during the drain sees the workers' final figures.
+        await http?.stop();
+        await admin.close();
+      })()),
+  };
+}
+
+/** The topic (created if missing) and the schema, before any worker writes. */
+async function prepareStore(config: Config, admin: TopicAdmin, log: Logger): Promise<void> {
   const topic = await ensureTopic(admin, config.kafka.topic);
   if (topic.created)
     log.info({ topic: config.kafka.topic, partitions: topic.partitions }, 'created the topic');
@@ -52,20 +102,4 @@ export async function runIngest(
   } finally {
     await mongo.close();
   }
-  const pool = new IngestPool(config, log);
-  await pool.scaleTo(config.ingest.workers);
-  if (options.maxWorkers !== undefined) pool.startWorkerAutoscale(options.maxWorkers);
-  const stopRetention = startRetention(config, log);
-  let stopping: Promise<void> | undefined;
-  return {
-    pool,
-    idle: (untilIdleMs, isStopped) =>
-      waitUntilIdle(admin, config.kafka.topic, config.kafka.group, untilIdleMs, isStopped),
-    stop: () =>
-      (stopping ??= (async () => {
-        await stopRetention();
-        await pool.stop();
-        await admin.close();
-      })()),
-  };
 }

@@ -214,6 +214,14 @@ export const SETTINGS = {
       parse: integer,
       doc: 'worker threads per ingest process',
     }),
+    httpPort: setting({
+      env: 'INGEST_HTTP_PORT',
+      schema: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+      default: undefined,
+      parse: integer,
+      doc: 'a standalone `ingest` serves `/healthz`, `/readyz` and `/metrics` on this port, on `HOST` (0: any free port; unset: none; `up` serves them on `PORT`)',
+      hint: 'must be a port from 0 to 65535',
+    }),
     flushIntervalMs: setting({
       env: 'FLUSH_INTERVAL_MS',
       schema: Type.Integer({ minimum: 10, maximum: 600_000 }),

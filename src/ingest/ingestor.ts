@@ -21,7 +21,7 @@ import { type Batch, BatchBuffer, offsetsIn, withoutPartitions } from './batch-b
 import { coversFromCommitted } from './gap-guard.ts';
 import { byTopic, OffsetCommitter } from './committer.ts';
 import { createFlushPolicy, type FlushPolicy, type FlushReason, takeLimits } from './flush-policy.ts';
-import { emptyStats, type WorkerStats } from './stats.ts';
+import { countIn, emptyStats, errorKind, type WorkerStats } from './stats.ts';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
@@ -262,6 +262,7 @@ export class Ingestor {
         // next. No later batch may be stored and committed past it, and that holds while stopping
         // too: the drain ends here instead of committing the batches behind this one.
         this.#failed = true;
+        countIn(this.#stats.storeErrors, `failed:${errorKind(error)}`);
         if (this.#stopping) {
           this.#log.error(
             { err: describeError(error), records: batch.count, left: this.#buffer.count },
@@ -324,6 +325,9 @@ export class Ingestor {
     s.stored += result.inserted;
     s.duplicates += result.duplicates + result.deadLetterDuplicates;
     s.deadLetters += result.deadLetters;
+    for (const d of safe.deadLetters) countIn(s.deadLetterReasons, d.reason);
+    s.flushedRecords += safe.count;
+    s.flushedBytes += safe.bytes;
     s.lastFlush = { count: batch.count, bytes: batch.bytes, writeMs: Math.round(writeMs), at: Date.now() };
     s.recentWriteMs.push(Math.round(writeMs));
     if (s.recentWriteMs.length > RECENT_WRITES) s.recentWriteMs.shift();
@@ -379,6 +383,7 @@ export class Ingestor {
         isRetriableStoreError(error) || (error as { retriable?: boolean }).retriable === true,
       onRetry: (error, attempt, delayMs) => {
         this.#stats.storeRetries++;
+        countIn(this.#stats.storeErrors, `retried:${errorKind(error)}`);
         this.#log.warn({ err: describeError(error), attempt, delayMs }, `${what} failed; retrying`);
       },
     });

@@ -1,3 +1,5 @@
+import { IpstreamError } from '../errors/index.ts';
+
 /** Counters one ingest worker reports to its pool (and the pool to /metrics and /api/v1/pipeline). */
 export interface WorkerStats {
   workerId: number;
@@ -7,12 +9,26 @@ export interface WorkerStats {
   stored: number;
   duplicates: number;
   deadLetters: number;
+  /**
+   * Dead letters of each flushed batch, by the reason they were refused (`INVALID_JSON`, ...), as
+   * this worker decoded them: a record Kafka delivers again counts again.
+   */
+  deadLetterReasons: Record<string, number>;
   flushes: number;
   flushReasons: Record<string, number>;
+  /** Records and bytes of the batches flushed (sent to the store): batch sizes over time. */
+  flushedRecords: number;
+  flushedBytes: number;
   lastFlush: { count: number; bytes: number; writeMs: number; at: number } | null;
   /** Recent store write durations (ms), newest last, for latency histograms. */
   recentWriteMs: number[];
   storeRetries: number;
+  /**
+   * Store operations that failed, keyed `<outcome>:<error>`: outcome `retried` (tried again) or
+   * `failed` (given up: the batch stays uncommitted), error the error's class or code
+   * (`MongoNetworkError`, `STORE_REJECTED`).
+   */
+  storeErrors: Record<string, number>;
   commitFailures: number;
   consumerRestarts: number;
   /** Buffered records left to the member a partition moved to, not stored here. */
@@ -33,11 +49,15 @@ export function emptyStats(workerId: number): WorkerStats {
     stored: 0,
     duplicates: 0,
     deadLetters: 0,
+    deadLetterReasons: {},
     flushes: 0,
     flushReasons: {},
+    flushedRecords: 0,
+    flushedBytes: 0,
     lastFlush: null,
     recentWriteMs: [],
     storeRetries: 0,
+    storeErrors: {},
     commitFailures: 0,
     consumerRestarts: 0,
     droppedForRebalance: 0,
@@ -56,21 +76,43 @@ export function emptyStats(workerId: number): WorkerStats {
  * left empty.
  */
 export function retire(total: WorkerStats, exited: WorkerStats): WorkerStats {
-  const flushReasons = { ...total.flushReasons };
-  for (const [reason, n] of Object.entries(exited.flushReasons)) {
-    flushReasons[reason] = (flushReasons[reason] ?? 0) + n;
-  }
   return {
     ...total,
     consumed: total.consumed + exited.consumed,
     stored: total.stored + exited.stored,
     duplicates: total.duplicates + exited.duplicates,
     deadLetters: total.deadLetters + exited.deadLetters,
+    deadLetterReasons: addTallies(total.deadLetterReasons, exited.deadLetterReasons),
     flushes: total.flushes + exited.flushes,
-    flushReasons,
+    flushReasons: addTallies(total.flushReasons, exited.flushReasons),
+    flushedRecords: total.flushedRecords + exited.flushedRecords,
+    flushedBytes: total.flushedBytes + exited.flushedBytes,
     storeRetries: total.storeRetries + exited.storeRetries,
+    storeErrors: addTallies(total.storeErrors, exited.storeErrors),
     commitFailures: total.commitFailures + exited.commitFailures,
     consumerRestarts: total.consumerRestarts + exited.consumerRestarts,
     droppedForRebalance: total.droppedForRebalance + exited.droppedForRebalance,
   };
+}
+
+/** Two tallies summed key by key (a new object). */
+function addTallies(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const sum = { ...a };
+  for (const [key, n] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + n;
+  return sum;
+}
+
+/**
+ * What kind of error a store operation met, for a metric label: an ipstream error's code, else the
+ * error's class name (`MongoNetworkError`); a small set, never the message.
+ */
+export function errorKind(error: unknown): string {
+  if (error instanceof IpstreamError) return error.code;
+  if (error instanceof Error && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(error.name)) return error.name;
+  return 'unknown';
+}
+
+/** Adds `n` (default 1) to `tally[key]`. */
+export function countIn(tally: Record<string, number>, key: string, n = 1): void {
+  tally[key] = (tally[key] ?? 0) + n;
 }

@@ -2,18 +2,26 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiDeps } from '../deps.ts';
-import { createMetricsRegistry } from '../metrics.ts';
+import type { ApiMetrics } from '../metrics.ts';
 import { READINESS_CACHE_MS, createReadiness } from '../readiness.ts';
 
 const Checks = Type.Object(
   {
     kafka: Type.Boolean({ description: 'the Kafka brokers answer' }),
     mongo: Type.Boolean({ description: 'the MongoDB server answers' }),
+    workers: Type.Optional(
+      Type.Boolean({
+        description: 'every ingest worker of this process has joined the group (`ingest` only)',
+      }),
+    ),
   },
   { description: 'each dependency, true when reachable' },
 );
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps; metrics: ApiMetrics }> = async (
+  app,
+  { deps, metrics },
+) => {
   app.get(
     '/healthz',
     {
@@ -35,8 +43,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async 
       schema: {
         summary: 'Readiness',
         description:
-          'Answers 200 when both Kafka and MongoDB are reachable, else 503 naming what is not ' +
-          '(a process started without probes is never ready). The answer may be up to ' +
+          'Answers 200 when both Kafka and MongoDB are reachable (and, in a standalone `ingest`, ' +
+          'every worker has joined the consumer group), else 503 naming what is not (a process ' +
+          'started without probes is never ready). The answer may be up to ' +
           `${cacheMs / 1000} s old: requests within that time share one probe.`,
         tags: ['health'],
         response: {
@@ -47,25 +56,29 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async 
     },
     async (_request, reply) => {
       const checks = await readiness();
-      if (checks.kafka && checks.mongo) return { status: 'ready' as const, checks };
       const down = Object.entries(checks)
         .filter(([, ok]) => !ok)
         .map(([name]) => name);
-      const why =
-        deps.probes === undefined ? 'no probes are configured' : `${down.join(' and ')} unreachable`;
+      if (down.length === 0) return { status: 'ready' as const, checks };
+      const unreachable = down.filter((name) => name !== 'workers');
+      const reasons = [
+        ...(unreachable.length > 0 ? [`${unreachable.join(' and ')} unreachable`] : []),
+        ...(checks.workers === false ? ['ingest workers not all in the consumer group'] : []),
+      ];
+      const why = deps.probes === undefined ? 'no probes are configured' : reasons.join('; ');
       return reply.code(503).send({ error: 'NOT_READY' as const, message: why, checks });
     },
   );
 
-  const registry = createMetricsRegistry(deps);
+  const { registry } = metrics;
   app.get(
     '/metrics',
     {
       schema: {
         summary: 'Prometheus metrics',
         description:
-          'Process metrics, ingest worker counters and flush latency, and per-partition lag, in the ' +
-          'Prometheus text format.',
+          'Process metrics, ingest worker counters and flush latency, per-partition lag and HTTP ' +
+          'request durations by route, in the Prometheus text format.',
         tags: ['health'],
         produces: ['text/plain'],
         response: { 200: Type.String({ description: 'Prometheus text exposition format' }) },

@@ -14,6 +14,7 @@ interface IngestFlags {
   adaptive: boolean;
   topic?: string;
   group?: string;
+  httpPort?: number;
 }
 
 export function registerIngestCommand(program: Command): void {
@@ -48,11 +49,17 @@ export function registerIngestCommand(program: Command): void {
     .option('--no-adaptive', 'keep flush limits fixed instead of tuning them to the store latency')
     .option('--topic <name>', `topic (${flagDefault(SETTINGS.kafka.topic)})`)
     .option('--group <name>', `consumer group (${flagDefault(SETTINGS.kafka.group)})`)
+    .option(
+      '--http-port <p>',
+      `serve /healthz, /readyz and /metrics on this port, 0: any free one (${flagDefault(SETTINGS.ingest.httpPort)}: none)`,
+      intOption(0, 65535),
+    )
     .action(async (flags: IngestFlags) => {
       const config = loadConfig(undefined, {
         kafka: { ...(flags.topic && { topic: flags.topic }), ...(flags.group && { group: flags.group }) },
         ingest: {
           ...(flags.workers && { workers: flags.workers }),
+          ...(flags.httpPort !== undefined && { httpPort: flags.httpPort }),
           ...(flags.flushInterval && { flushIntervalMs: flags.flushInterval }),
           ...(flags.flushCount && { flushCount: flags.flushCount }),
           adaptive: flags.adaptive,
@@ -64,6 +71,11 @@ export function registerIngestCommand(program: Command): void {
       const ingest = await runIngest(config, {
         log,
         ...(flags.maxWorkers !== undefined && { maxWorkers: flags.maxWorkers }),
+        ...(config.ingest.httpPort !== undefined && {
+          httpPort: config.ingest.httpPort,
+          onHttp: (url: string) =>
+            process.stdout.write(`health ${url}/healthz   ready ${url}/readyz   metrics ${url}/metrics\n`),
+        }),
       });
       log.info(
         { workers: config.ingest.workers, topic: config.kafka.topic, group: config.kafka.group },

@@ -64,6 +64,26 @@ describe('/healthz and /readyz', () => {
   });
 });
 
+describe('/readyz with a workers probe (standalone ingest)', () => {
+  it('is 200 only when the workers have joined too, and says so when they have not', async () => {
+    await withApp({ probes: { kafka: up, mongo: up, workers: up } }, async (app) => {
+      const answer = await getJson(app, '/readyz');
+      assert.equal(answer.status, 200);
+      assert.deepEqual(answer.body.checks, { kafka: true, mongo: true, workers: true });
+    });
+    await withApp({ probes: { kafka: up, mongo: up, workers: down } }, async (app) => {
+      const answer = await getJson(app, '/readyz');
+      assert.equal(answer.status, 503);
+      assert.equal(answer.body.message, 'ingest workers not all in the consumer group');
+      assert.deepEqual(answer.body.checks, { kafka: true, mongo: true, workers: false });
+    });
+    await withApp({ probes: { kafka: down, mongo: up, workers: down } }, async (app) => {
+      const answer = await getJson(app, '/readyz');
+      assert.equal(answer.body.message, 'kafka unreachable; ingest workers not all in the consumer group');
+    });
+  });
+});
+
 describe('/readyz cache', () => {
   /** A probe that counts its calls and answers only when released. */
   function gatedProbe() {
@@ -196,6 +216,69 @@ describe('/metrics', () => {
       assert.equal(metricValue(text, 'ipstream_ingest_flush_write_seconds_bucket{le="1"}'), 3);
     });
   });
+
+  it('counts dead letters by reason, store errors by outcome and error, batch sizes and members', async () => {
+    const stats = [
+      worker(0, {
+        memberId: 'm-0',
+        flushes: 4,
+        flushedRecords: 1200,
+        flushedBytes: 96_000,
+        deadLetterReasons: { NOT_JSON: 3, TS_IMPOSSIBLE_DATE: 1 },
+        storeErrors: { 'retried:MongoNetworkError': 5, 'failed:STORE_REJECTED': 1 },
+      }),
+      worker(1, { deadLetterReasons: { NOT_JSON: 2 } }),
+    ];
+    await withApp({ workerStats: () => stats, ingestGroup: 'ingest-g' }, async (app) => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const value = (line: string) => metricValue(text, line);
+      assert.equal(value('ipstream_ingest_flushed_records_total{worker="0"}'), 1200);
+      assert.equal(value('ipstream_ingest_flushed_bytes_total{worker="0"}'), 96_000);
+      assert.equal(value('ipstream_ingest_dead_letters_by_reason_total{worker="0",reason="NOT_JSON"}'), 3);
+      assert.equal(value('ipstream_ingest_dead_letters_by_reason_total{worker="1",reason="NOT_JSON"}'), 2);
+      assert.equal(
+        value('ipstream_ingest_dead_letters_by_reason_total{worker="0",reason="TS_IMPOSSIBLE_DATE"}'),
+        1,
+      );
+      assert.equal(
+        value('ipstream_ingest_store_errors_total{worker="0",outcome="retried",error="MongoNetworkError"}'),
+        5,
+      );
+      assert.equal(
+        value('ipstream_ingest_store_errors_total{worker="0",outcome="failed",error="STORE_REJECTED"}'),
+        1,
+      );
+      // Worker 1 has not joined (no member id yet).
+      assert.equal(value('ipstream_ingest_group_members{group="ingest-g"}'), 1);
+    });
+    await withApp({}, async (app) => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.doesNotMatch(text, /^ipstream_ingest_group_members/m, 'no workers, no members gauge');
+    });
+  });
+
+  it('times requests by route pattern and status, never by the raw path', () =>
+    withApp({}, async (app) => {
+      for (const url of [
+        '/healthz',
+        '/healthz',
+        '/api/v1/timestamps/parse?value=1',
+        '/nowhere/1',
+        '/nowhere/2',
+      ]) {
+        await app.inject({ method: 'GET', url });
+      }
+      await app.inject({ method: 'DELETE', url: '/healthz' });
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const count = (labels: string) =>
+        metricValue(text, `ipstream_http_request_duration_seconds_count{${labels}}`);
+      assert.equal(count('method="GET",route="/healthz",code="200"'), 2);
+      assert.equal(count('method="GET",route="/api/v1/timestamps/parse",code="200"'), 1);
+      assert.equal(count('method="GET",route="unmatched",code="404"'), 2);
+      assert.equal(count('method="DELETE",route="unmatched",code="405"'), 1);
+      assert.doesNotMatch(text, /nowhere/);
+      assert.match(text, /^# TYPE ipstream_http_request_duration_seconds histogram$/m);
+    }));
 
   it('reports the topic as down when Kafka fails, without failing the scrape', () =>
     withApp({ topicStatus: async () => Promise.reject(new Error('broker down')) }, async (app) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { emptyStats, retire, type WorkerStats } from '../../../src/ingest/stats.ts';
+import { emptyStats, errorKind, retire, type WorkerStats } from '../../../src/ingest/stats.ts';
+import { IpstreamError } from '../../../src/errors/index.ts';
 import { sumStats } from '../../../src/ingest/index.ts';
 
 function worker(id: number, n: number): WorkerStats {
@@ -12,6 +13,10 @@ function worker(id: number, n: number): WorkerStats {
     deadLetters: 5 * n,
     flushes: 3 * n,
     flushReasons: { count: 2 * n, age: n },
+    flushedRecords: 50 * n,
+    flushedBytes: 4000 * n,
+    deadLetterReasons: { NOT_JSON: n },
+    storeErrors: { 'retried:MongoNetworkError': n },
     storeRetries: n,
     commitFailures: n + 1,
     consumerRestarts: n + 2,
@@ -25,6 +30,25 @@ test('folding exited workers into one total keeps every counter the pool sums', 
   assert.deepEqual(sumStats([...running, total]), { ...sumStats([...running, ...exited]), workers: 2 });
   assert.deepEqual(total.flushReasons, { count: 20, age: 10 });
   assert.equal(total.consumerRestarts, 3 + 4 + 9);
+  assert.deepEqual(total.deadLetterReasons, { NOT_JSON: 10 });
+  assert.deepEqual(total.storeErrors, { 'retried:MongoNetworkError': 10 });
+  assert.equal(total.flushedRecords, 500);
+  assert.equal(total.flushedBytes, 40_000);
+});
+
+test('an error kind is a code or a class name, never a message', () => {
+  assert.equal(errorKind(new IpstreamError('STORE_REJECTED', 'the store refused it')), 'STORE_REJECTED');
+  class MongoNetworkError extends Error {
+    override name = 'MongoNetworkError';
+  }
+  assert.equal(
+    errorKind(new MongoNetworkError('connection 4 to 127.0.0.1:27017 closed')),
+    'MongoNetworkError',
+  );
+  assert.equal(errorKind('a string'), 'unknown');
+  const odd = new Error('x');
+  odd.name = 'name with spaces and a {label}';
+  assert.equal(errorKind(odd), 'unknown');
 });
 
 test('folding does not change the total it was given (totals never go backwards)', () => {
