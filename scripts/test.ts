@@ -1,8 +1,7 @@
 // `npm test`: the whole suite, as CI runs it. Static checks first (types, lint, import cycles,
 // format: fast, and a type error makes every later failure noise), then the timestamp tests under a
-// second host time zone, then every unit, integration, benchmark, fault-injection and (short) stress
-// test in one run
-// against real Kafka and FerretDB (started if not running).
+// second host time zone, then every unit, integration, benchmark, fault-injection, (short) stress
+// and (short) chaos test in one run against real Kafka and FerretDB (started if not running).
 import { spawnSync } from 'node:child_process';
 
 const node = process.execPath;
@@ -49,6 +48,7 @@ const steps: { title: string; command: string; args: string[]; env?: Record<stri
       'test/bench/**/*.test.ts',
       'test/faults/**/*.test.ts',
       'test/stress/**/*.test.ts',
+      'test/chaos/**/*.test.ts',
     ],
     env: { TZ: 'America/New_York' },
   },

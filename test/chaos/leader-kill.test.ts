@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { TopicAdmin } from '../../src/kafka/index.ts';
 import { envFor, keepOutputs, killChildren, runCli, startCli, type CliRun } from '../support/cli.ts';
 import { dropDatabase, eventually, testConfig } from '../support/config.ts';
-import { assertExactTotals, countedInStore, report, watchProgress } from '../support/faults.ts';
+import { report, watchProgress } from '../support/faults.ts';
 import { KafkaCluster } from '../support/kafka-cluster.ts';
 import {
   EndOffsetWatch,
@@ -33,8 +33,10 @@ const env = envFor(config, { LOG_LEVEL: 'info' });
 const work = mkdtempSync(join(tmpdir(), 'ipstream-leader-kill-'));
 
 const PARTITIONS = 6;
-const COUNT = Number(process.env.LEADER_KILL_RECORDS ?? 200_000);
-const RATE = 2_000;
+const RATE = 1_000;
+/** About 110 s of sending: past the three faults, with 8 s of sending before each. */
+const COUNT = Number(process.env.LEADER_KILL_RECORDS ?? 110_000);
+const BEFORE_FAULT_S = 8;
 /** As in the issue: the stopped node is started again 15 s after it went down. */
 const DOWN_MS = 15_000;
 /** The issue's bound on a pause in sending after a kill. */
@@ -116,7 +118,7 @@ test('a busy partition leader and the group coordinator SIGKILLed, a broker stop
     // Mid-stream: a share of the records sent since the last fault (or the start).
     const from = total(await watch.latest());
     await watch.until(
-      (ends) => total(ends) >= from + COUNT / (2 * FAULTS.length + 2),
+      (ends) => total(ends) >= from + RATE * BEFORE_FAULT_S,
       Date.now(),
       120_000,
       `records sent before fault ${k + 1}`,
@@ -165,8 +167,8 @@ test('a busy partition leader and the group coordinator SIGKILLed, a broker stop
   const inTopic = (await topicSeqs(cluster.brokers, config.kafka.topic, COUNT)).summary();
   const readBackMs = Date.now() - checksStarted;
   const inStore = (await storedSeqs(config, COUNT)).summary();
-  const counted = await countedInStore(config);
   const storeCountMs = Date.now() - checksStarted - readBackMs;
+  const final = await admin.describe(config.kafka.topic, config.kafka.group);
   const recovery = kills.map((k) => k.allPartitionsMs).sort((a, b) => a - b);
   report('leader-kill', {
     records: COUNT,
@@ -195,7 +197,9 @@ test('a busy partition leader and the group coordinator SIGKILLed, a broker stop
   for (const k of kills)
     assert.ok(k.allPartitionsMs < RESUME_WITHIN_MS, `sending resumed: ${JSON.stringify(k)}`);
   assert.ok(lagAtStop > 0, 'records were still arriving when the members stopped');
-  const recountStarted = Date.now();
-  await assertExactTotals(admin, config, counted);
-  process.stderr.write(`[leader-kill] recount ${Date.now() - recountStarted} ms\n`);
+  assert.deepEqual(
+    [final.totalEnd, final.totalLag],
+    [COUNT, 0],
+    'every record in the topic once, all committed',
+  );
 });
