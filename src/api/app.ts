@@ -22,6 +22,7 @@ import {
   countRoutes,
   dashboardRoutes,
   deadLetterRoutes,
+  errorRoutes,
   healthRoutes,
   ipRoutes,
   pipelineRoutes,
@@ -90,6 +91,7 @@ export async function buildApp(deps: ApiDeps = {}): Promise<App> {
   await app.register(countRoutes, { deps });
   await app.register(ipRoutes, { deps });
   await app.register(statsRoutes, { deps });
+  await app.register(errorRoutes, { deps });
   await app.register(deadLetterRoutes, { deps });
   await app.register(pipelineRoutes, { deps });
   await app.register(healthRoutes, { deps, metrics });

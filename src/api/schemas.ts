@@ -99,6 +99,19 @@ export function parsedFirst(where: 'params' | 'query', name: string, parse: (tex
  * A preValidation hook for routes with `limit`: TypeBox's conversion reads "1.5" as 1 and "0x10" as
  * 16, so the text must be plain decimal digits before the schema checks the bounds.
  */
+/**
+ * Refuses a query integer in any form but plain digits with an optional sign (the schema's
+ * coercion would take `1e3` or ` 7`): a preValidation hook.
+ */
+export function plainInteger(name: string) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const value = (request.query as Record<string, unknown>)[name];
+    if (typeof value === 'string' && !/^-?[0-9]{1,16}$/.test(value)) {
+      throw new RequestError('INVALID_REQUEST', `querystring/${name} must be a whole number`);
+    }
+  };
+}
+
 export async function plainLimit(request: FastifyRequest): Promise<void> {
   const limit = (request.query as Record<string, unknown>).limit;
   if (typeof limit === 'string' && !/^[0-9]{1,4}$/.test(limit)) {

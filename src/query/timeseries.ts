@@ -15,11 +15,13 @@ import {
   bucketId,
   bucketStart,
   childIndex,
+  type ErrorsDoc,
+  errorsId,
   type HeadDoc,
   HOUR_MS,
   MINUTE_MS,
 } from '../store/index.ts';
-import { type Series, decodeSeries } from '../sketch/index.ts';
+import { decodeCodeEntries, decodeSeries, type Series } from '../sketch/index.ts';
 import { type TimeRange, ceilTo, floorTo } from './range.ts';
 import { QueryReader } from './reader.ts';
 
@@ -66,11 +68,16 @@ export function checkSeriesRange(range: TimeRange, size: BucketSize): void {
     checkBucketCount(floorTo(range.from, unit), ceilTo(range.to, unit), size);
 }
 
+/**
+ * `errorCode`: only the events of that code, and the devices that raised it, from the error codes
+ * each hour (per minute) and each day (per hour) keeps.
+ */
 export async function timeseries(
   db: Db,
   range: TimeRange,
   size: BucketSize,
   now = Date.now(),
+  errorCode?: number,
 ): Promise<Timeseries> {
   const reader = await QueryReader.open(db);
   const unit = BUCKET_MS[size];
@@ -88,12 +95,24 @@ export async function timeseries(
   const parent = PARENT[size];
   const heads: number[] = [];
   for (let start = bucketStart(parent, from); start < to; start = bucketEnd(parent, start)) heads.push(start);
-  const docs = await reader.rollups<HeadDoc>(
-    heads.map((start) => bucketId(parent, start)),
-    'the series',
-  );
   const series = new Map<string, Series>();
-  for (const [id, doc] of docs) if (doc?.series) series.set(id, decodeSeries(doc.series.buffer));
+  if (errorCode === undefined) {
+    const docs = await reader.rollups<HeadDoc>(
+      heads.map((start) => bucketId(parent, start)),
+      'the series',
+    );
+    for (const [id, doc] of docs) if (doc?.series) series.set(id, decodeSeries(doc.series.buffer));
+  } else {
+    const docs = await reader.rollups<ErrorsDoc>(
+      heads.map((start) => errorsId(bucketId(parent, start))),
+      'the series of an error code',
+    );
+    for (const start of heads) {
+      const doc = docs.get(errorsId(bucketId(parent, start))) ?? null;
+      const children = doc === null ? undefined : decodeCodeEntries(doc.codes.buffer).get(errorCode)?.series;
+      if (children !== undefined) series.set(bucketId(parent, start), children);
+    }
+  }
   const buckets: TimeseriesBucket[] = [];
   for (let start = from; start < to; start += unit) {
     const headStart = bucketStart(parent, start);

@@ -4,6 +4,7 @@
  * What other folders may import from src/sketch/; its other files are internal (eslint.config.js).
  */
 export { addToBitmap, BitmapUnion, loadBitmaps } from './bitmap.ts';
+export { type CodeEntry, decodeCodeEntries, encodeCodeEntries } from './code-entries.ts';
 export {
   addCounts,
   countIds,
@@ -22,8 +23,10 @@ export { HyperLogLog } from './hll.ts';
 export {
   countsBetween,
   decodeMinuteEvents,
+  encodeMinuteCodes,
   encodeMinuteEvents,
   mergeMinuteEvents,
+  type MinuteEvent,
   type MinuteEvents,
   minuteEvents,
   NO_EVENTS,

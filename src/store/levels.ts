@@ -217,6 +217,14 @@ export function setId(headId: string): string {
  * The bucket's HyperLogLog and events: all an approx count reads of each whole bucket, apart from
  * the head because FerretDB reads a 4 KiB document in two thirds of the time of a head.
  */
+/** A summary bucket's error codes (ErrorsDoc). */
+export function errorsId(headId: string): string {
+  return `${headId}/errors`;
+}
+
+/** Levels whose error codes keep a series over their children: what a series filtered to a code reads. */
+export const CODE_SERIES_LEVELS: ReadonlySet<Level> = new Set<Level>(['hour', 'day']);
+
 export function hllId(headId: string): string {
   return `${headId}/hll`;
 }

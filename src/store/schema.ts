@@ -81,6 +81,16 @@ export interface MinuteDoc extends Guarded {
   events: number;
   unique: number;
   detail: Binary;
+  /** The events' error codes, in the detail's order (absent in minutes stored before codes were kept). */
+  codes?: Binary;
+}
+
+/**
+ * A summary bucket's error codes: per code its events, its devices (exact), and in hours and days
+ * the series of the code over the children (code-entries.ts).
+ */
+export interface ErrorsDoc extends Guarded {
+  codes: Binary;
 }
 
 /**
@@ -159,7 +169,15 @@ export interface LatestDeadLettersDoc extends Guarded {
   ids: string[];
 }
 
-export type RollupDoc = MinuteDoc | HeadDoc | HllDoc | SetDoc | CountsDoc | TotalsDoc | LatestDeadLettersDoc;
+export type RollupDoc =
+  | MinuteDoc
+  | HeadDoc
+  | HllDoc
+  | SetDoc
+  | CountsDoc
+  | ErrorsDoc
+  | TotalsDoc
+  | LatestDeadLettersDoc;
 
 /**
  * Creates the collections the writers use; a no-op when they exist. No secondary index: nothing

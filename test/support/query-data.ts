@@ -12,7 +12,8 @@ import { eventAt } from './events.ts';
 
 // Events stored the way ingest stores them, for the query tests to check each answer against a
 // count of the events themselves: three hours and a bit across a day boundary, from 300 devices with
-// skewed traffic (a few busy ones, many equal counts further down), on three partitions.
+// skewed traffic (a few busy ones, many equal counts further down), on three partitions, with
+// hundreds of error codes.
 
 /** The first event; the last is about three hours and a quarter later. */
 export const FIRST_EVENT_MS = Date.parse('2024-09-18T22:31:17.250Z');
@@ -28,8 +29,20 @@ export interface StoredQueryData {
   deviceIds: Map<string, number>;
 }
 
+/**
+ * An error code: hundreds of them, skewed toward a few, some negative and one past 2^32 (codes are
+ * any integers), and each device raising several.
+ */
+function errorCode(random: () => number): number {
+  const r = random();
+  const pick = Math.floor(r * r * r * 320);
+  if (pick === 319) return 2 ** 40 + 7;
+  return pick % 11 === 10 ? -pick : 100 + pick;
+}
+
 function queryEvents(): DeviceEvent[] {
   const random = createRandom(26);
+  const codes = createRandom(27);
   const offsets = new Array<number>(PARTITIONS).fill(0);
   return Array.from({ length: EVENTS }, (_, i) => {
     const r = random();
@@ -38,7 +51,7 @@ function queryEvents(): DeviceEvent[] {
     return eventAt(partition, offsets[partition]!++, {
       ts: FIRST_EVENT_MS + Math.floor((i * SPAN_MS) / EVENTS),
       ip: device % 5 === 4 ? `2001:db8::${device.toString(16)}` : `10.0.${device >> 8}.${device & 0xff}`,
-      errorCode: (device % 4) * 100,
+      errorCode: errorCode(codes),
     });
   });
 }

@@ -4,6 +4,7 @@ import { RoaringBitmap32 } from 'roaring-wasm';
 import type { Config } from '../../src/config/index.ts';
 import {
   decodeChunkTops,
+  decodeCodeEntries,
   decodeCounts,
   decodeMinuteEvents,
   decodeSeries,
@@ -26,7 +27,9 @@ import {
   bucketStart,
   childCount,
   childIndex,
+  CODE_SERIES_LEVELS,
   countsId,
+  errorsId,
   idChunk,
   hllId,
   setId,
@@ -39,6 +42,7 @@ import {
   type CountsDoc,
   type DeviceDoc,
   type DeviceStatsDoc,
+  type ErrorsDoc,
   type HeadDoc,
   type HllDoc,
   type LatestDeadLettersDoc,
@@ -193,10 +197,11 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
     const doc = get<MinuteDoc>(id);
     assert.ok(doc, `${id} exists`);
     expected.add(id);
-    const detail = decodeMinuteEvents(doc.detail.buffer);
-    const want = list.map((e) => `${e.ts - start}/${e.n}`).sort();
-    const got = [...detail.ms].map((ms, i) => `${ms}/${detail.ids[i]}`).sort();
-    assert.deepEqual(got, want, `${id}: its events (time and device)`);
+    const detail = decodeMinuteEvents(doc.detail.buffer, doc.codes?.buffer);
+    assert.ok(detail.codes, `${id}: keeps its events' codes`);
+    const want = list.map((e) => `${e.ts - start}/${e.n}/${e.code}`).sort();
+    const got = [...detail.ms].map((ms, i) => `${ms}/${detail.ids[i]}/${detail.codes![i]}`).sort();
+    assert.deepEqual(got, want, `${id}: its events (time, device and code)`);
     assert.equal(doc.events, list.length, `${id}: events`);
     assert.equal(doc.unique, new Set(list.map((e) => e.n)).size, `${id}: distinct devices`);
   }
@@ -250,6 +255,8 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
         series.unique[childIndex(level, start, c)] = unique(inChild);
       }
       assert.deepEqual(decodeSeries(head.series!.buffer), series, `${id}: series of its ${child}s`);
+      assertErrorCodes(id, level, start, list, get<ErrorsDoc>(errorsId(id)));
+      expected.add(errorsId(id));
     }
   }
   // The totals equal the sum of the buckets of any level: the months, say.
@@ -359,5 +366,46 @@ function assertRecordLogs(
   for (const d of deadLetters) {
     const form = view.form(partitionKey(d.topic, d.partition), d.offset);
     assert.equal(form, 'dead', `dead letter ${d._id} is logged as one`);
+  }
+}
+
+/** A summary bucket's error codes: per code its events, its devices, and (hours, days) its series. */
+function assertErrorCodes(
+  id: string,
+  level: Exclude<Level, 'minute'>,
+  start: number,
+  list: readonly Ev[],
+  doc: ErrorsDoc | undefined,
+): void {
+  assert.ok(doc, `${errorsId(id)} exists`);
+  const entries = decodeCodeEntries(doc.codes.buffer);
+  const byCode = new Map<number, Ev[]>();
+  for (const e of list) byCode.set(e.code, [...(byCode.get(e.code) ?? []), e]);
+  assert.deepEqual(
+    [...entries.keys()].sort((a, b) => a - b),
+    [...byCode.keys()].sort((a, b) => a - b),
+    `${id}: codes`,
+  );
+  for (const [code, mine] of byCode) {
+    const entry = entries.get(code)!;
+    const devices = [...new Set(mine.map((e) => e.n))].sort((a, b) => a - b);
+    assert.equal(entry.events, mine.length, `${id}: events of code ${code}`);
+    assert.equal(entry.unique, devices.length, `${id}: devices of code ${code}`);
+    assert.deepEqual(bitmapIds(entry.devices), devices, `${id}: device set of code ${code}`);
+    if (!CODE_SERIES_LEVELS.has(level)) {
+      assert.equal(entry.series, undefined, `${id}: no series of code ${code}`);
+      continue;
+    }
+    const child = CHILD_LEVEL[level];
+    const series = {
+      events: new Array<number>(childCount(level, start)).fill(0),
+      unique: new Array<number>(childCount(level, start)).fill(0),
+    };
+    for (const e of mine) series.events[childIndex(level, start, bucketStart(child, e.ts))]!++;
+    for (let c = start; c < bucketEnd(level, start); c = bucketEnd(child, c)) {
+      const inChild = new Set(mine.filter((e) => bucketStart(child, e.ts) === c).map((e) => e.n));
+      series.unique[childIndex(level, start, c)] = inChild.size;
+    }
+    assert.deepEqual(entry.series, series, `${id}: series of code ${code}`);
   }
 }

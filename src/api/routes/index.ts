@@ -6,6 +6,7 @@
 export { countRoutes } from './counts.ts';
 export { dashboardRoutes } from './dashboard.ts';
 export { deadLetterRoutes } from './dead-letters.ts';
+export { errorRoutes } from './errors.ts';
 export { healthRoutes } from './health.ts';
 export { ipRoutes } from './ips.ts';
 export { pipelineRoutes } from './pipeline.ts';

@@ -35,6 +35,9 @@ describe('analytics validation', () => {
       '/api/v1/stats/timeseries',
       '/api/v1/stats/timeseries?bucket=hour&from=2024-09-01&to=2024-09-30',
       '/api/v1/dead-letters?limit=1',
+      '/api/v1/errors',
+      '/api/v1/errors?from=2024-09-18T10:00:00.5Z&to=2024-09-19&limit=5',
+      '/api/v1/stats/timeseries?errorCode=-404',
       '/count/addresses',
     ]) {
       await expectError(url, 503, 'STORE_UNAVAILABLE');
@@ -45,7 +48,20 @@ describe('analytics validation', () => {
     for (const limit of ['0', '1001', '-1', '1.5', 'ten', '', '1e9']) {
       await expectError(`/api/v1/ips/top?limit=${limit}`, 400, 'INVALID_REQUEST');
       await expectError(`/api/v1/dead-letters?limit=${limit}`, 400, 'INVALID_REQUEST');
+      await expectError(`/api/v1/errors?limit=${limit}`, 400, 'INVALID_REQUEST');
     }
+  });
+
+  it('refuses error codes that are not whole numbers, or past the safe integers', async () => {
+    for (const code of ['1e3', '1.5', 'abc', '', ' 7', '0x10', '99999999999999999']) {
+      await expectError(
+        `/api/v1/stats/timeseries?errorCode=${encodeURIComponent(code)}`,
+        400,
+        'INVALID_REQUEST',
+      );
+    }
+    await expectError('/api/v1/errors?from=2023-02-29', 400, 'TS_IMPOSSIBLE_DATE');
+    await expectError('/api/v1/errors?from=2024-09-19&to=2024-09-18', 400, 'RANGE_EMPTY');
   });
 
   it('refuses unknown modes and bucket sizes', async () => {
@@ -108,6 +124,8 @@ describe('analytics validation', () => {
       '/api/v1/stats/timeseries?bucket[$in]=minute',
       '/api/v1/dead-letters?limit[$gt]=0',
       '/api/v1/dead-letters?unknown=1',
+      '/api/v1/errors?limit[$gt]=0',
+      '/api/v1/stats/timeseries?errorCode[$ne]=0',
     ]) {
       await expectError(url, 400, 'INVALID_REQUEST');
     }
@@ -121,6 +139,7 @@ describe('analytics validation', () => {
       '/api/v1/ips/top',
       '/api/v1/ips/{ip}',
       '/api/v1/stats/timeseries',
+      '/api/v1/errors',
       '/api/v1/dead-letters',
       '/api/v1/pipeline',
       '/count/addresses',
@@ -134,7 +153,8 @@ describe('analytics validation', () => {
     assert.deepEqual(names('/api/v1/ips/unique'), ['from', 'mode', 'to']);
     assert.deepEqual(names('/api/v1/ips/top'), ['from', 'limit', 'to']);
     assert.deepEqual(names('/api/v1/ips/{ip}'), ['ip']);
-    assert.deepEqual(names('/api/v1/stats/timeseries'), ['bucket', 'from', 'to']);
+    assert.deepEqual(names('/api/v1/stats/timeseries'), ['bucket', 'errorCode', 'from', 'to']);
+    assert.deepEqual(names('/api/v1/errors'), ['from', 'limit', 'to']);
     assert.deepEqual(names('/api/v1/dead-letters'), ['limit']);
     assert.equal(paths['/']?.get, undefined, 'the dashboard page is not an API route');
   });

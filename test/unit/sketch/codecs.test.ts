@@ -10,6 +10,7 @@ import {
   decodeChunkTops,
   decodeCounts,
   decodeMinuteEvents,
+  encodeMinuteCodes,
   decodeSeries,
   decodeTop,
   encodeChunkTops,
@@ -107,21 +108,41 @@ describe('series', () => {
 });
 
 describe('minute events', () => {
-  const events = fc.array(fc.record({ ms: fc.nat({ max: 59_999 }), id: fc.nat({ max: 1_000_000 }) }), {
-    maxLength: 200,
-  });
+  const events = fc.array(
+    fc.record({
+      ms: fc.nat({ max: 59_999 }),
+      id: fc.nat({ max: 1_000_000 }),
+      // Few codes (repeats within a millisecond and device), and any integer.
+      code: fc.oneof(fc.constantFrom(0, 200, 404, 500), fc.maxSafeInteger(), fc.integer()),
+    }),
+    { maxLength: 200 },
+  );
 
-  it('round-trip, merge, and count any part of the minute exactly', () => {
+  it('round-trip, merge in any order, and count any part of the minute exactly, for any code', () => {
     fc.assert(
       fc.property(events, events, fc.nat({ max: 60_000 }), fc.nat({ max: 60_000 }), (a, b, x, y) => {
         const merged = mergeMinuteEvents(minuteEvents(a), minuteEvents(b));
-        const back = decodeMinuteEvents(encodeMinuteEvents(merged));
+        assert.deepEqual(merged, minuteEvents([...b, ...a]), 'the order is a function of the content');
+        const back = decodeMinuteEvents(encodeMinuteEvents(merged), encodeMinuteCodes(merged.codes!));
         assert.deepEqual(back, merged);
         const [from, to] = x <= y ? [x, y] : [y, x];
-        const inside = [...a, ...b].filter((e) => e.ms >= from && e.ms < to).map((e) => e.id);
-        assert.deepEqual(pairs(countsBetween(back, from, to)), histogram(inside));
+        const inside = [...a, ...b].filter((e) => e.ms >= from && e.ms < to);
+        assert.deepEqual(pairs(countsBetween(back, from, to)), histogram(inside.map((e) => e.id)));
+        const code = inside[0]?.code ?? 404;
+        assert.deepEqual(
+          pairs(countsBetween(back, from, to, code)),
+          histogram(inside.filter((e) => e.code === code).map((e) => e.id)),
+        );
       }),
     );
+  });
+
+  it('a minute stored before codes were kept has unknown codes, and counts nothing by code', () => {
+    const stored = minuteEvents([{ ms: 5, id: 1, code: 500 }]);
+    const old = decodeMinuteEvents(encodeMinuteEvents(stored));
+    assert.equal(old.codes, null);
+    assert.deepEqual(pairs(countsBetween(old, 0, 60_000, 500)), []);
+    assert.equal(mergeMinuteEvents(old, stored).codes, null);
   });
 });
 

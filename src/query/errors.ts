@@ -1,0 +1,113 @@
+/**
+ * Error codes over any time range, exact, without reading events: per code, its events and the
+ * distinct devices that raised it. The range is tiled as for unique IPs (tiling.ts): whole months,
+ * days, six hours, hours and ten minutes answer from their error codes (per code, events and the
+ * device bitmap), whole minutes and the parts of minutes at the edges from the minutes' events
+ * (each with its code and millisecond). Devices of a code are the union of its bitmaps.
+ */
+import type { Db } from 'mongodb';
+import { BitmapUnion, decodeCodeEntries, decodeMinuteEvents, loadBitmaps } from '../sketch/index.ts';
+import { bucketId, type ErrorsDoc, errorsId, type MinuteDoc } from '../store/index.ts';
+import { isoOrNull, type TimeRange } from './range.ts';
+import { QueryReader } from './reader.ts';
+import { type Piece, tileRange } from './tiling.ts';
+
+export const DEFAULT_ERROR_CODES_LIMIT = 20;
+
+export interface ErrorCodeItem {
+  errorCode: number;
+  events: number;
+  /** Distinct devices that raised the code in the range, exact. */
+  devices: number;
+}
+
+export interface ErrorCodesAnswer {
+  items: ErrorCodeItem[];
+  /** Events of every code in the range. */
+  events: number;
+  from: string | null;
+  to: string | null;
+}
+
+/** The document a piece is answered from: a bucket's error codes, or a minute's events. */
+function docId(piece: Piece): string {
+  if (piece.kind === 'partial' || piece.level === 'minute') return bucketId('minute', piece.start);
+  return errorsId(bucketId(piece.level, piece.start));
+}
+
+/** Per code, a running total of events and a union of devices. */
+class Tally {
+  readonly #events = new Map<number, number>();
+  readonly #devices = new Map<number, BitmapUnion>();
+
+  #union(code: number): BitmapUnion {
+    let union = this.#devices.get(code);
+    if (union === undefined) this.#devices.set(code, (union = new BitmapUnion()));
+    return union;
+  }
+
+  addBitmap(code: number, events: number, bitmap: Uint8Array): void {
+    this.#events.set(code, (this.#events.get(code) ?? 0) + events);
+    this.#union(code).addBitmap(bitmap);
+  }
+
+  addIds(code: number, ids: number[]): void {
+    this.#events.set(code, (this.#events.get(code) ?? 0) + ids.length);
+    this.#union(code).addIds(ids);
+  }
+
+  items(): ErrorCodeItem[] {
+    return [...this.#events].map(([errorCode, events]) => ({
+      errorCode,
+      events,
+      devices: this.#devices.get(errorCode)!.size,
+    }));
+  }
+
+  close(): void {
+    for (const union of this.#devices.values()) union.close();
+  }
+}
+
+export async function errorCodes(db: Db, range: TimeRange, limit: number): Promise<ErrorCodesAnswer> {
+  const reader = await QueryReader.open(db);
+  const answer = { from: isoOrNull(range.from), to: isoOrNull(range.to) };
+  const closed = await reader.closeRange(range);
+  if (closed === null) return { ...answer, items: [], events: 0 };
+  const pieces = tileRange(closed.from, closed.to);
+  const docs = await reader.rollups<MinuteDoc | ErrorsDoc>(pieces.map(docId), 'the error codes');
+  await loadBitmaps();
+  const tally = new Tally();
+  try {
+    for (const piece of pieces) {
+      const doc = docs.get(docId(piece)) ?? null;
+      if (doc === null) continue;
+      if (!('detail' in doc)) {
+        for (const entry of decodeCodeEntries(doc.codes.buffer).values())
+          tally.addBitmap(entry.code, entry.events, entry.devices);
+        continue;
+      }
+      const minute = decodeMinuteEvents(doc.detail.buffer, doc.codes?.buffer);
+      if (minute.codes === null) continue;
+      const [fromMs, toMs] = piece.kind === 'partial' ? [piece.fromMs, piece.toMs] : [0, 60_000];
+      const byCode = new Map<number, number[]>();
+      for (let i = 0; i < minute.ms.length; i++) {
+        const ms = minute.ms[i]!;
+        if (ms < fromMs || ms >= toMs) continue;
+        const code = minute.codes[i]!;
+        const ids = byCode.get(code);
+        if (ids === undefined) byCode.set(code, [minute.ids[i]!]);
+        else ids.push(minute.ids[i]!);
+      }
+      for (const [code, ids] of byCode) tally.addIds(code, ids);
+    }
+    const items = tally.items().sort((a, b) => b.events - a.events || a.errorCode - b.errorCode);
+    return {
+      ...answer,
+      items: items.slice(0, limit),
+      events: items.reduce((sum, item) => sum + item.events, 0),
+    };
+  } finally {
+    tally.close();
+  }
+}
