@@ -7,7 +7,7 @@
  */
 import type { Db } from 'mongodb';
 import { BitmapUnion, decodeCodeEntries, decodeMinuteEvents, loadBitmaps } from '../sketch/index.ts';
-import { bucketId, type ErrorsDoc, errorsId, type MinuteDoc } from '../store/index.ts';
+import { bucketId, type ErrorsDoc, errorsId, errorsPageId, type MinuteDoc } from '../store/index.ts';
 import { isoOrNull, type TimeRange } from './range.ts';
 import { QueryReader } from './reader.ts';
 import { type Piece, tileRange } from './tiling.ts';
@@ -76,6 +76,16 @@ export async function errorCodes(db: Db, range: TimeRange, limit: number): Promi
   if (closed === null) return { ...answer, items: [], events: 0 };
   const pieces = tileRange(closed.from, closed.to);
   const docs = await reader.rollups<MinuteDoc | ErrorsDoc>(pieces.map(docId), 'the error codes');
+  // A bucket with more codes than one document holds keeps them in pages: read them all.
+  const paged = [...docs.values()].flatMap((d) =>
+    d !== null && 'pages' in d && d.pages !== undefined
+      ? Array.from({ length: d.pages }, (_, page) => errorsPageId(d._id.slice(0, -'/errors'.length), page))
+      : [],
+  );
+  const pages =
+    paged.length === 0
+      ? new Map<string, ErrorsDoc | null>()
+      : await reader.rollups<ErrorsDoc>(paged, 'the error codes');
   await loadBitmaps();
   const tally = new Tally();
   try {
@@ -83,8 +93,15 @@ export async function errorCodes(db: Db, range: TimeRange, limit: number): Promi
       const doc = docs.get(docId(piece)) ?? null;
       if (doc === null) continue;
       if (!('detail' in doc)) {
-        for (const entry of decodeCodeEntries(doc.codes.buffer).values())
-          tally.addBitmap(entry.code, entry.events, entry.devices);
+        const holders =
+          doc.pages === undefined
+            ? [doc]
+            : Array.from({ length: doc.pages }, (_, page) => pages.get(`${doc._id}/${page}`) ?? null);
+        for (const holder of holders) {
+          if (holder === null) continue;
+          for (const entry of decodeCodeEntries(holder.codes.buffer).values())
+            tally.addBitmap(entry.code, entry.events, entry.devices);
+        }
         continue;
       }
       const minute = decodeMinuteEvents(doc.detail.buffer, doc.codes?.buffer);

@@ -15,8 +15,10 @@ import {
   bucketId,
   bucketStart,
   childIndex,
+  codePage,
   type ErrorsDoc,
   errorsId,
+  errorsPageId,
   type HeadDoc,
   HOUR_MS,
   MINUTE_MS,
@@ -107,10 +109,20 @@ export async function timeseries(
       heads.map((start) => errorsId(bucketId(parent, start))),
       'the series of an error code',
     );
+    // A bucket with more codes than one document holds keeps them in pages: read the code's.
+    const paged = heads.filter((start) => docs.get(errorsId(bucketId(parent, start)))?.pages !== undefined);
+    const pages = await reader.rollups<ErrorsDoc>(
+      paged.map((start) => errorsPageId(bucketId(parent, start), codePage(errorCode))),
+      'the series of an error code',
+    );
     for (const start of heads) {
-      const doc = docs.get(errorsId(bucketId(parent, start))) ?? null;
-      const children = doc === null ? undefined : decodeCodeEntries(doc.codes.buffer).get(errorCode)?.series;
-      if (children !== undefined) series.set(bucketId(parent, start), children);
+      const headId = bucketId(parent, start);
+      const doc = docs.get(errorsId(headId)) ?? null;
+      const holder =
+        doc?.pages === undefined ? doc : (pages.get(errorsPageId(headId, codePage(errorCode))) ?? null);
+      const children =
+        holder === null ? undefined : decodeCodeEntries(holder.codes.buffer).get(errorCode)?.series;
+      if (children !== undefined) series.set(headId, children);
     }
   }
   const buckets: TimeseriesBucket[] = [];

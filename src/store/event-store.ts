@@ -15,7 +15,7 @@ import {
   type RollupBatch,
   type RollupCollection,
   REPLAY_PK,
-  planRollups,
+  planRollupsReading,
   toRollupEvent,
   touchedDocs,
 } from './rollup-plan.ts';
@@ -380,7 +380,12 @@ export class EventStore {
         const { batch, read, decided } = await prepare();
         const buckets = new BucketCache();
         const current = await this.#read(touchedDocs(batch, buckets), read);
-        const writes = planRollups(batch, current, buckets);
+        const writes = await planRollupsReading(
+          batch,
+          current,
+          (ids) => readByIds(this.#collection('rollups'), ids, this.#profile),
+          buckets,
+        );
         await this.#pause?.('planned');
         if (writes.length === 0) return decided;
         const conflicts = await this.#write(writes, lease);

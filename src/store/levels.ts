@@ -222,6 +222,23 @@ export function errorsId(headId: string): string {
   return `${headId}/errors`;
 }
 
+/**
+ * A bucket whose error codes outgrew one document keeps them in CODE_PAGES pages instead, each code
+ * in the page its hash names (errorsPageId).
+ */
+export const CODE_PAGES = 64;
+
+export function errorsPageId(headId: string, page: number): string {
+  return `${headId}/errors/${page}`;
+}
+
+/** The page of a code: a hash of the whole integer (codes are any safe integers). */
+export function codePage(code: number): number {
+  const low = code % 2 ** 32;
+  const high = Math.floor(code / 2 ** 32);
+  return (Math.imul((low ^ high) | 0, 0x9e3779b1) >>> 26) % CODE_PAGES;
+}
+
 /** Levels whose error codes keep a series over their children: what a series filtered to a code reads. */
 export const CODE_SERIES_LEVELS: ReadonlySet<Level> = new Set<Level>(['hour', 'day']);
 

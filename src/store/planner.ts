@@ -56,8 +56,11 @@ import {
   childCount,
   childIndex,
   countsId,
+  CODE_PAGES,
   CODE_SERIES_LEVELS,
+  codePage,
   errorsId,
+  errorsPageId,
   hllId,
   setId,
 } from './levels.ts';
@@ -99,12 +102,23 @@ import {
 /** Entries kept per id chunk in a head's top lists. */
 const TOP_PER_CHUNK = 50;
 
+/**
+ * The most one document of a bucket's error codes holds before they move to pages: far below the
+ * store's 16 MiB, so that a page, with a 64th of the codes, has room for many times more.
+ */
+const CODES_DOC_BYTES = 4 * 1024 * 1024;
+
 export class Planner {
   readonly writes: PlannedWrite[] = [];
   /** Every document's content after this plan: what heads summarise. */
   readonly #after = new Map<string, Guarded | null>();
 
   readonly #buckets: BucketCache;
+
+  readonly #decodedCodes = new WeakMap<object, ReadonlyMap<number, { events: number; unique: number }>>();
+
+  /** Documents the plan needs that were not read (pages of error codes): read them and plan again. */
+  readonly missing = new Set<string>();
 
   constructor(current: CurrentDocs, buckets: BucketCache) {
     for (const [id, doc] of current) this.#after.set(id, doc);
@@ -128,11 +142,13 @@ export class Planner {
     id: string,
     applied: readonly Offset[],
     fields: Omit<D, keyof Guarded>,
+    /** Marks to write instead of `before`'s advanced past `applied` (a page taking its bucket's). */
+    hw?: Record<string, number>,
   ): void {
     const written: Guarded = {
       _id: id,
       v: (before?.v ?? 0) + 1,
-      hw: advanced(before?.hw, applied),
+      hw: hw ?? advanced(before?.hw, applied),
       ...fields,
     };
     this.#after.set(id, written);
@@ -159,13 +175,74 @@ export class Planner {
   /**
    * A summary bucket's error codes: per code of its fresh entries, the events and the devices, and
    * in hours and days the code's series over the children that `entries` touch, recomputed from
-   * their new contents (children are written first).
+   * their new contents (children are written first). One document, until it outgrows
+   * CODES_DOC_BYTES: then every code moves to its page (CODE_PAGES of them), each page with the
+   * document's marks, and the document says so after its pages are written, so that a crash in
+   * between leaves it whole and the move is made again.
    */
   #errors(level: Exclude<Level, 'minute'>, headId: string, start: number, entries: RollupEvent[]): void {
     const id = errorsId(headId);
-    const before = this.#get<ErrorsDoc>(id);
+    const head = this.#get<ErrorsDoc>(id);
+    const phase = 1 + SUMMARY_LEVELS.indexOf(level);
+    if (head?.pages !== undefined) {
+      for (const [page, list] of groupBy(entries, (e) => codePage(e.code))) {
+        const pageId = errorsPageId(headId, page);
+        const before = this.#page(pageId);
+        const update = this.#codeTable(level, start, before, list);
+        if (update === null) continue;
+        this.#put<ErrorsDoc>('rollups', phase, before, pageId, update.add, {
+          codes: binary(encodeCodeEntries(update.table.values())),
+        });
+      }
+      return;
+    }
+    const update = this.#codeTable(level, start, head, entries);
+    if (update === null) return;
+    const codes = encodeCodeEntries(update.table.values());
+    if (codes.length <= CODES_DOC_BYTES) {
+      this.#put<ErrorsDoc>('rollups', phase, head, id, update.add, { codes: binary(codes) });
+      return;
+    }
+    const hw = advanced(head?.hw, update.add);
+    const byPage = groupBy([...update.table.values()], (e) => codePage(e.code));
+    for (let page = 0; page < CODE_PAGES; page++) {
+      const pageId = errorsPageId(headId, page);
+      this.#put<ErrorsDoc>(
+        'rollups',
+        phase,
+        this.#page(pageId),
+        pageId,
+        [],
+        {
+          codes: binary(encodeCodeEntries(byPage.get(page) ?? [])),
+        },
+        hw,
+      );
+    }
+    this.#put<ErrorsDoc>('rollups', phase + 0.5, head, id, update.add, {
+      codes: binary(encodeCodeEntries([])),
+      pages: CODE_PAGES,
+    });
+  }
+
+  /** A page of error codes: read in a second round (planRollupsReading), as only now it is known. */
+  #page(id: string): ErrorsDoc | null {
+    if (!this.#after.has(id)) {
+      this.missing.add(id);
+      return null;
+    }
+    return this.#after.get(id) as ErrorsDoc | null;
+  }
+
+  /** The codes of `before` with `entries` above its marks applied; null when none is. */
+  #codeTable(
+    level: Exclude<Level, 'minute'>,
+    start: number,
+    before: ErrorsDoc | null,
+    entries: RollupEvent[],
+  ): { table: Map<number, CodeEntry>; add: readonly RollupEvent[] } | null {
     const add = fresh(before?.hw, entries);
-    if (add.length === 0) return;
+    if (add.length === 0) return null;
     const table = before === null ? new Map<number, CodeEntry>() : decodeCodeEntries(bytesOf(before.codes));
     for (const [code, list] of groupBy(add, (e) => e.code)) {
       const entry = table.get(code);
@@ -191,7 +268,7 @@ export class Planner {
           unique: new Array<number>(childCount(level, start)).fill(0),
         };
         for (const childStart of new Set(list.map((e) => this.#buckets.of(e.ts).starts[childLevel]))) {
-          const child = this.#childCodes(childLevel, childStart).get(code);
+          const child = this.#childCode(childLevel, childStart, code);
           const i = childIndex(level, start, childStart);
           series.events[i] = child?.events ?? 0;
           series.unique[i] = child?.unique ?? 0;
@@ -199,30 +276,43 @@ export class Planner {
         entry.series = series;
       }
     }
-    this.#put<ErrorsDoc>('rollups', 1 + SUMMARY_LEVELS.indexOf(level), before, id, add, {
-      codes: binary(encodeCodeEntries(table.values())),
-    });
+    return { table, add };
   }
 
-  /** Per code, the events and distinct devices of a child bucket, from its contents after the plan. */
-  #childCodes(level: Level, start: number): Map<number, { events: number; unique: number }> {
+  /** The events and distinct devices of one code in a child bucket, from its contents after the plan. */
+  #childCode(level: Level, start: number, code: number): { events: number; unique: number } | undefined {
     if (level !== 'minute') {
-      const doc = this.#get<ErrorsDoc>(errorsId(bucketId(level, start)));
-      return doc === null ? new Map<number, CodeEntry>() : decodeCodeEntries(bytesOf(doc.codes));
+      const headId = bucketId(level, start);
+      const doc = this.#get<ErrorsDoc>(errorsId(headId));
+      const holder = doc?.pages === undefined ? doc : this.#page(errorsPageId(headId, codePage(code)));
+      return holder === null ? undefined : this.#codesOf(holder).get(code);
     }
     const doc = this.#get<MinuteDoc>(bucketId('minute', start));
-    const out = new Map<number, { events: number; unique: number }>();
-    const codes = doc === null ? null : minuteOf(doc).codes;
-    if (doc === null || codes === null) return out;
-    const byCode = new Map<number, number[]>();
-    const ids = minuteOf(doc).ids;
-    codes.forEach((code, i) => {
-      const list = byCode.get(code);
-      if (list === undefined) byCode.set(code, [ids[i]!]);
-      else list.push(ids[i]!);
-    });
-    for (const [code, list] of byCode) out.set(code, { events: list.length, unique: new Set(list).size });
-    return out;
+    return doc === null ? undefined : this.#codesOf(doc).get(code);
+  }
+
+  /**
+   * Per code, events and distinct devices of a document (errors, or a minute), decoded once per
+   * content: a bucket with thousands of codes asks for each, of the same children.
+   */
+  #codesOf(doc: ErrorsDoc | MinuteDoc): ReadonlyMap<number, { events: number; unique: number }> {
+    let codes = this.#decodedCodes.get(doc);
+    if (codes !== undefined) return codes;
+    if ('codes' in doc && !('detail' in doc)) codes = decodeCodeEntries(bytesOf(doc.codes));
+    else {
+      const minute = minuteOf(doc);
+      const byCode = new Map<number, Set<number>>();
+      const events = new Map<number, number>();
+      minute.codes?.forEach((code, i) => {
+        events.set(code, (events.get(code) ?? 0) + 1);
+        const devices = byCode.get(code);
+        if (devices === undefined) byCode.set(code, new Set([minute.ids[i]!]));
+        else devices.add(minute.ids[i]!);
+      });
+      codes = new Map([...events].map(([code, n]) => [code, { events: n, unique: byCode.get(code)!.size }]));
+    }
+    this.#decodedCodes.set(doc, codes);
+    return codes;
   }
 
   /** A chunk's counts after adding its fresh entries; writes it if any. Returns its counts. */

@@ -10,8 +10,10 @@
  * contents, and are written after them (`phase`), so a crash between the two leaves a head that the
  * replay recomputes.
  */
+import { InternalError } from '../errors/index.ts';
 import { BucketCache, deviceChunkId, SUMMARY_LEVELS } from './levels.ts';
 import { Planner } from './planner.ts';
+import type { Guarded } from './schema.ts';
 import {
   type CurrentDocs,
   groupBy,
@@ -37,14 +39,38 @@ export {
 
 /**
  * Plans the writes for `batch` against the current contents of every document in
- * touchedDocs(batch) (null where one does not exist yet). Documents with nothing fresh are left
- * alone. Pure: the same inputs give the same writes.
+ * touchedDocs(batch) (null where one does not exist yet), reading with `read` what only the plan
+ * finds it needs (the pages of a bucket's error codes) and planning again. Documents with nothing
+ * fresh are left alone.
  */
+export async function planRollupsReading(
+  batch: RollupBatch,
+  current: CurrentDocs,
+  read: (ids: string[]) => Promise<ReadonlyMap<string, Guarded | null>>,
+  buckets = new BucketCache(),
+): Promise<PlannedWrite[]> {
+  const known = new Map(current);
+  for (;;) {
+    const plan = plan1(batch, known, buckets);
+    if (plan.missing.size === 0) return plan.writes;
+    for (const [id, doc] of await read([...plan.missing])) known.set(id, doc);
+  }
+}
+
+/** planRollupsReading for callers that have every document at hand: pure, the same inputs give the same writes. */
 export function planRollups(
   batch: RollupBatch,
   current: CurrentDocs,
   buckets = new BucketCache(),
 ): PlannedWrite[] {
+  const plan = plan1(batch, current, buckets);
+  if (plan.missing.size > 0) {
+    throw new InternalError(`planRollups: ${[...plan.missing][0]} was not read (use planRollupsReading)`);
+  }
+  return plan.writes;
+}
+
+function plan1(batch: RollupBatch, current: CurrentDocs, buckets: BucketCache): Planner {
   const plan = new Planner(current, buckets);
   if ((batch.records?.length ?? 0) > 0 || (batch.replayedRecords?.length ?? 0) > 0)
     plan.recordLog(batch.records ?? [], batch.replayedRecords ?? []);
@@ -78,5 +104,5 @@ export function planRollups(
   plan.totals({ events, deadLetters, replayedDeadLetters: replayed, storedAt: batch.storedAt });
   if (events.length > 0) plan.storedLog(events, batch.storedAt);
   if (deadLetters.length > 0 || replayed.length > 0) plan.latestDeadLetters(deadLetters, replayed);
-  return plan.writes;
+  return plan;
 }

@@ -91,6 +91,11 @@ export interface MinuteDoc extends Guarded {
  */
 export interface ErrorsDoc extends Guarded {
   codes: Binary;
+  /**
+   * Set once the bucket's codes outgrew this document: they are in that many pages since
+   * (levels.ts errorsPageId), and `codes` is empty.
+   */
+  pages?: number;
 }
 
 /**

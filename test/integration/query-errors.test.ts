@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Db, MongoClient } from 'mongodb';
+import { BSON, type Db, MongoClient } from 'mongodb';
 import { formatIsoMs } from '../../src/events/index.ts';
 import { errorCodes, timeseries } from '../../src/query/index.ts';
+import {
+  COLLECTIONS,
+  detectStoreProfile,
+  ensureSchema,
+  type ErrorsDoc,
+  EventStore,
+} from '../../src/store/index.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
+import { eventsAt } from '../support/events.ts';
+import { assertRollupsMatchEvents } from '../support/recount.ts';
 import { eventsIn, QUERY_RANGES, type StoredQueryData, storeQueryData } from '../support/query-data.ts';
 
 // Error codes and the series of one code against a count of the stored events themselves, over
@@ -76,5 +85,66 @@ describe('error codes', () => {
         }
       }
     }
+  });
+});
+
+describe('a fleet with tens of thousands of error codes', () => {
+  const config = testConfig('query-many-codes');
+  const client = new MongoClient(config.mongo.uri);
+  let db: Db;
+  const HOUR = Date.parse('2024-09-18T10:00:00Z');
+  // 36,000 events in one hour, most with a code of their own: the hour's and the day's codes
+  // (with their series) outgrow one document and move to pages; the answers stay exact.
+  const events = eventsAt(0, 0, 36_000, (o) => ({
+    ts: HOUR + o * 100,
+    ip: `10.${o % 7}.${(o >> 8) & 255}.${o & 255}`,
+    errorCode: o % 10 === 0 ? 500 : 100_000 + o,
+  }));
+
+  before(async () => {
+    await client.connect();
+    db = client.db(config.mongo.db);
+    await ensureSchema(db);
+    const store = new EventStore(db, { profile: await detectStoreProfile(db) });
+    for (let i = 0; i < events.length; i += 6_000)
+      await store.write({ events: events.slice(i, i + 6_000), deadLetters: [] });
+    store.close();
+  });
+  after(async () => {
+    await client.close();
+    await dropDatabase(config);
+  });
+
+  it('keeps every document bounded, and every answer exact', async () => {
+    const hour = await db
+      .collection<ErrorsDoc>(COLLECTIONS.rollups)
+      .findOne({ _id: 'h:2024-09-18T10/errors' });
+    assert.equal(hour?.pages, 64, "the hour's codes moved to pages");
+    const largest = await db
+      .collection(COLLECTIONS.rollups)
+      .find({ _id: { $regex: '/errors' } as never })
+      .toArray();
+    for (const doc of largest) assert.ok(BSON.calculateObjectSize(doc) < 8 * 1024 * 1024, String(doc._id));
+    const range = { from: HOUR + 1_234, to: HOUR + 3_000_500 };
+    const held = events.filter((e) => e.ts >= range.from && e.ts < range.to);
+    const answer = await errorCodes(db, range, 1000);
+    assert.equal(answer.events, held.length);
+    const fiveHundred = held.filter((e) => e.errorCode === 500);
+    assert.deepEqual(answer.items[0], {
+      errorCode: 500,
+      events: fiveHundred.length,
+      devices: new Set(fiveHundred.map((e) => e.ip)).size,
+    });
+    const first = held.find((e) => e.errorCode !== 500)!.errorCode;
+    assert.deepEqual(answer.items[1], { errorCode: first, events: 1, devices: 1 });
+    assert.equal(answer.items.length, 1000);
+    const all = await errorCodes(db, { from: null, to: null }, 1000);
+    assert.equal(all.events, events.length);
+    const series = await timeseries(db, { from: HOUR, to: HOUR + 3_600_000 }, 'minute', Date.now(), 100_001);
+    assert.deepEqual(
+      series.buckets.filter((b) => b.events > 0),
+      [{ start: formatIsoMs(HOUR), events: 1, uniqueIps: 1 }],
+    );
+    await assertRollupsMatchEvents(db);
   });
 });

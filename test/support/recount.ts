@@ -29,7 +29,9 @@ import {
   childIndex,
   CODE_SERIES_LEVELS,
   countsId,
+  codePage,
   errorsId,
+  errorsPageId,
   idChunk,
   hllId,
   setId,
@@ -255,8 +257,14 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
         series.unique[childIndex(level, start, c)] = unique(inChild);
       }
       assert.deepEqual(decodeSeries(head.series!.buffer), series, `${id}: series of its ${child}s`);
-      assertErrorCodes(id, level, start, list, get<ErrorsDoc>(errorsId(id)));
+      const errors = get<ErrorsDoc>(errorsId(id));
+      const pages =
+        errors?.pages === undefined
+          ? []
+          : Array.from({ length: errors.pages }, (_, page) => get<ErrorsDoc>(errorsPageId(id, page)));
+      assertErrorCodes(id, level, start, list, errors, pages);
       expected.add(errorsId(id));
+      pages.forEach((_, page) => expected.add(errorsPageId(id, page)));
     }
   }
   // The totals equal the sum of the buckets of any level: the months, say.
@@ -376,9 +384,18 @@ function assertErrorCodes(
   start: number,
   list: readonly Ev[],
   doc: ErrorsDoc | undefined,
+  pages: (ErrorsDoc | undefined)[],
 ): void {
   assert.ok(doc, `${errorsId(id)} exists`);
   const entries = decodeCodeEntries(doc.codes.buffer);
+  if (doc.pages !== undefined) assert.equal(entries.size, 0, `${errorsId(id)}: its codes moved to pages`);
+  pages.forEach((page, i) => {
+    assert.ok(page, `${errorsPageId(id, i)} exists`);
+    for (const [code, entry] of decodeCodeEntries(page.codes.buffer)) {
+      assert.equal(codePage(code), i, `${errorsPageId(id, i)}: code ${code} is in its page`);
+      entries.set(code, entry);
+    }
+  });
   const byCode = new Map<number, Ev[]>();
   for (const e of list) byCode.set(e.code, [...(byCode.get(e.code) ?? []), e]);
   assert.deepEqual(
