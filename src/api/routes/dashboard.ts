@@ -1,6 +1,7 @@
 /**
- * The live dashboard: one HTML page, its script and style, and the uPlot chart library served from
- * node_modules (no CDN: the dashboard works offline and loads nothing from elsewhere).
+ * The dashboard: one HTML page, its scripts (ES modules, no build step) and style, and the uPlot chart
+ * library served from node_modules (no CDN: the dashboard works offline and loads nothing from
+ * elsewhere).
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -17,7 +18,11 @@ interface Asset {
 
 const ASSETS: Asset[] = [
   { path: '/', file: here('index.html'), type: 'text/html; charset=utf-8' },
-  { path: '/dashboard/dashboard.js', file: here('dashboard.js'), type: 'text/javascript; charset=utf-8' },
+  ...['dashboard.js', 'api.js', 'charts.js', 'format.js', 'view.js'].map((name) => ({
+    path: `/dashboard/${name}`,
+    file: here(name),
+    type: 'text/javascript; charset=utf-8',
+  })),
   { path: '/dashboard/dashboard.css', file: here('dashboard.css'), type: 'text/css; charset=utf-8' },
   {
     path: '/dashboard/vendor/uPlot.iife.min.js',

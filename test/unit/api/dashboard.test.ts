@@ -15,7 +15,17 @@ describe('dashboard', () => {
     assert.equal(page.statusCode, 200);
     assert.match(String(page.headers['content-type']), /^text\/html/);
     assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
-    for (const title of ['Ingest rate', 'Events stored', 'Unique IPs', 'Consumer lag', 'Dead letters']) {
+    for (const title of [
+      'Range',
+      'Events',
+      'Unique IPs',
+      'Ingest rate',
+      'Consumer lag',
+      'Dead letters',
+      'Top devices',
+      'Top error codes',
+      'Device lookup',
+    ]) {
       assert.ok(page.body.includes(title), title);
     }
     assert.match(page.body, /per minute/);
@@ -29,6 +39,24 @@ describe('dashboard', () => {
       assert.equal(asset.statusCode, 200, url);
       assert.ok(asset.body.length > 100, url);
     }
+  });
+
+  it('serves every module the script imports, each with the same policy', async () => {
+    const seen = new Set<string>();
+    const pending = ['/dashboard/dashboard.js'];
+    while (pending.length > 0) {
+      const url = pending.pop()!;
+      if (seen.has(url)) continue;
+      seen.add(url);
+      const script = await app.inject({ method: 'GET', url });
+      assert.equal(script.statusCode, 200, url);
+      assert.match(String(script.headers['content-type']), /^text\/javascript/, url);
+      assert.match(String(script.headers['content-security-policy']), /script-src 'self'/, url);
+      for (const [, name] of script.body.matchAll(/^import .* from '\.\/([\w-]+\.js)';$/gm)) {
+        pending.push(`/dashboard/${name}`);
+      }
+    }
+    assert.ok(seen.size >= 5, [...seen].join(', '));
   });
 
   it('serves the chart library from node_modules', async () => {
