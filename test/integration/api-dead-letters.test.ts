@@ -46,7 +46,7 @@ test('an answer holds the latest dead letters that fit its budget of text, and s
     const response = await app.inject({ method: 'GET', url: '/api/v1/dead-letters?limit=1000' });
     assert.equal(response.statusCode, 200);
     assert.ok(response.body.length < 3 * 1024 * 1024, `${response.body.length} bytes`);
-    const body = response.json() as { total: number; items: { offset: number }[]; truncated: boolean };
+    const body = response.json<{ total: number; items: { offset: number }[]; truncated: boolean }>();
     assert.equal(body.total, 1000);
     assert.equal(body.truncated, true);
     assert.ok(body.items.length > 100 && body.items.length < 1000, `${body.items.length} items`);
