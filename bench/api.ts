@@ -53,10 +53,15 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 interface Scenario {
   name: string;
   path: string;
-  kind: 'unique' | 'approx' | 'top' | 'series' | 'totals';
+  kind: 'unique' | 'approx' | 'top' | 'series' | 'totals' | 'errors';
   from?: number;
   to?: number;
+  /** A series of one error code. */
+  code?: number;
 }
+
+/** The code the error-code series is asked for (the generator's codes are 200, 300, 400, 500). */
+const SERIES_CODE = 500;
 
 function scenarios(start: number): Scenario[] {
   // Ranges end and start off whole minutes, so that every answer needs exact sub-minute edges.
@@ -122,6 +127,31 @@ function scenarios(start: number): Scenario[] {
     from: END_MS - DAY_MS,
     to: END_MS,
   });
+  for (const [label, width] of ranges) {
+    const from = Math.max(start, end - width + 12_345);
+    list.push({
+      name: `error codes ${label}`,
+      path: `/api/v1/errors?${q(from, end)}`,
+      kind: 'errors',
+      from,
+      to: end,
+    });
+  }
+  list.push({
+    name: 'error codes all time',
+    path: '/api/v1/errors',
+    kind: 'errors',
+    from: -Infinity,
+    to: Infinity,
+  });
+  list.push({
+    name: `series 24 h by minute, code ${SERIES_CODE}`,
+    path: `/api/v1/stats/timeseries?${q(END_MS - DAY_MS, END_MS)}&bucket=minute&errorCode=${SERIES_CODE}`,
+    kind: 'series',
+    from: END_MS - DAY_MS,
+    to: END_MS,
+    code: SERIES_CODE,
+  });
   return list;
 }
 
@@ -130,6 +160,8 @@ interface Truth {
   counts: Map<string, number>;
   /** Per minute bucket (series scenarios). */
   series?: { events: number; ips: Set<string> }[];
+  /** Per error code (error scenarios). */
+  codes?: Map<number, { events: number; ips: Set<string> }>;
 }
 
 /** What a scenario's right answer is, without the per-address counts it was computed from. */
@@ -141,6 +173,8 @@ interface Answer {
   /** The count of every address that could appear in a top 10 (at least the 10th count). */
   topCounts: Map<string, number>;
   series?: { events: number; unique: number }[];
+  /** Per error code, by events then code. */
+  codes?: { errorCode: number; events: number; devices: number }[];
 }
 
 /**
@@ -158,6 +192,11 @@ function answers(truths: Map<string, Truth>): Map<string, Answer> {
       top,
       topCounts: new Map([...t.counts].filter(([, n]) => n >= floor)),
       ...(t.series && { series: t.series.map((b) => ({ events: b.events, unique: b.ips.size })) }),
+      ...(t.codes && {
+        codes: [...t.codes]
+          .map(([errorCode, c]) => ({ errorCode, events: c.events, devices: c.ips.size }))
+          .sort((a, b) => b.events - a.events || a.errorCode - b.errorCode),
+      }),
     });
   }
   return out;
@@ -169,6 +208,7 @@ function bruteForce(sizes: Parameters<typeof benchEvents>[0], list: Scenario[]):
   for (const s of list) {
     if (s.kind === 'totals') continue;
     const truth: Truth = { events: 0, counts: new Map() };
+    if (s.kind === 'errors') truth.codes = new Map();
     if (s.kind === 'series')
       truth.series = Array.from({ length: (s.to! - s.from!) / 60_000 }, () => ({
         events: 0,
@@ -183,7 +223,16 @@ function bruteForce(sizes: Parameters<typeof benchEvents>[0], list: Scenario[]):
     all.counts.set(e.ip, (all.counts.get(e.ip) ?? 0) + 1);
     for (const s of list) {
       if (s.kind === 'totals' || e.ts < s.from! || e.ts >= s.to!) continue;
+      if (s.code !== undefined && e.errorCode !== s.code) continue;
       const t = truths.get(s.name)!;
+      if (t.codes !== undefined) {
+        const c = t.codes.get(e.errorCode) ?? { events: 0, ips: new Set<string>() };
+        c.events++;
+        c.ips.add(e.ip);
+        t.codes.set(e.errorCode, c);
+        t.events++;
+        continue;
+      }
       if (t.series !== undefined) {
         const b = t.series[Math.floor((e.ts - s.from!) / 60_000)]!;
         b.events++;
@@ -231,6 +280,20 @@ function check(s: Scenario, body: unknown, truths: Map<string, Answer>): { ok: b
         new Set(items.map((item) => item.ip)).size === items.length;
       return { ok, note: `top ${String(want[0])}` };
     }
+    case 'errors': {
+      const want = t!.codes!;
+      const items = b.items as { errorCode: number; events: number; devices: number }[];
+      const ok =
+        b.events === t!.events &&
+        items.length === want.length &&
+        items.every(
+          (x, i) =>
+            x.errorCode === want[i]!.errorCode &&
+            x.events === want[i]!.events &&
+            x.devices === want[i]!.devices,
+        );
+      return { ok, note: `${items.length} codes` };
+    }
     case 'series': {
       const got = b.buckets as { events: number; uniqueIps: number }[];
       const ok =
@@ -253,7 +316,7 @@ export async function runApiBench(options: ApiBenchOptions): Promise<BenchReport
     endMs: END_MS,
     withEvents: options.withEvents ?? true,
     // A kept data set of another read-model layout is loaded again.
-    layout: `${SUMMARY_LEVELS.join(',')};heads=binary;hll=own`,
+    layout: `${SUMMARY_LEVELS.join(',')};heads=binary;hll=own;codes=minutes,buckets`,
   };
   const seconds = options.seconds ?? 5;
   const concurrency = options.concurrency ?? 8;
