@@ -405,15 +405,7 @@ describe('dashboard', () => {
     const { page, errors } = await watchedPage(browser);
     await page.goto(`${base}/?from=${CUSTOM.from}&to=${CUSTOM.to}`);
     await refreshed(page, 1, CUSTOM);
-    if (!(await errorRoutes())) {
-      // This server has no error-code routes: the page says so and asks for nothing it lacks.
-      assert.equal(await page.locator('#errors-unavailable').isVisible(), true);
-      assert.equal(await page.locator('#code-unavailable').isVisible(), true);
-      assert.equal(await page.locator('#errors-table tbody tr').count(), 0);
-      assert.deepEqual(errors, []);
-      await page.close();
-      return;
-    }
+    assert.ok(await errorRoutes(), 'this server answers GET /api/v1/errors');
     const codes = await api<ErrorCodes>('/api/v1/errors', { ...CUSTOM, limit: '10' });
     assert.ok(codes.items.length >= 2, 'the synthetic events carry several codes');
     assert.deepEqual(
@@ -468,6 +460,38 @@ describe('dashboard', () => {
     await page.waitForSelector('#device:not([hidden])', { timeout: 30_000 });
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('says the error-code views are not available on a server without the error routes', async () => {
+    const { page, errors } = await watchedPage(browser);
+    // What an earlier server's OpenAPI document says: no GET /api/v1/errors, no errorCode filter.
+    await page.route('**/openapi.json', async (route) => {
+      const response = await route.fetch();
+      const doc = (await response.json()) as {
+        paths: Record<string, { get?: { parameters?: { name: string }[] } }>;
+      };
+      delete doc.paths['/api/v1/errors'];
+      const series = doc.paths['/api/v1/stats/timeseries']!.get!;
+      series.parameters = series.parameters!.filter((p) => p.name !== 'errorCode');
+      await route.fulfill({ response, json: doc });
+    });
+    const asked: string[] = [];
+    page.on('request', (request) =>
+      asked.push(new URL(request.url()).pathname + new URL(request.url()).search),
+    );
+    await page.goto(`${base}/?from=${CUSTOM.from}&to=${CUSTOM.to}`);
+    await refreshed(page, 2, CUSTOM);
+    assert.equal(await page.locator('#errors-unavailable').isVisible(), true);
+    assert.equal(await page.locator('#code-unavailable').isVisible(), true);
+    assert.equal(await page.locator('#errors-table tbody tr').count(), 0);
+    assert.deepEqual(
+      asked.filter((path) => path.startsWith('/api/v1/errors') || path.includes('errorCode=')),
+      [],
+      'it asks for nothing the server lacks',
+    );
+    await assertRangeMatchesApi(page, CUSTOM);
     assert.deepEqual(errors, []);
     await page.close();
   });
