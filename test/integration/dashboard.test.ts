@@ -228,6 +228,10 @@ describe('dashboard', () => {
       CUSTOM.from,
       'the input shows what the parser made of it',
     );
+    assert.equal(
+      await page.textContent('#range-status'),
+      'Showing 2024-09-18 14:00:30 to 2024-09-18 14:20:45 UTC.',
+    );
     await assertRangeMatchesApi(page, CUSTOM);
     const custom = await api<Unique>('/api/v1/ips/unique', CUSTOM);
     assert.ok(custom.events > 0 && custom.events < 2200, `${custom.events} events in the range`);
@@ -260,14 +264,11 @@ describe('dashboard', () => {
     const before = page.url();
     await page.fill('#from-input', '2023-02-29');
     await page.click('#custom-range button[type=submit]');
-    await page.waitForFunction(
-      () => document.getElementById('range-status')!.classList.contains('bad'),
-      null,
-      {
-        timeout: 30_000,
-      },
-    );
-    assert.equal(await page.textContent('#range-status'), `From: ${refused.message}`);
+    await page.waitForSelector('#range-problem:not([hidden])', { timeout: 30_000 });
+    assert.equal(await page.textContent('#range-problem'), `From: ${refused.message}`);
+    // It stays through the next refresh, until a range is applied.
+    await refreshed(page, (await refreshesSoFar(page)) + 1, CUSTOM);
+    assert.equal(await page.locator('#range-problem').isVisible(), true);
     assert.equal(await page.getAttribute('#from-input', 'aria-invalid'), 'true');
     assert.equal(page.url(), before);
 
@@ -277,6 +278,7 @@ describe('dashboard', () => {
     await page.keyboard.press('Enter');
     await refreshed(page, seen + 1);
     assert.equal(await page.getAttribute('[data-preset="15m"]', 'aria-pressed'), 'true');
+    assert.equal(await page.locator('#range-problem').isHidden(), true, 'a range applied clears the problem');
     const last15 = await rangeShown(page);
     assert.equal(Date.parse(last15.to) - Date.parse(last15.from), 15 * 60_000);
     assert.equal(new URL(page.url()).search, '?range=15m&approx=1');
@@ -287,6 +289,7 @@ describe('dashboard', () => {
     await page.click('[data-preset="all"]');
     await refreshed(page, seen + 1, { from: '', to: '' });
     await assertRangeMatchesApi(page, { from: '', to: '' });
+    assert.match((await page.textContent('#unique-approx')) ?? '', /all time is always counted exactly/);
     seen = await refreshesSoFar(page);
     await page.goBack();
     await refreshed(page, seen + 1);

@@ -50,6 +50,10 @@ const codeChart = seriesChart(
 /** Changes the view, records it in the address bar (a new history entry when `push`), shows it. */
 function changeView(patch, { push = true } = {}) {
   view = { ...view, ...patch };
+  if ('range' in patch) {
+    byId('range-problem').hidden = true;
+    for (const el of [byId('from-input'), byId('to-input')]) el.removeAttribute('aria-invalid');
+  }
   const url = writeView(view);
   if (url !== location.pathname + location.search) {
     if (push) history.pushState(null, '', url);
@@ -73,10 +77,15 @@ function showControls() {
   byId('approx-toggle').checked = view.approx;
 }
 
+/** Sets an element's text only when it changes (a live region re-announces any write). */
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 function showRangeProblem(message, input) {
-  const status = byId('range-status');
-  status.classList.add('bad');
-  status.textContent = message;
+  const problem = byId('range-problem');
+  problem.hidden = false;
+  setText(problem, message);
   for (const el of [byId('from-input'), byId('to-input')]) el.removeAttribute('aria-invalid');
   if (input) {
     input.setAttribute('aria-invalid', 'true');
@@ -117,7 +126,6 @@ async function applyCustom(event) {
     showRangeProblem(`To (${utc(to.iso)}) must be after from (${utc(from.iso)}).`, toInput);
     return;
   }
-  for (const el of [fromInput, toInput]) el.removeAttribute('aria-invalid');
   changeView({ range: { from: from.iso, to: to?.iso ?? null } });
 }
 
@@ -148,7 +156,8 @@ function showDeviceProblem(message) {
   byId('device').dataset.ip = '';
   const problem = byId('device-problem');
   problem.hidden = false;
-  problem.textContent = message;
+  setText(problem, message);
+  byId('lookup-status').textContent = '';
 }
 
 /** Looks an address up (any spelling: the API canonicalises it) and keeps it in the view. */
@@ -162,6 +171,7 @@ async function lookUp(text) {
   try {
     const device = await getJson(`/api/v1/ips/${encodeURIComponent(ip)}`);
     showDevice(device);
+    byId('lookup-status').textContent = `Found ${device.ip}: ${integer.format(device.events)} events.`;
     if (view.ip !== device.ip) changeView({ ip: device.ip });
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) showDeviceProblem(`${ip} never sent an event.`);
@@ -183,13 +193,16 @@ function lookUpFromList(ip) {
 
 function showRange(range, series) {
   const status = byId('range-status');
-  status.classList.remove('bad');
   status.dataset.from = range.from ?? '';
   status.dataset.to = range.to ?? '';
-  status.textContent =
-    range.from === null
-      ? 'Showing all time.'
-      : `Showing ${range.label}: ${utc(range.from)} to ${utc(range.to)} UTC.`;
+  // What the range is, not where its moving ends are now: the text changes only with the view.
+  const custom = 'from' in view.range;
+  setText(
+    status,
+    !custom
+      ? `Showing ${range.from === null ? 'all time' : `the ${range.label}, until now`}.`
+      : `Showing ${utc(view.range.from)} to ${view.range.to === null ? 'now' : `${utc(view.range.to)} UTC`}.`,
+  );
   byId('events-unit').textContent = range.from === null ? 'events, all time' : 'events in the range';
   byId('chart-title').textContent = `Events and unique IPs per ${series.bucket}`;
 }
@@ -200,14 +213,24 @@ function showUnique(unique, approx) {
   const el = byId('unique-approx');
   el.hidden = approx === null;
   if (approx === null) return;
+  if (approx.mode === 'exact') {
+    // All time is counted from the totals, exactly, whatever the mode asked.
+    el.dataset.value = String(approx.uniqueIps);
+    el.dataset.relativeError = '';
+    el.dataset.deviation = '0';
+    setText(el, 'all time is always counted exactly; pick a range for the approximate count');
+    return;
+  }
   const deviation =
     unique.uniqueIps === 0 ? 0 : Math.abs(approx.uniqueIps - unique.uniqueIps) / unique.uniqueIps;
   el.dataset.value = String(approx.uniqueIps);
   el.dataset.relativeError = String(approx.relativeError ?? '');
   el.dataset.deviation = String(deviation);
-  el.textContent =
+  setText(
+    el,
     `approx ≈ ${integer.format(approx.uniqueIps)} (HyperLogLog, standard error ` +
-    `±${percent.format(approx.relativeError ?? 0)}; ${percent.format(deviation)} off the exact count)`;
+      `±${percent.format(approx.relativeError ?? 0)}; ${percent.format(deviation)} off the exact count)`,
+  );
 }
 
 // The ingest rate: the change in all-time stored events between two refreshes.
