@@ -376,6 +376,7 @@ const settle = (promise) =>
 async function refresh() {
   clearTimeout(timer);
   const mine = ++generation;
+  const started = performance.now();
   const snapshot = view;
   const range = resolveRange(snapshot.range, Date.now());
   const series = seriesQuery(range);
@@ -443,7 +444,10 @@ async function refresh() {
   const problem = byId('problem');
   problem.hidden = problems.length === 0;
   problem.textContent = [...new Set(problems)].join('; ');
-  byId('updated').textContent = `updated ${new Date().toISOString().slice(11, 19)} UTC`;
+  // How long the API took to answer everything the view asks, in parallel (the slowest answer).
+  const took = Math.round(performance.now() - started);
+  document.body.dataset.refreshMs = String(took);
+  byId('updated').textContent = `updated ${new Date().toISOString().slice(11, 19)} UTC in ${took} ms`;
   document.body.dataset.refreshes = String(++refreshes);
   timer = setTimeout(() => void refresh(), REFRESH_MS);
 }
