@@ -87,8 +87,9 @@ async function prepareStore(config: Config, admin: TopicAdmin, log: Logger): Pro
   const mongo = await connectMongo(config.mongo);
   try {
     await ensureSchema(mongo.db);
-    // Refuses a database of a newer ipstream, or one an older ipstream is still writing to.
-    await recordedSchema(mongo.db);
+    // Refuses a database of a newer ipstream, one an older ipstream is still writing to, or one
+    // whose events are stored in the other layout.
+    await recordedSchema(mongo.db, { layout: config.store.eventsLayout });
     const retired = await retiredCollections(mongo.db);
     if (retired.length > 0) {
       log.warn({ collections: retired }, 'collections of an earlier layout are no longer read or written');

@@ -281,6 +281,14 @@ export const SETTINGS = {
     }),
   },
   store: {
+    eventsLayout: setting({
+      env: 'EVENTS_LAYOUT',
+      schema: Type.Union([Type.Literal('documents'), Type.Literal('buckets')]),
+      default: 'documents',
+      parse: text,
+      doc: 'how events are stored: `documents`, one per event; `buckets`, runs of offsets of one partition per document (fewer, larger writes); fixed when a database is first written',
+      hint: 'must be documents or buckets',
+    }),
     retentionDays: setting({
       env: 'EVENTS_RETENTION_DAYS',
       schema: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),

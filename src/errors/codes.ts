@@ -54,6 +54,8 @@ export const ERROR_CODES = {
   LEASE_LOST: 'the rollup lease was lost while held',
   SCHEMA_NEWER: 'the database was written by a newer ipstream (a higher schema version)',
   LEGACY_WRITER: 'an ipstream of an older schema version is writing to the same database',
+  LAYOUT_MISMATCH: 'EVENTS_LAYOUT differs from the layout the database was first written with',
+  RECORDS_MISSING: 'a batch starts past the offset its partition is stored through: it must be read again',
   // Queries and HTTP
   QUERY_TIMEOUT: 'a query ran past its time limit on the server',
   QUERY_TOO_BROAD: 'answering needs more reads than one request may do',

@@ -59,6 +59,13 @@ export class SchemaVersionError extends IpstreamError {
   }
 }
 
+/** EVENTS_LAYOUT differs from the layout the database was first written with. */
+export class LayoutMismatchError extends IpstreamError {
+  constructor(message: string) {
+    super('LAYOUT_MISMATCH', message);
+  }
+}
+
 /** An ipstream of an older schema is writing to the database: the two would corrupt each other. */
 export class LegacyWriterError extends IpstreamError {
   constructor(message: string) {

@@ -9,6 +9,7 @@ export {
   describeError,
   InternalError,
   IpstreamError,
+  LayoutMismatchError,
   LeaseLostError,
   LegacyWriterError,
   QueryTimeoutError,

@@ -37,7 +37,7 @@ export interface BatchWriter {
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
 export interface IngestorOptions {
-  config: Pick<Config, 'kafka' | 'mongo' | 'ingest'>;
+  config: Pick<Config, 'kafka' | 'mongo' | 'ingest'> & Partial<Pick<Config, 'store'>>;
   workerId: number;
   log: Logger;
   onStats: (stats: WorkerStats) => void;
@@ -163,7 +163,12 @@ export class Ingestor {
     );
     this.#mongo = mongo;
     const profile = await this.#retry('detect the store', () => detectStoreProfile(mongo.db));
-    this.#ownStore = new EventStore(mongo.db, { profile });
+    this.#ownStore = new EventStore(mongo.db, {
+      profile,
+      ...(this.#options.config.store === undefined
+        ? {}
+        : { layout: this.#options.config.store.eventsLayout }),
+    });
     return this.#ownStore;
   }
 

@@ -39,6 +39,7 @@ export class IngestPool {
       kafka: config.kafka,
       mongo: config.mongo,
       ingest: config.ingest,
+      store: config.store,
       logLevel: config.logLevel,
     };
     this.#log = log;

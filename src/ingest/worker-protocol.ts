@@ -2,7 +2,7 @@ import type { Config } from '../config/index.ts';
 import type { WorkerStats } from './stats.ts';
 
 export interface WorkerInit {
-  config: Pick<Config, 'kafka' | 'mongo' | 'ingest' | 'logLevel'>;
+  config: Pick<Config, 'kafka' | 'mongo' | 'ingest' | 'store' | 'logLevel'>;
   workerId: number;
 }
 

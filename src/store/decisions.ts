@@ -36,6 +36,8 @@ export interface RecordLogDoc extends Guarded {
    * replay's sequence number (replayedMap).
    */
   replayed?: Binary;
+  /** Buckets layout: the runs ([from, to], absolute offsets) of the buckets overlapping the block. */
+  buckets?: Binary;
 }
 
 /** A record's decision, as a batch takes it: its partition, offset, and whether it is a dead letter. */
@@ -106,6 +108,23 @@ export function decodeReplayedMap(binary: Binary | undefined): Map<number, numbe
   return map;
 }
 
+/** Runs of offsets as a count and (from, length) varint pairs, sorted by from. */
+export function encodeRuns(runs: Iterable<{ from: number; to: number }>): Binary {
+  const sorted = [...runs].sort((a, b) => a.from - b.from);
+  const w = new ByteWriter(sorted.length * 6 + 4).uint(sorted.length);
+  for (const r of sorted) w.uint(r.from).uint(r.to - r.from);
+  return new Binary(w.finish());
+}
+
+export function decodeRuns(binary: Binary | undefined): { from: number; to: number }[] {
+  if (binary === undefined) return [];
+  const r = new ByteReader(binary.buffer);
+  return Array.from({ length: r.uint() }, () => {
+    const from = r.uint();
+    return { from, to: from + r.uint() };
+  });
+}
+
 export function decodeOffsetSet(binary: Binary | undefined): Set<number> {
   const set = new Set<number>();
   if (binary === undefined) return set;
@@ -141,6 +160,12 @@ export class RecordLogView {
     if (sets.replayed.has(relative)) return 'replayed';
     if (doc.from === undefined || offset < doc.from || offset > (doc.hw[pk] ?? -1)) return undefined;
     return sets.dead.has(relative) ? 'dead' : 'event';
+  }
+
+  /** Buckets layout: where the bucket holding the record at `offset` starts, if the log names one. */
+  bucketOf(pk: string, offset: number): number | undefined {
+    const doc = this.#docs.get(recordLogId(pk, offset)) ?? null;
+    return decodeRuns(doc?.buckets ?? undefined).find((r) => r.from <= offset && offset <= r.to)?.from;
   }
 
   /** The sequence number of the replay that stored the record at `offset` as an event, if one did. */

@@ -20,7 +20,9 @@ import {
   touchedDocs,
 } from './rollup-plan.ts';
 import { COLLECTIONS, type DeadLetterDoc, type EventDoc, type Guarded, type TotalsDoc } from './schema.ts';
-import { recordedSchema, type SchemaDoc } from './schema-version.ts';
+import { type EventsLayout, recordedSchema, type SchemaDoc } from './schema-version.ts';
+import { decideBuckets } from './bucket-writes.ts';
+import { replayBucket } from './buckets.ts';
 import { insertOutcome } from './write-errors.ts';
 
 export interface StoreBatch {
@@ -68,6 +70,11 @@ export interface EventStoreOptions {
   /** Device ids kept in memory. */
   deviceCacheSize?: number;
   pause?: RollupPause;
+  /**
+   * How events are stored (EVENTS_LAYOUT): recorded for a new database, refused on one recorded
+   * with the other; unset, whatever the database records.
+   */
+  layout?: EventsLayout;
 }
 
 const MAX_ROUNDS = 20;
@@ -103,6 +110,7 @@ export class EventStore {
   readonly #registry: DeviceRegistry;
   readonly #lease: FencedLease | null;
   readonly #pause: RollupPause | undefined;
+  readonly #layout: EventsLayout | undefined;
   #schema: Promise<SchemaDoc> | undefined;
 
   constructor(db: Db, options: EventStoreOptions = {}) {
@@ -120,6 +128,7 @@ export class EventStore {
             ...(options.leaseRenewMs === undefined ? {} : { renewEveryMs: options.leaseRenewMs }),
           });
     this.#pause = options.pause;
+    this.#layout = options.layout;
   }
 
   /**
@@ -138,7 +147,7 @@ export class EventStore {
 
   /** The schema record, read (and on a schema 1 database written) once per store. */
   #recordedSchema(): Promise<SchemaDoc> {
-    this.#schema ??= recordedSchema(this.#db).catch((error: unknown) => {
+    this.#schema ??= recordedSchema(this.#db, { layout: this.#layout }).catch((error: unknown) => {
       this.#schema = undefined;
       throw error;
     });
@@ -148,6 +157,7 @@ export class EventStore {
   async write(batch: StoreBatch, now = new Date()): Promise<StoreResult> {
     await loadBitmaps();
     const schema = await this.#recordedSchema();
+    if (schema.layout === 'buckets') return this.#writeBuckets(batch, now);
     // Events first: the store may refuse one for its content, which makes it a dead letter.
     const inserted = await this.#insert(
       this.#events,
@@ -182,18 +192,7 @@ export class EventStore {
 
     // After the decision: the dead letters stored, and no event document for a record that is not
     // one (this delivery's, or one a delivery that stopped before deciding left behind).
-    const deadLetters = await this.#insert(
-      this.#deadLetters,
-      decided.deadLetters.map((d) => toDeadLetterDoc(d, now)),
-    );
-    if (deadLetters.refused.length > 0) {
-      // Dead letters carry a bounded copy of the record: if even one is refused, no retry helps.
-      const r = deadLetters.refused[0]!;
-      throw new IpstreamError(
-        'STORE_REJECTED',
-        `the store refused a dead letter (code ${r.code}): ${r.message}`,
-      );
-    }
+    const deadLetters = await this.#storeDeadLetters(decided.deadLetters, now);
     await deleteByIds(this.#events, decided.notEvents, this.#profile);
     const counted = new Set(decided.events.map((e) => e.id));
     batch.events.forEach((e, i) => {
@@ -204,6 +203,57 @@ export class EventStore {
     result.deadLetters = deadLetters.inserted;
     result.deadLetterDuplicates = deadLetters.duplicates;
     return result;
+  }
+
+  /**
+   * The buckets layout (buckets.ts): each partition's undecided records are decided by the bucket
+   * that stores their run (this write's, or the one another delivery inserted first), inside the
+   * round, then counted like any others.
+   */
+  async #writeBuckets(batch: StoreBatch, now: Date): Promise<StoreResult> {
+    const result: StoreResult = { inserted: 0, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0 };
+    if (batch.events.length === 0 && batch.deadLetters.length === 0) return result;
+    const decided = await this.#rollUp(async () => {
+      const round = await decideBuckets(this.#db, this.#profile, batch, now);
+      return {
+        read: round.read,
+        decided: round,
+        batch: {
+          events: await this.#countable(round.classification.events),
+          deadLetters: round.classification.deadLetters.map((d) => ({
+            pk: partitionKey(d.topic, d.partition),
+            offset: d.offset,
+            docId: d.id,
+          })),
+          records: round.classification.records,
+          bucketRuns: round.runs,
+          storedAt: now.getTime(),
+        },
+      };
+    });
+    const deadLetters = await this.#storeDeadLetters(decided.classification.deadLetters, now);
+    result.inserted = decided.inserted;
+    result.duplicates = decided.classification.events.length - decided.inserted;
+    result.deadLetters = deadLetters.inserted;
+    result.deadLetterDuplicates = deadLetters.duplicates;
+    return result;
+  }
+
+  /** Inserts the dead letters decided; one the store refuses stops the write (no retry helps). */
+  async #storeDeadLetters(list: readonly DeadLetter[], now: Date) {
+    const deadLetters = await this.#insert(
+      this.#deadLetters,
+      list.map((d) => toDeadLetterDoc(d, now)),
+    );
+    if (deadLetters.refused.length > 0) {
+      // Dead letters carry a bounded copy of the record: if even one is refused, no retry helps.
+      const r = deadLetters.refused[0]!;
+      throw new IpstreamError(
+        'STORE_REJECTED',
+        `the store refused a dead letter (code ${r.code}): ${r.message}`,
+      );
+    }
+    return deadLetters;
   }
 
   /**
@@ -262,10 +312,13 @@ export class EventStore {
    */
   async replay(entries: readonly ReplayEntry[], now = new Date()): Promise<ReplayResult> {
     await loadBitmaps();
-    await this.#recordedSchema();
-    const inserted = await this.#insert(
-      this.#events,
-      entries.map((e) => toEventDoc(e.event, now)),
+    const schema = await this.#recordedSchema();
+    // Under its record's id: an event document, or a bucket of its own in the buckets layout.
+    const inserted = await this.#insert<{ _id: string }>(
+      this.#db.collection<{ _id: string }>(COLLECTIONS.events),
+      entries.map((e) =>
+        schema.layout === 'buckets' ? replayBucket(e.event, now) : toEventDoc(e.event, now),
+      ),
     );
     const refused = new Map(inserted.refused.map((r) => [entries[r.index]!.deadLetterId, r.message]));
     const candidates = entries.filter((e) => !refused.has(e.deadLetterId));

@@ -8,6 +8,7 @@ export { detectStoreProfile, type StoreProfile } from './backend.ts';
 export { decodeDeviceDetails } from './device-details.ts';
 export { deleteByIds, readByIds } from './docs.ts';
 export { toEventDoc } from './event-docs.ts';
+export { countStoredEvents, type StoredEvent, storedEvents } from './event-reader.ts';
 export { EventStore, type ReplayEntry, type StoreBatch, type StoreResult } from './event-store.ts';
 export { FencedLease, type HeldLease } from './lease.ts';
 export {

@@ -33,8 +33,12 @@ import {
   blockOffset,
   decodeOffsetSet,
   decodeReplayedMap,
+  decodeRuns,
   encodeOffsetSet,
   encodeReplayedMap,
+  encodeRuns,
+  RECORD_LOG_BITS,
+  recordLogBlock,
   type RecordDecision,
   type RecordLogDoc,
   recordLogId,
@@ -436,8 +440,20 @@ export class Planner {
   }
 
   /** The batch's decisions, before anything counts them: the record log (decisions.ts). */
-  recordLog(records: readonly RecordDecision[], replayed: readonly ReplayedRecord[]): void {
+  recordLog(
+    records: readonly RecordDecision[],
+    replayed: readonly ReplayedRecord[],
+    runs: readonly { pk: string; from: number; to: number }[] = [],
+  ): void {
     const byDoc = groupBy(records, (r) => recordLogId(r.pk, r.offset));
+    // A bucket's run is named in the record log of every block it overlaps.
+    const runsByDoc = new Map<string, { from: number; to: number }[]>();
+    for (const r of runs) {
+      for (let block = recordLogBlock(r.from); block <= recordLogBlock(r.to); block++) {
+        const id = recordLogId(r.pk, block * 2 ** RECORD_LOG_BITS);
+        runsByDoc.set(id, [...(runsByDoc.get(id) ?? []), { from: r.from, to: r.to }]);
+      }
+    }
     const replayedByDoc = groupBy(replayed, (r) => recordLogId(r.pk, r.offset));
     for (const id of new Set([...byDoc.keys(), ...replayedByDoc.keys()])) {
       const before = this.#get<RecordLogDoc>(id);
@@ -457,7 +473,11 @@ export class Planner {
         if (from === undefined || r.offset < from) from = r.offset;
       }
       for (const r of replays) replayedMap.set(blockOffset(r.of.offset), r.of.seq);
+      const allRuns = [...decodeRuns(before?.buckets), ...(runsByDoc.get(id) ?? [])].filter(
+        (r, i, list) => list.findIndex((x) => x.from === r.from) === i,
+      );
       this.#put<RecordLogDoc>('rollups', -1, before, id, [...decided, ...replays], {
+        ...(allRuns.length > 0 ? { buckets: encodeRuns(allRuns) } : {}),
         ...(from === undefined ? {} : { from }),
         ...(dead.size > 0 ? { dead: encodeOffsetSet(dead) } : {}),
         ...(replayedMap.size > 0 ? { replayed: encodeReplayedMap(replayedMap) } : {}),

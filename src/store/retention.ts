@@ -11,10 +11,12 @@
 import type { Collection, Db } from 'mongodb';
 import { partitionKey, recordId } from '../events/index.ts';
 import type { StoreProfile } from './backend.ts';
+import { eventBucketId } from './buckets.ts';
 import { recordLogId, RecordLogView } from './decisions.ts';
 import { deleteByIds, readByIds } from './docs.ts';
 import { HOUR_MS, TOTALS_ID, bucketStart, storedLogId } from './levels.ts';
 import { COLLECTIONS, type Guarded, type StoredLogDoc, type TotalsDoc } from './schema.ts';
+import { recordedSchema } from './schema-version.ts';
 
 const MAX_HOURS_PER_STEP = 500;
 
@@ -61,6 +63,7 @@ export async function expireEvents(
     cursor = { _id: 'retention', hour: bucketStart('hour', first), range: 0, offset: null };
   }
   const step: RetentionStep = { deleted: 0, hoursExpired: 0, caughtUp: false };
+  const { layout } = await recordedSchema(db);
   // Bounded in hours too: a long quiet spell is an hour of point reads apiece.
   for (let hours = 0; cursor.hour + HOUR_MS <= cutoff; hours++) {
     if (hours >= MAX_HOURS_PER_STEP) {
@@ -78,7 +81,10 @@ export async function expireEvents(
       length: r.to - r.from + 1,
       ids: async (from, to) => {
         const offsets = Array.from({ length: to - from + 1 }, (_, i) => r.from + from + i);
-        const replayed = await records.replayed(partitionKey(r.topic, r.partition), offsets);
+        const pk = partitionKey(r.topic, r.partition);
+        // Buckets layout: the buckets whose runs hold these offsets (each stored whole in one hour).
+        if (layout === 'buckets') return records.buckets(r.topic, r.partition, offsets);
+        const replayed = await records.replayed(pk, offsets);
         return offsets.filter((o) => !replayed.has(o)).map((o) => recordId(r.topic, r.partition, o));
       },
     }));
@@ -120,6 +126,19 @@ class RecordLogs {
   constructor(db: Db, profile: StoreProfile) {
     this.#rollups = db.collection<Guarded>(COLLECTIONS.rollups);
     this.#profile = profile;
+  }
+
+  /** The ids of the buckets whose runs hold any of `offsets` (buckets layout). */
+  async buckets(topic: string, partition: number, offsets: readonly number[]): Promise<string[]> {
+    const pk = partitionKey(topic, partition);
+    const ids = [...new Set(offsets.map((o) => recordLogId(pk, o)))];
+    const view = new RecordLogView(await readByIds(this.#rollups, ids, this.#profile));
+    const starts = new Set<number>();
+    for (const o of offsets) {
+      const from = view.bucketOf(pk, o);
+      if (from !== undefined) starts.add(from);
+    }
+    return [...starts].map((from) => eventBucketId(topic, partition, from));
   }
 
   /** Of `offsets`, those a dead-letter replay stored as events. */

@@ -84,6 +84,8 @@ export interface RollupBatch {
   records?: RecordDecision[];
   /** Records whose dead letters a replay stored as events, by the replay's sequence number. */
   replayedRecords?: ReplayedRecord[];
+  /** Buckets layout: the runs of the buckets that decided the batch's records, for the record log. */
+  bucketRuns?: { pk: string; from: number; to: number }[];
   /** When the batch is stored (the writer's clock, epoch ms): the hour of its stored log. */
   storedAt: number;
 }

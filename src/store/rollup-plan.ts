@@ -73,7 +73,7 @@ export function planRollups(
 function plan1(batch: RollupBatch, current: CurrentDocs, buckets: BucketCache): Planner {
   const plan = new Planner(current, buckets);
   if ((batch.records?.length ?? 0) > 0 || (batch.replayedRecords?.length ?? 0) > 0)
-    plan.recordLog(batch.records ?? [], batch.replayedRecords ?? []);
+    plan.recordLog(batch.records ?? [], batch.replayedRecords ?? [], batch.bucketRuns ?? []);
   // A batch can hold a record twice (its partition was fetched again while the first copy still
   // waited in the buffer): each offset counts once.
   const events = onePerOffset(batch.events);

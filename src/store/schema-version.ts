@@ -13,7 +13,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db, Document } from 'mongodb';
-import { LegacyWriterError, SchemaVersionError } from '../errors/index.ts';
+import { LayoutMismatchError, LegacyWriterError, SchemaVersionError } from '../errors/index.ts';
 import { decodeChunkTops, decodeCounts } from '../sketch/index.ts';
 import { ALL_TIME_ID, countsId, TOTALS_ID } from './levels.ts';
 import { COLLECTIONS, type CountsDoc, type DeviceDoc, type HeadDoc, type TotalsDoc } from './schema.ts';
@@ -23,7 +23,7 @@ import { SERVER_CODES, serverCode } from './server-codes.ts';
 export const SCHEMA_VERSION = 2;
 
 /** How the events themselves are stored (EVENTS_LAYOUT); fixed for the life of a database. */
-export type EventsLayout = 'documents';
+export type EventsLayout = 'documents' | 'buckets';
 
 export interface SchemaDoc extends Document {
   _id: 'schema';
@@ -53,6 +53,11 @@ const ID_CHUNK = 1 << 16;
 export interface SchemaOptions {
   /** How long to watch a version 1 database for writers before recording version 2. */
   quietMs?: number;
+  /**
+   * The layout this writer stores events in: recorded for a new database, refused on one recorded
+   * with the other (unset: whatever the database records).
+   */
+  layout?: EventsLayout;
 }
 
 /**
@@ -63,7 +68,7 @@ export interface SchemaOptions {
 export async function recordedSchema(db: Db, options: SchemaOptions = {}): Promise<SchemaDoc> {
   const meta = db.collection<SchemaDoc>(COLLECTIONS.meta);
   const recorded = await meta.findOne({ _id: SCHEMA_ID });
-  if (recorded !== null) return checked(recorded);
+  if (recorded !== null) return checked(db, recorded, options.layout);
 
   const counters = db.collection<LegacyCounterDoc>(COLLECTIONS.meta);
   const counter = await counters.findOne({ _id: LEGACY_COUNTER_ID });
@@ -72,6 +77,11 @@ export async function recordedSchema(db: Db, options: SchemaOptions = {}): Promi
   let base = 0;
   let legacyNext = 0;
   if (counter !== null || hasDevices) {
+    if (options.layout === 'buckets') {
+      throw new LayoutMismatchError(
+        `database ${db.databaseName} stores events as documents (written before schema 2); EVENTS_LAYOUT=buckets cannot start on it: set EVENTS_LAYOUT=documents, or use another MONGODB_DB`,
+      );
+    }
     if (typeof counter?.next === 'number')
       await assertNoLegacyWriter(db, counter.next, options.quietMs ?? 2000);
     legacyNext = typeof counter?.next === 'number' ? counter.next : (counter?.legacyNext ?? 0);
@@ -90,7 +100,7 @@ export async function recordedSchema(db: Db, options: SchemaOptions = {}): Promi
     await meta.insertOne({
       _id: SCHEMA_ID,
       version: SCHEMA_VERSION,
-      layout: 'documents',
+      layout: options.layout ?? 'documents',
       deviceIdBase: base,
       recordedAt: new Date(),
     });
@@ -100,13 +110,18 @@ export async function recordedSchema(db: Db, options: SchemaOptions = {}): Promi
   }
   const stored = await meta.findOne({ _id: SCHEMA_ID });
   if (stored === null) throw new SchemaVersionError('the schema record was written but cannot be read');
-  return checked(stored);
+  return checked(db, stored, options.layout);
 }
 
-function checked(doc: SchemaDoc): SchemaDoc {
+function checked(db: Db, doc: SchemaDoc, layout: EventsLayout | undefined): SchemaDoc {
   if (doc.version > SCHEMA_VERSION) {
     throw new SchemaVersionError(
       `this database was written with schema version ${doc.version} by a newer ipstream; this one knows up to ${SCHEMA_VERSION}: upgrade it`,
+    );
+  }
+  if (layout !== undefined && doc.layout !== layout) {
+    throw new LayoutMismatchError(
+      `database ${db.databaseName} stores events as ${doc.layout}, fixed when it was first written; EVENTS_LAYOUT=${layout} cannot start on it: set EVENTS_LAYOUT=${doc.layout}, or use another MONGODB_DB`,
     );
   }
   return doc;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { TopicAdmin } from '../../src/kafka/index.ts';
-import { COLLECTIONS } from '../../src/store/index.ts';
+import { countStoredEvents } from '../../src/store/index.ts';
 import { envFor, killChildren, runCli, startCli, type CliRun } from '../support/cli.ts';
 import { dropDatabase, eventually, testConfig } from '../support/config.ts';
 import { assertRollupsMatchEvents, withDb } from '../support/recount.ts';
@@ -46,7 +46,7 @@ test('two ingest processes in one group split the partitions; totals are exact',
     assert.ok(consumedBy[0]! + consumedBy[1]! >= 10_000);
 
     await withDb(config, async (db) => {
-      assert.equal(await db.collection(COLLECTIONS.events).countDocuments(), 10_000);
+      assert.equal(await countStoredEvents(db), 10_000);
       await assertRollupsMatchEvents(db);
     });
     await topics.deleteTopic(config.kafka.topic);

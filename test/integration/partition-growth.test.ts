@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { TopicAdmin } from '../../src/kafka/index.ts';
-import { COLLECTIONS, type EventDoc } from '../../src/store/index.ts';
+import { countStoredEvents, storedEvents } from '../../src/store/index.ts';
 import { envFor, killChildren, runCli, startCli } from '../support/cli.ts';
 import { dropDatabase, eventually, testConfig } from '../support/config.ts';
 import { assertRollupsMatchEvents, withDb } from '../support/recount.ts';
@@ -32,7 +32,7 @@ async function grow(admin: TopicAdmin): Promise<void> {
   const first = await runCli(['produce', '--count', '4000', '--devices', '200', '--seed', '31'], env);
   assert.equal(first.code, 0, first.stderr);
   await eventually(
-    async () => (await withDb(config, (db) => db.collection(COLLECTIONS.events).countDocuments())) === 4000,
+    async () => (await withDb(config, countStoredEvents)) === 4000,
     60_000,
     'the first half to be stored',
   );
@@ -55,13 +55,10 @@ async function grow(admin: TopicAdmin): Promise<void> {
   assert.equal(described.totalLag, 0);
 
   await withDb(config, async (db) => {
-    assert.equal(await db.collection(COLLECTIONS.events).countDocuments(), 8000);
+    assert.equal(await countStoredEvents(db), 8000);
     // Devices whose events sit on more than one partition prove the remapping happened.
     const partitionsByDevice = new Map<string, Set<number>>();
-    const events = db
-      .collection<EventDoc>(COLLECTIONS.events)
-      .find({}, { projection: { ip: 1, partition: 1 } });
-    for await (const e of events) {
+    for await (const e of storedEvents(db)) {
       const seen = partitionsByDevice.get(e.ip) ?? new Set<number>();
       seen.add(e.partition);
       partitionsByDevice.set(e.ip, seen);

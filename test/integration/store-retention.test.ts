@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { MongoClient } from 'mongodb';
 import type { DeviceEvent } from '../../src/events/index.ts';
 import { FERRETDB_PROFILE } from '../../src/store/backend.ts';
-import { COLLECTIONS, ensureSchema, EventStore, expireEvents } from '../../src/store/index.ts';
+import { COLLECTIONS, ensureSchema, EventStore, expireEvents, storedEvents } from '../../src/store/index.ts';
 import { DAY_MS, TOTALS_ID, bucketStart, storedLogId } from '../../src/store/levels.ts';
 import { dropDatabase, testConfig } from '../support/config.ts';
 import { eventsAt } from '../support/events.ts';
@@ -114,6 +114,37 @@ describe('event retention', () => {
         left.map((d) => d._id),
         [dead.id],
         'the events stored ten days ago are gone; the one replayed yesterday stays',
+      );
+    } finally {
+      await db.dropDatabase();
+    }
+  });
+
+  it('buckets layout: deletes the buckets stored before the retention, whole, and keeps the counts', async () => {
+    const name = testConfig('retention-buckets').mongo.db;
+    const db = client.db(name);
+    try {
+      await ensureSchema(db);
+      const store = new EventStore(db, { profile: FERRETDB_PROFILE, layout: 'buckets' });
+      await store.write({ events: events(0, 0, 1500), deadLetters: [] }, new Date(NOW - 10 * DAY_MS));
+      await store.write(
+        { events: [...events(0, 1500, 2500), ...events(1, 0, 80)], deadLetters: [] },
+        new Date(NOW - 10 * DAY_MS + 3_600_000),
+      );
+      await store.write(
+        { events: [...events(0, 2500, 2600), ...events(1, 80, 100)], deadLetters: [] },
+        new Date(NOW),
+      );
+      store.close();
+      const options = { retentionMs: 7 * DAY_MS, maxDeletes: 700, now: NOW };
+      let steps = 0;
+      while (!(await expireEvents(db, FERRETDB_PROFILE, options)).caughtUp) assert.ok(++steps < 20);
+      const left: string[] = [];
+      for await (const e of storedEvents(db)) left.push(e.id);
+      assert.deepEqual(
+        left.sort(),
+        [...events(0, 2500, 2600), ...events(1, 80, 100)].map((e) => e.id).sort(),
+        'exactly the events stored within the retention are left',
       );
     } finally {
       await db.dropDatabase();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from 'mongodb';
 import type { Config } from '../../src/config/index.ts';
-import { COLLECTIONS } from '../../src/store/index.ts';
+import { storedEvents as eachStoredEvent } from '../../src/store/index.ts';
 import { envFor, runCli } from './cli.ts';
 
 /** Sends `lines` (record values, one per line) through `ipstream produce --file`. */
@@ -37,11 +37,9 @@ export interface StoredEvent {
 
 /** Every stored event, for brute-force answers computed in the test. */
 export async function storedEvents(db: Db): Promise<StoredEvent[]> {
-  const docs = await db
-    .collection(COLLECTIONS.events)
-    .find({}, { projection: { ts: 1, ip: 1 } })
-    .toArray();
-  return docs.map((d) => ({ ts: (d.ts as Date).getTime(), ip: d.ip as string }));
+  const events: StoredEvent[] = [];
+  for await (const e of eachStoredEvent(db)) events.push({ ts: e.ts.getTime(), ip: e.ip });
+  return events;
 }
 
 /** Events and distinct addresses in [from, to), counted by hand. */

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Config } from '../../src/config/index.ts';
 import type { TopicAdmin } from '../../src/kafka/index.ts';
-import { COLLECTIONS, TOTALS_ID, type TotalsDoc } from '../../src/store/index.ts';
+import {
+  COLLECTIONS,
+  countStoredEvents,
+  storedEvents,
+  TOTALS_ID,
+  type TotalsDoc,
+} from '../../src/store/index.ts';
 import { eventually } from './config.ts';
 import { assertRollupsMatchEvents, withDb } from './recount.ts';
 
@@ -29,7 +35,7 @@ export function storedCounts(config: Config): Promise<StoredCounts> {
 /** The events and dead letters in their collections, counted one by one. */
 export function countedInStore(config: Config): Promise<StoredCounts> {
   return withDb(config, async (db) => ({
-    events: await db.collection(COLLECTIONS.events).countDocuments(),
+    events: await countStoredEvents(db),
     deadLetters: await db.collection(COLLECTIONS.deadLetters).countDocuments(),
   }));
 }
@@ -109,10 +115,9 @@ export async function missingOffsets(config: Config, ends: number[]): Promise<Re
     const gaps: Record<number, number[][]> = {};
     for (const [partition, end] of ends.entries()) {
       const seen = new Uint8Array(end);
-      for (const name of [COLLECTIONS.events, COLLECTIONS.deadLetters]) {
-        const docs = db.collection(name).find({ partition }, { projection: { offset: 1 } });
-        for await (const d of docs) seen[d.offset as number] = 1;
-      }
+      const docs = db.collection(COLLECTIONS.deadLetters).find({ partition }, { projection: { offset: 1 } });
+      for await (const d of docs) seen[d.offset as number] = 1;
+      for await (const e of storedEvents(db)) if (e.partition === partition) seen[e.offset] = 1;
       const ranges: number[][] = [];
       for (let o = 0; o < end; o++) {
         if (seen[o] === 1) continue;

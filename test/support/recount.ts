@@ -14,7 +14,7 @@ import {
 } from '../../src/sketch/index.ts';
 import { partitionKey } from '../../src/events/index.ts';
 import { RecordLogView } from '../../src/store/decisions.ts';
-import { decodeDeviceDetails, type Guarded } from '../../src/store/index.ts';
+import { decodeDeviceDetails, type Guarded, storedEvents } from '../../src/store/index.ts';
 import {
   ALL_TIME_ID,
   LATEST_DEAD_LETTERS_ID,
@@ -142,18 +142,14 @@ export async function assertRollupsMatchEvents(db: Db): Promise<void> {
   }
   const events: Ev[] = [];
   const eventIds: { id: string; topic: string; partition: number; offset: number }[] = [];
-  for await (const e of db
-    .collection(COLLECTIONS.events)
-    .find({}, { projection: { ts: 1, ip: 1, errorCode: 1, topic: 1, partition: 1, offset: 1 } })) {
-    const n = registry.get(e.ip as string);
+  const seen = new Set<string>();
+  for await (const e of storedEvents(db)) {
+    const n = registry.get(e.ip);
     assert.ok(n !== undefined, `device ${e.ip} is registered`);
-    events.push({ ts: (e.ts as Date).getTime(), ip: e.ip as string, code: e.errorCode as number, n });
-    eventIds.push({
-      id: String(e._id),
-      topic: e.topic as string,
-      partition: e.partition as number,
-      offset: e.offset as number,
-    });
+    assert.ok(!seen.has(e.id), `event ${e.id} is stored once`);
+    seen.add(e.id);
+    events.push({ ts: e.ts.getTime(), ip: e.ip, code: e.errorCode, n });
+    eventIds.push({ id: e.id, topic: e.topic, partition: e.partition, offset: e.offset });
   }
   const ips = new Set(events.map((e) => e.ip));
   assert.equal(registry.size, ips.size, 'one registered device per distinct address among events');

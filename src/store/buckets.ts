@@ -1,0 +1,216 @@
+/**
+ * The buckets layout of events (EVENTS_LAYOUT=buckets): one document holds a contiguous run of one
+ * partition's offsets, with each event's fields as the documents layout stores them, in offset
+ * order. MongoDB's time-series collections keep up to 1,000 measurements a bucket but have no
+ * unique index, so they cannot be exactly once; these buckets are, because their ids are the Kafka
+ * coordinates where they start.
+ *
+ * The bucket that stores a partition's first undecided offset (one past the record log's mark) has
+ * the id `b:<topic>/<partition>/<that offset>`, whoever writes it. Its insert decides the records
+ * of its run: of two deliveries that insert it at once, one inserts, and the other reads the
+ * bucket it lost to and takes its run as decided (an event where the bucket holds one, a dead
+ * letter otherwise). No bucket is ever updated, so no two buckets ever hold one offset, and the
+ * record log (decisions.ts) then records the decision like any other. A record a dead-letter replay
+ * stores later is a bucket of its own, under the record's own id.
+ */
+import type { Collection } from 'mongodb';
+import { BSON } from 'bson';
+import { type DeadLetter, type DeviceEvent } from '../events/index.ts';
+import { IpstreamError } from '../errors/index.ts';
+import { decidedDeadLetter, refusedEvent } from './event-docs.ts';
+import { insertOutcome } from './write-errors.ts';
+
+/** One event in a bucket: the event document's fields but its coordinates' partition and topic. */
+export interface BucketEvent {
+  offset: number;
+  ts: Date;
+  ip: string;
+  errorCode: number;
+  extra?: Record<string, unknown>;
+}
+
+export interface BucketDoc {
+  _id: string;
+  topic: string;
+  partition: number;
+  /** The run of offsets the bucket decided: [from, to]. Offsets in it without an event are dead letters. */
+  from: number;
+  to: number;
+  events: BucketEvent[];
+  ingestedAt: Date;
+}
+
+/** Events a bucket holds at most, and about the most BSON bytes. */
+export const BUCKET_EVENTS = 1000;
+export const BUCKET_BYTES = 1024 * 1024;
+
+export function eventBucketId(topic: string, partition: number, from: number): string {
+  return `b:${topic}/${partition}/${from}`;
+}
+
+export function toBucketEvent(e: DeviceEvent): BucketEvent {
+  const event: BucketEvent = { offset: e.offset, ts: new Date(e.ts), ip: e.ip, errorCode: e.errorCode };
+  if (e.extra !== undefined) event.extra = e.extra;
+  return event;
+}
+
+export function fromBucketEvent(bucket: BucketDoc, e: BucketEvent, bytes = 0): DeviceEvent {
+  const event: DeviceEvent = {
+    id: `${bucket.topic}/${bucket.partition}/${e.offset}`,
+    topic: bucket.topic,
+    partition: bucket.partition,
+    offset: e.offset,
+    ts: e.ts.getTime(),
+    ip: e.ip,
+    errorCode: e.errorCode,
+    bytes,
+  };
+  if (e.extra !== undefined) event.extra = e.extra;
+  return event;
+}
+
+/** A replayed record as a bucket of its own, under the record's id. */
+export function replayBucket(e: DeviceEvent, ingestedAt: Date): BucketDoc {
+  return {
+    _id: e.id,
+    topic: e.topic,
+    partition: e.partition,
+    from: e.offset,
+    to: e.offset,
+    events: [toBucketEvent(e)],
+    ingestedAt,
+  };
+}
+
+/** How a partition's undecided records were decided by the buckets that now hold their run. */
+export interface DecidedRun {
+  events: DeviceEvent[];
+  deadLetters: DeadLetter[];
+  /** The buckets' runs, for the record log. */
+  runs: { from: number; to: number }[];
+  /** Events this write stored (the rest were in a bucket another delivery inserted). */
+  inserted: number;
+}
+
+type Record_ = { offset: number; event: DeviceEvent | null; deadLetter: DeadLetter | null };
+
+/**
+ * Decides one partition's records above `mark`, in offset order, by inserting buckets from mark + 1
+ * (or taking the bucket another delivery inserted there).
+ */
+export async function decideRun(
+  collection: Collection<BucketDoc>,
+  mark: number,
+  records: readonly (DeviceEvent | DeadLetter)[],
+  ingestedAt: Date,
+): Promise<DecidedRun> {
+  const sorted: Record_[] = [...records]
+    .sort((a, b) => a.offset - b.offset)
+    .filter((r, i, all) => i === 0 || r.offset !== all[i - 1]!.offset)
+    .map((r) => ({
+      offset: r.offset,
+      event: 'reason' in r ? null : r,
+      deadLetter: 'reason' in r ? r : null,
+    }));
+  const out: DecidedRun = { events: [], deadLetters: [], runs: [], inserted: 0 };
+  if (sorted.length === 0) return out;
+  const { topic, partition } = sorted[0]!.event ?? sorted[0]!.deadLetter!;
+  if (sorted[0]!.offset !== mark + 1) {
+    throw new IpstreamError(
+      'RECORDS_MISSING',
+      `partition ${topic}/${partition} is stored through offset ${mark}, and this batch starts at ${sorted[0]!.offset}: read it again from the committed offset`,
+    );
+  }
+  let i = 0;
+  while (i < sorted.length) {
+    const start = sorted[i]!.offset;
+    // The run: consecutive records (Kafka offsets may skip: control records) within the bounds.
+    let j = i;
+    let bytes = 0;
+    let count = 0;
+    while (j < sorted.length && count < BUCKET_EVENTS) {
+      const e = sorted[j]!.event;
+      const size = e === null ? 0 : BSON.calculateObjectSize(toBucketEvent(e));
+      if (count > 0 && bytes + size > BUCKET_BYTES) break;
+      if (e !== null) {
+        count++;
+        bytes += size;
+      }
+      j++;
+    }
+    const run = sorted.slice(i, j);
+    const bucket: BucketDoc = {
+      _id: eventBucketId(topic, partition, start),
+      topic,
+      partition,
+      from: start,
+      to: run.at(-1)!.offset,
+      events: run.flatMap((r) => (r.event === null ? [] : [toBucketEvent(r.event)])),
+      ingestedAt,
+    };
+    const stored = await insertOrTake(collection, bucket);
+    if (stored === 'refused') {
+      // The store refused the run for its content: one event at a time, and one it refuses alone is
+      // a dead letter (every delivery meets the same refusal at the same offset).
+      if (run.length > 1) {
+        const [first] = run;
+        const single = await decideRun(
+          collection,
+          start - 1,
+          [first!.event ?? first!.deadLetter!],
+          ingestedAt,
+        );
+        merge(out, single);
+        i++;
+        continue;
+      }
+      out.deadLetters.push(
+        run[0]!.deadLetter ?? refusedEvent(run[0]!.event!, 0, 'a bucket of it alone was refused'),
+      );
+      i++;
+      continue;
+    }
+    const held = new Map(stored.events.map((e) => [e.offset, e]));
+    out.runs.push({ from: stored.from, to: stored.to });
+    if (stored === bucket) out.inserted += bucket.events.length;
+    for (; i < sorted.length && sorted[i]!.offset <= stored.to; i++) {
+      const r = sorted[i]!;
+      const e = held.get(r.offset);
+      if (e !== undefined)
+        out.events.push(stored === bucket ? r.event! : fromBucketEvent(stored, e, r.event?.bytes ?? 0));
+      else out.deadLetters.push(r.deadLetter ?? decidedDeadLetter(r.event!));
+    }
+  }
+  return out;
+}
+
+function merge(into: DecidedRun, from: DecidedRun): void {
+  into.events.push(...from.events);
+  into.deadLetters.push(...from.deadLetters);
+  into.runs.push(...from.runs);
+  into.inserted += from.inserted;
+}
+
+/** Inserts the bucket, or returns the one another delivery inserted under its id. */
+async function insertOrTake(
+  collection: Collection<BucketDoc>,
+  bucket: BucketDoc,
+): Promise<BucketDoc | 'refused'> {
+  try {
+    // insertMany, whose errors say per document whether it was a duplicate or refused.
+    await collection.insertMany([bucket], { ordered: false });
+    return bucket;
+  } catch (error) {
+    const outcome = insertOutcome(error);
+    if (outcome === undefined) throw error;
+    if (outcome.refused.length > 0) return 'refused';
+    const existing = await collection.findOne({ _id: bucket._id });
+    if (existing === null) {
+      throw new IpstreamError(
+        'STORE_INCONSISTENT',
+        `bucket ${bucket._id} was reported stored but cannot be read`,
+      );
+    }
+    return existing;
+  }
+}
