@@ -59,6 +59,15 @@ export function parseIoWriteBytes(text: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
+/** Bytes the process has caused to be written so far (null where /proc cannot tell). */
+export function readWriteBytes(pid: number): number | null {
+  try {
+    return parseIoWriteBytes(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 export function readProcSample(pid: number): ProcSample | null {
   try {
     const ticks = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));

@@ -52,7 +52,13 @@ import {
 import { cleanRun, killRun, liveProcesses, type RunLimits, withOwnClient } from './peers/runs.ts';
 import { type BenchReport, type BenchRow, benchEnvironment, codeVersion, printTable } from './report.ts';
 
-export const SYSTEMS = ['ipstream', 'connect-replace', 'connect-insert', 'brief'] as const;
+export const SYSTEMS = [
+  'ipstream',
+  'ipstream-buckets',
+  'connect-replace',
+  'connect-insert',
+  'brief',
+] as const;
 export type SystemId = (typeof SYSTEMS)[number];
 
 export interface PeersBenchOptions {
@@ -79,7 +85,12 @@ export interface PeersBenchOptions {
 export interface PeersReport extends BenchReport<PeerRow> {
   details: BenchRow[];
   query: { truth: StreamTruth; answers: CountAnswer[]; distinctPast16MiB: boolean };
-  ratios: { ipstreamVsConnectReplace: number | null; ipstreamVsConnectInsert: number | null };
+  ratios: {
+    ipstreamVsConnectReplace: number | null;
+    ipstreamVsConnectInsert: number | null;
+    bucketsVsConnectInsert: number | null;
+    bucketsVsBrief: number | null;
+  };
   readme: string;
   files: { json: string; svg: string };
 }
@@ -171,8 +182,15 @@ export async function runPeersBench(o: PeersBenchOptions): Promise<PeersReport> 
       const name = `ipstream-peers-${runId}-${n}-${id}-${run}`;
       switch (id) {
         case 'ipstream':
+        case 'ipstream-buckets':
           groups.add(name);
-          return ipstreamPeer(ctx, { config: o.config, workers: o.workers, group: name, db });
+          return ipstreamPeer(ctx, {
+            config: o.config,
+            workers: o.workers,
+            group: name,
+            db,
+            layout: id === 'ipstream' ? 'documents' : 'buckets',
+          });
         case 'connect-replace':
         case 'connect-insert': {
           const dir = await mkdtemp(join(tmpdir(), 'ipstream-peers-connect-'));
@@ -298,6 +316,8 @@ export async function runPeersBench(o: PeersBenchOptions): Promise<PeersReport> 
   const ratios = {
     ipstreamVsConnectReplace: throughputRatio(rows, 'ipstream', 'kafka-connect (replace)'),
     ipstreamVsConnectInsert: throughputRatio(rows, 'ipstream', 'kafka-connect (insert)'),
+    bucketsVsConnectInsert: throughputRatio(rows, 'ipstream (buckets)', 'kafka-connect (insert)'),
+    bucketsVsBrief: throughputRatio(rows, 'ipstream (buckets)', 'brief (python)'),
   };
   const distinctPast16MiB = truth !== undefined && truth.spellingsBsonBytes >= DISTINCT_LIMIT_BYTES;
   notes.push(
@@ -408,7 +428,7 @@ export function printPeersReport(report: PeersReport, out: NodeJS.WritableStream
     out,
   );
   out.write(
-    `ipstream / Kafka Connect (replace): ${report.ratios.ipstreamVsConnectReplace ?? '-'}x, (insert): ${report.ratios.ipstreamVsConnectInsert ?? '-'}x\n`,
+    `ipstream / Kafka Connect (replace): ${report.ratios.ipstreamVsConnectReplace ?? '-'}x, (insert): ${report.ratios.ipstreamVsConnectInsert ?? '-'}x; ipstream (buckets) / Kafka Connect (insert): ${report.ratios.bucketsVsConnectInsert ?? '-'}x, / brief: ${report.ratios.bucketsVsBrief ?? '-'}x\n`,
   );
 }
 

@@ -19,19 +19,29 @@ export interface IpstreamPeerOptions {
   workers: number;
   group: string;
   db: string;
+  /** EVENTS_LAYOUT: `ipstream` (documents, the default) or `ipstream (buckets)`. */
+  layout: 'documents' | 'buckets';
 }
 
 export function ipstreamPeer(ctx: PeerContext, o: IpstreamPeerOptions): Peer {
-  const env = childEnv({
-    kafka: { ...o.config.kafka, topic: ctx.topic, group: o.group, clientId: 'ipstream-peers' },
-    mongo: { ...o.config.mongo, db: o.db },
-    ingest: { ...o.config.ingest, workers: o.workers },
-    // info: each worker logs "joined group", where the clock starts.
-    logLevel: 'info',
-  });
+  const env = {
+    ...childEnv({
+      kafka: { ...o.config.kafka, topic: ctx.topic, group: o.group, clientId: 'ipstream-peers' },
+      mongo: { ...o.config.mongo, db: o.db },
+      ingest: { ...o.config.ingest, workers: o.workers },
+      // info: each worker logs "joined group", where the clock starts.
+      logLevel: 'info',
+    }),
+    EVENTS_LAYOUT: o.layout,
+  };
   return {
-    system: 'ipstream',
-    target: { db: o.db, collection: COLLECTIONS.events, seqPath: 'extra.seq' },
+    system: o.layout === 'documents' ? 'ipstream' : 'ipstream (buckets)',
+    target: {
+      db: o.db,
+      collection: COLLECTIONS.events,
+      seqPath: 'extra.seq',
+      ...(o.layout === 'buckets' ? { arrayPath: 'events' } : {}),
+    },
     start(): Promise<PeerProcess> {
       const proc = new MeasuredProcess(
         process.execPath,

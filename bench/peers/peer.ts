@@ -38,6 +38,8 @@ export interface StoreTarget {
   collection: string;
   /** Where a stored document keeps the record's seq (`seq`, or `extra.seq` in ipstream's events). */
   seqPath: string;
+  /** Where a document keeps several records, each with its seq at seqPath (ipstream's buckets). */
+  arrayPath?: string;
 }
 
 export interface Peer {

@@ -45,6 +45,7 @@ export function detailRow(r: SystemResult): BenchRow {
     cpuWithStartupS: r.clean.cpuWithStartupS,
     storeCpuS: r.clean.storeCpuS,
     storeCpuPerKEvents: r.clean.storeCpuPerKEvents,
+    storeBytesPerEvent: r.clean.storeBytesPerEvent,
     cleanLost: r.clean.tally?.lost ?? null,
     cleanDuplicated: r.clean.tally?.duplicated ?? null,
     cleanForeign: r.clean.tally?.foreign ?? null,

@@ -13,7 +13,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MongoClient } from 'mongodb';
-import { type MeasuredProcess, type ProcSample, readProcSample } from '../measured-process.ts';
+import {
+  type MeasuredProcess,
+  type ProcSample,
+  readProcSample,
+  readWriteBytes,
+} from '../measured-process.ts';
 import { pathValue, SeqTally, type Tally } from './accounting.ts';
 import type { Peer, PeerContext, PeerProcess, StoreTarget } from './peer.ts';
 
@@ -71,6 +76,8 @@ export interface CleanResult {
   peakRssMb: number | null;
   storeCpuS: number | null;
   storeCpuPerKEvents: number | null;
+  /** Bytes the store wrote (to SQLite and its WAL) per event, over the same interval. */
+  storeBytesPerEvent: number | null;
   tally: Tally | null;
   extras: Record<string, number | string | boolean | null>;
   error: string | null;
@@ -178,11 +185,21 @@ export async function tallyStored(
   if (readable === null) return null;
   return withOwnClient(ctx.mongoUri, timeoutMs, async (client) => {
     const tally = new SeqTally(ctx.total);
+    const array = target.arrayPath;
+    const projection = {
+      _id: 0,
+      [target.seqPath]: 1,
+      ...(array === undefined ? {} : { [`${array}.${target.seqPath}`]: 1 }),
+    };
     const cursor = client
       .db(target.db)
       .collection(target.collection)
-      .find({}, { projection: { _id: 0, [target.seqPath]: 1 }, batchSize: 20_000 });
-    for await (const doc of cursor) tally.add(pathValue(doc, target.seqPath));
+      .find({}, { projection, batchSize: array === undefined ? 20_000 : 100 });
+    for await (const doc of cursor) {
+      const records = array === undefined ? undefined : pathValue(doc, array);
+      if (Array.isArray(records)) for (const r of records) tally.add(pathValue(r, target.seqPath));
+      else tally.add(pathValue(doc, target.seqPath));
+    }
     return tally.result();
   });
 }
@@ -197,6 +214,7 @@ export async function cleanRun(ctx: PeerContext, peer: Peer, limits: RunLimits):
     peakRssMb: null,
     storeCpuS: null,
     storeCpuPerKEvents: null,
+    storeBytesPerEvent: null,
     tally: null,
     extras: {},
     error: null,
@@ -207,9 +225,11 @@ export async function cleanRun(ctx: PeerContext, peer: Peer, limits: RunLimits):
     const assignedAt = await run.assigned(limits.assignMs);
     const from = run.proc.sample();
     const storeFrom = limits.storePid === null ? null : readProcSample(limits.storePid);
+    const bytesFrom = limits.storePid === null ? null : readWriteBytes(limits.storePid);
     const outcome = await waitDone(run, assignedAt + limits.capMs, limits.stallMs);
     const to = run.proc.sample();
     const storeTo = limits.storePid === null ? null : readProcSample(limits.storePid);
+    const bytesTo = limits.storePid === null ? null : readWriteBytes(limits.storePid);
     if (outcome.kind !== 'done') {
       result.error = notDone(outcome, limits, ctx.total);
       ctx.progress(`${peer.system}: ${result.error}`);
@@ -236,6 +256,8 @@ export async function cleanRun(ctx: PeerContext, peer: Peer, limits: RunLimits):
       result.storeCpuS = round(storeMs / 1000);
       result.storeCpuPerKEvents = round(storeMs / ctx.total, 3);
     }
+    if (bytesFrom !== null && bytesTo !== null)
+      result.storeBytesPerEvent = Math.round((bytesTo - bytesFrom) / ctx.total);
     await run.stop();
     result.tally = await tallyStored(ctx, peer.target);
     if (result.tally === null) result.error = 'its database did not answer a read';

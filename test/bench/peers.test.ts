@@ -236,6 +236,7 @@ function clean(partial: Partial<CleanResult>): CleanResult {
     peakRssMb: 100,
     storeCpuS: 8,
     storeCpuPerKEvents: 0.8,
+    storeBytesPerEvent: 200,
     tally: null,
     extras: {},
     error: null,
@@ -308,6 +309,6 @@ test('bench peers refuses an unknown system before anything runs', () => {
   assert.equal(run.status, 2, run.stderr);
   assert.match(
     run.stderr.trim(),
-    /--systems .*expected some of ipstream,connect-replace,connect-insert,brief, got "flink"/,
+    /--systems .*expected some of ipstream,ipstream-buckets,connect-replace,connect-insert,brief, got "flink"/,
   );
 });
