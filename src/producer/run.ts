@@ -46,6 +46,9 @@ export interface RunOptions {
  */
 const MAX_IN_FLIGHT = 1;
 
+/** The most records one send takes when catching up with the rate. */
+const MAX_CHUNK = 1000;
+
 /** The failures of one send call as the records they hold, back in the order they were given. */
 export function unacknowledged(failures: PartitionFailure[]): OutgoingRecord[] {
   return failures
@@ -86,6 +89,17 @@ export async function runProducer(
   const chunkSize =
     options.chunk ?? (options.rate > 0 ? Math.max(1, Math.min(1000, Math.floor(options.rate / 20))) : 1000);
   const started = performance.now();
+  /**
+   * Records for the next send: the chunk size, or, when sending fell behind the rate, everything due
+   * by now, up to MAX_CHUNK. One send in flight means a slow cluster (each send answered later than
+   * the rate's pace allows, as on a loaded machine or with a broker down) would otherwise cap the
+   * rate at chunk size per round trip: 21 records per 150 ms held a 424/s producer to 140/s.
+   */
+  const nextChunk = (): number => {
+    if (options.rate <= 0 || options.chunk !== undefined) return chunkSize;
+    const due = Math.ceil(((performance.now() - started) / 1000) * options.rate) - queued;
+    return Math.min(Math.max(MAX_CHUNK, chunkSize), Math.max(chunkSize, due));
+  };
   const progress: ProduceProgress = { sent: 0, failed: 0, bytes: 0, elapsedMs: 0 };
   const failedByPartition: Record<string, number> = {};
   const errors: string[] = [];
@@ -121,6 +135,7 @@ export async function runProducer(
   const iterator =
     Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   let chunk: OutgoingRecord[] = [];
+  let target = chunkSize;
   let stopped = false;
   for (;;) {
     if (options.isStopped?.()) {
@@ -130,7 +145,7 @@ export async function runProducer(
     const next = await iterator.next();
     if (next.done === true) break;
     chunk.push(next.value);
-    if (chunk.length < chunkSize) continue;
+    if (chunk.length < target) continue;
     queued += chunk.length;
     dispatch(chunk);
     chunk = [];
@@ -140,6 +155,7 @@ export async function runProducer(
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
     }
+    target = nextChunk();
   }
   if (chunk.length > 0) dispatch(chunk);
   await Promise.all(inFlight);

@@ -152,3 +152,21 @@ test('the unacknowledged lines file: beside the input, never over an earlier one
   for await (const r of fileRecords(path)) again.push(String(r.value));
   assert.deepEqual(again, lines);
 });
+
+test('a producer that falls behind its rate (slow answers) sends larger chunks to catch up, never above 1000', async () => {
+  const sizes: number[] = [];
+  const producer = {
+    send: async (records: OutgoingRecord[]): Promise<PartitionFailure[]> => {
+      sizes.push(records.length);
+      // 80 ms a send: at 2,000 records/s in chunks of 100, that pace allows 50 ms.
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      return [];
+    },
+  } as unknown as EventProducer;
+  const summary = await runProducer(producer, records(4_000), { rate: 2_000 });
+  assert.equal(summary.sent, 4_000);
+  assert.equal(sizes[0], 100, 'it starts at the chunk size of its rate');
+  assert.ok(Math.max(...sizes) > 100, `it catches up with larger chunks: ${sizes.join(',')}`);
+  assert.ok(Math.max(...sizes) <= 1_000);
+  assert.ok(sizes.length < 40, `fewer sends than chunks of 100: ${sizes.length}`);
+});
