@@ -99,6 +99,8 @@ interface Round {
   round: number;
   kind: FaultKind;
   records: number;
+  /** What the producer achieved from its start to its stop (its own start-up included). */
+  recordsPerSec: number;
   detail: string;
   faultMs: number;
   firstStoreAfterFaultMs: number | null;
@@ -150,6 +152,7 @@ test(`chaos: ${ROUNDS} rounds of faults on a three-node cluster, seed ${SEED}`, 
       ['produce', '--file', file, '--rate', String(rate), '--failed-out', unacked],
       env,
     );
+    const producing = Date.now();
     runs.set(`produce-${r + 1}`, producer);
     await sleep(between(random, 3_000, 12_000));
 
@@ -187,6 +190,7 @@ test(`chaos: ${ROUNDS} rounds of faults on a three-node cluster, seed ${SEED}`, 
     const faultEnd = Date.now();
     await sleep(AFTER_FAULT_MS);
     producer.child.kill('SIGTERM');
+    const producedFor = Date.now() - producing;
     const produced = await producer.exited;
     assert.equal(produced.code, 0, produced.stdout + produced.stderr.slice(-4000));
     assert.doesNotMatch(produced.stdout, /FAILED/, produced.stdout);
@@ -206,6 +210,7 @@ test(`chaos: ${ROUNDS} rounds of faults on a three-node cluster, seed ${SEED}`, 
       round: r + 1,
       kind,
       records: sent,
+      recordsPerSec: Math.round(sent / (producedFor / 1000)),
       detail,
       faultMs: faultEnd - faultAt,
       firstStoreAfterFaultMs: firstStore === undefined ? null : firstStore - faultAt,
