@@ -96,7 +96,7 @@ export class KafkaCluster {
   }
 
   /** Starts every node (in parallel: the controllers need a quorum to elect) and waits until all are brokers. */
-  async start(timeoutMs = 120_000): Promise<void> {
+  async start(timeoutMs = 180_000): Promise<void> {
     const classpath = await resolveKafkaClasspath(resolveStateDir(loadConfig().services.stateDir), log);
     for (const node of this.nodes) {
       for (const port of [node.port, node.port + 1]) {
