@@ -6,10 +6,11 @@
  * (each with its code and millisecond). Devices of a code are the union of its bitmaps.
  */
 import type { Db } from 'mongodb';
-import { BitmapUnion, decodeCodeEntries, decodeMinuteEvents, loadBitmaps } from '../sketch/index.ts';
+import { BitmapUnion, decodeCodeEntries, loadBitmaps } from '../sketch/index.ts';
 import { bucketId, type ErrorsDoc, errorsId, errorsPageId, type MinuteDoc } from '../store/index.ts';
 import { isoOrNull, type TimeRange } from './range.ts';
 import { QueryReader } from './reader.ts';
+import { minuteEvents } from './minutes.ts';
 import { type Piece, tileRange } from './tiling.ts';
 
 export const DEFAULT_ERROR_CODES_LIMIT = 20;
@@ -82,6 +83,7 @@ export async function errorCodes(db: Db, range: TimeRange, limit: number): Promi
       ? Array.from({ length: d.pages }, (_, page) => errorsPageId(d._id.slice(0, -'/errors'.length), page))
       : [],
   );
+  const minutes = await minuteEvents(reader, docs, pieces, 'the error codes', true);
   const pages =
     paged.length === 0
       ? new Map<string, ErrorsDoc | null>()
@@ -89,9 +91,15 @@ export async function errorCodes(db: Db, range: TimeRange, limit: number): Promi
   await loadBitmaps();
   const tally = new Tally();
   try {
-    for (const piece of pieces) {
+    for (const [i, piece] of pieces.entries()) {
       const doc = docs.get(docId(piece)) ?? null;
       if (doc === null) continue;
+      if ('detail' in doc && piece.kind === 'bucket' && doc.codeStats !== undefined) {
+        // A whole busy minute: its codes' figures, without its seconds.
+        for (const entry of decodeCodeEntries(doc.codeStats.buffer).values())
+          tally.addBitmap(entry.code, entry.events, entry.devices);
+        continue;
+      }
       if (!('detail' in doc)) {
         const holders =
           doc.pages === undefined
@@ -104,7 +112,7 @@ export async function errorCodes(db: Db, range: TimeRange, limit: number): Promi
         }
         continue;
       }
-      const minute = decodeMinuteEvents(doc.detail.buffer, doc.codes?.buffer);
+      const minute = minutes.get(i)!;
       if (minute.codes === null) continue;
       const [fromMs, toMs] = piece.kind === 'partial' ? [piece.fromMs, piece.toMs] : [0, 60_000];
       const byCode = new Map<number, number[]>();

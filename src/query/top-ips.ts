@@ -18,7 +18,6 @@ import {
   type CountVector,
   decodeChunkTops,
   decodeCounts,
-  decodeMinuteEvents,
   decodeTop,
   type TopList,
 } from '../sketch/index.ts';
@@ -39,6 +38,7 @@ import {
 import { IdTally } from './id-tally.ts';
 import { type TimeRange, isAllTime } from './range.ts';
 import { QueryReader } from './reader.ts';
+import { minuteEvents } from './minutes.ts';
 import { type Piece, tileRange } from './tiling.ts';
 
 export const DEFAULT_TOP_LIMIT = 10;
@@ -89,12 +89,13 @@ export async function topIps(db: Db, range: TimeRange, limit: number): Promise<T
   }
   // Minutes and heads in one batch of reads: the store serves them side by side.
   const docs = await reader.rollups<MinuteDoc | HeadDoc>([...minuteIds, ...summaryHeads], 'top IPs');
+  const minutes = await minuteEvents(reader, docs, pieces, 'top IPs');
   const minuteCounts: CountVector[] = [];
-  for (const p of pieces) {
+  for (const [i, p] of pieces.entries()) {
     if (p.kind === 'bucket' && p.level !== 'minute') continue;
     const doc = docs.get(bucketId('minute', p.start)) as MinuteDoc | null | undefined;
     if (doc === null || doc === undefined) continue;
-    const events = decodeStored(doc._id, () => decodeMinuteEvents(doc.detail.buffer));
+    const events = decodeStored(doc._id, () => minutes.get(i)!);
     const counts = p.kind === 'partial' ? countsBetween(events, p.fromMs, p.toMs) : countsBetween(events);
     minuteCounts.push(counts);
   }

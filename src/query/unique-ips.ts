@@ -13,14 +13,7 @@
  *   `events` is exact in both modes.
  */
 import type { Db } from 'mongodb';
-import {
-  BitmapUnion,
-  countsBetween,
-  decodeMinuteEvents,
-  HyperLogLog,
-  loadBitmaps,
-  type MinuteEvents,
-} from '../sketch/index.ts';
+import { BitmapUnion, countsBetween, HyperLogLog, loadBitmaps } from '../sketch/index.ts';
 import {
   bucketId,
   HLL_PRECISION,
@@ -32,6 +25,7 @@ import {
 } from '../store/index.ts';
 import { type TimeRange, isAllTime, isoOrNull } from './range.ts';
 import { QueryReader } from './reader.ts';
+import { minuteEvents } from './minutes.ts';
 import { type Piece, tileRange } from './tiling.ts';
 
 export type CountMode = 'exact' | 'approx';
@@ -75,10 +69,6 @@ function exactDocId(piece: Piece): string {
     : setId(bucketId(piece.level, piece.start));
 }
 
-function eventsOf(doc: MinuteDoc | null): MinuteEvents | null {
-  return doc === null ? null : decodeMinuteEvents(doc.detail.buffer);
-}
-
 async function exactInRange(
   reader: QueryReader,
   from: number,
@@ -86,11 +76,12 @@ async function exactInRange(
 ): Promise<{ uniqueIps: number; events: number }> {
   const pieces = tileRange(from, to);
   const docs = await reader.rollups<MinuteDoc | SetDoc>(pieces.map(exactDocId), 'the exact count');
+  const minutes = await minuteEvents(reader, docs, pieces, 'the exact count', true);
   await loadBitmaps();
   const union = new BitmapUnion();
   try {
     let events = 0;
-    for (const piece of pieces) {
+    for (const [i, piece] of pieces.entries()) {
       const doc = docs.get(exactDocId(piece)) ?? null;
       if (doc === null) continue;
       if (piece.kind === 'bucket' && piece.level !== 'minute') {
@@ -99,7 +90,14 @@ async function exactInRange(
         events += set.events;
         continue;
       }
-      const minute = eventsOf(doc as MinuteDoc)!;
+      const busy = doc as MinuteDoc;
+      if (piece.kind === 'bucket' && busy.seconds === true && busy.devices !== undefined) {
+        // A whole busy minute: its figures, without its seconds.
+        union.addBitmap(busy.devices.buffer);
+        events += busy.events;
+        continue;
+      }
+      const minute = minutes.get(i)!;
       const counts =
         piece.kind === 'partial' ? countsBetween(minute, piece.fromMs, piece.toMs) : countsBetween(minute);
       union.addIds(counts.ids);
@@ -120,13 +118,14 @@ function approxDocId(piece: Piece): string {
 async function approxInRange(reader: QueryReader, from: number, to: number) {
   const pieces = tileRange(from, to);
   const docs = await reader.rollups<MinuteDoc | HllDoc>(pieces.map(approxDocId), 'the approx count');
+  const minutes = await minuteEvents(reader, docs, pieces, 'the approx count');
   const sketch = new HyperLogLog(HLL_PRECISION);
   let events = 0;
-  for (const piece of pieces) {
+  for (const [i, piece] of pieces.entries()) {
     const doc = docs.get(approxDocId(piece)) ?? null;
     if (doc === null) continue;
     if ('detail' in doc) {
-      const minute = eventsOf(doc)!;
+      const minute = minutes.get(i)!;
       const counts =
         piece.kind === 'partial' ? countsBetween(minute, piece.fromMs, piece.toMs) : countsBetween(minute);
       for (const deviceId of counts.ids) sketch.add(String(deviceId));

@@ -38,7 +38,9 @@ export async function decideBuckets(
   const byPartition = new Map<string, (DeviceEvent | DeadLetter)[]>();
   for (const r of records) {
     const pk = partitionKey(r.topic, r.partition);
-    byPartition.set(pk, [...(byPartition.get(pk) ?? []), r]);
+    const list = byPartition.get(pk);
+    if (list === undefined) byPartition.set(pk, [r]);
+    else list.push(r);
   }
   // The record logs of the batch's offsets, and of the offset before each partition's first.
   const ids = new Set<string>([TOTALS_ID]);

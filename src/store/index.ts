@@ -32,6 +32,7 @@ export {
   type Level,
   LEVELS_COARSE_FIRST,
   MINUTE_MS,
+  minuteSecondId,
   parseBucketId,
   setId,
   SUMMARY_LEVELS,

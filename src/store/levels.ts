@@ -217,6 +217,11 @@ export function setId(headId: string): string {
  * The bucket's HyperLogLog and events: all an approx count reads of each whole bucket, apart from
  * the head because FerretDB reads a 4 KiB document in two thirds of the time of a head.
  */
+/** One second of a busy minute (planner.ts, MINUTE_DETAIL_EVENTS): `m:<minute>/<ss>`. */
+export function minuteSecondId(minuteId: string, second: number): string {
+  return `${minuteId}/${String(second).padStart(2, '0')}`;
+}
+
 /** A summary bucket's error codes (ErrorsDoc). */
 export function errorsId(headId: string): string {
   return `${headId}/errors`;

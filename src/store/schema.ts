@@ -83,6 +83,13 @@ export interface MinuteDoc extends Guarded {
   detail: Binary;
   /** The events' error codes, in the detail's order (absent in minutes stored before codes were kept). */
   codes?: Binary;
+  /**
+   * A busy minute: further events are in a document per second (levels.ts minuteSecondId), and
+   * the minute keeps its devices (a bitmap) and its codes' figures (code-entries.ts) for all of them.
+   */
+  seconds?: true;
+  devices?: Binary;
+  codeStats?: Binary;
 }
 
 /**
@@ -175,14 +182,7 @@ export interface LatestDeadLettersDoc extends Guarded {
 }
 
 export type RollupDoc =
-  | MinuteDoc
-  | HeadDoc
-  | HllDoc
-  | SetDoc
-  | CountsDoc
-  | ErrorsDoc
-  | TotalsDoc
-  | LatestDeadLettersDoc;
+  MinuteDoc | HeadDoc | HllDoc | SetDoc | CountsDoc | ErrorsDoc | TotalsDoc | LatestDeadLettersDoc;
 
 /**
  * Creates the collections the writers use; a no-op when they exist. No secondary index: nothing
