@@ -17,7 +17,7 @@ import type { Collection } from 'mongodb';
 import { BSON } from 'bson';
 import { type DeadLetter, type DeviceEvent } from '../events/index.ts';
 import { IpstreamError } from '../errors/index.ts';
-import { decidedDeadLetter, refusedEvent } from './event-docs.ts';
+import { decidedDeadLetter, refusedEvent, storedDeviceEvent } from './event-docs.ts';
 import { insertOutcome } from './write-errors.ts';
 
 /** One event in a bucket: the event document's fields but its coordinates' partition and topic. */
@@ -55,18 +55,7 @@ export function toBucketEvent(e: DeviceEvent): BucketEvent {
 }
 
 export function fromBucketEvent(bucket: BucketDoc, e: BucketEvent, bytes = 0): DeviceEvent {
-  const event: DeviceEvent = {
-    id: `${bucket.topic}/${bucket.partition}/${e.offset}`,
-    topic: bucket.topic,
-    partition: bucket.partition,
-    offset: e.offset,
-    ts: e.ts.getTime(),
-    ip: e.ip,
-    errorCode: e.errorCode,
-    bytes,
-  };
-  if (e.extra !== undefined) event.extra = e.extra;
-  return event;
+  return storedDeviceEvent(bucket.topic, bucket.partition, e.offset, e, bytes);
 }
 
 /** A replayed record as a bucket of its own, under the record's id. */

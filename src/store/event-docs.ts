@@ -23,20 +23,42 @@ export function toEventDoc(e: DeviceEvent, ingestedAt: Date): EventDoc {
   return doc;
 }
 
-/** A stored event as the decoder would have handed it over (`bytes` is not stored: `bytes` given). */
-export function fromEventDoc(doc: EventDoc, bytes: number): DeviceEvent {
+/** What every stored form of an event keeps of it: an event document, or one event of a bucket. */
+export interface StoredFields {
+  ts: Date;
+  ip: string;
+  errorCode: number;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * A stored event as the decoder would have handed it over, from its coordinates and its stored
+ * fields (`bytes` is not stored: the caller gives it).
+ */
+export function storedDeviceEvent(
+  topic: string,
+  partition: number,
+  offset: number,
+  fields: StoredFields,
+  bytes: number,
+): DeviceEvent {
+  const { ts, ip, errorCode, extra } = fields;
   const e: DeviceEvent = {
-    id: doc._id,
-    topic: doc.topic,
-    partition: doc.partition,
-    offset: doc.offset,
-    ts: doc.ts.getTime(),
-    ip: doc.ip,
-    errorCode: doc.errorCode,
+    id: `${topic}/${partition}/${offset}`,
+    topic,
+    partition,
+    offset,
+    ts: ts.getTime(),
+    ip,
+    errorCode,
     bytes,
   };
-  if (doc.extra !== undefined) e.extra = doc.extra;
+  if (extra !== undefined) e.extra = extra;
   return e;
+}
+
+export function fromEventDoc(doc: EventDoc, bytes: number): DeviceEvent {
+  return storedDeviceEvent(doc.topic, doc.partition, doc.offset, doc, bytes);
 }
 
 export function toDeadLetterDoc(d: DeadLetter, at: Date): DeadLetterDoc {

@@ -20,32 +20,22 @@ export interface StoredEvent {
 
 /** Every stored event, in no particular order (a scan of `events`). */
 export async function* storedEvents(db: Db): AsyncGenerator<StoredEvent> {
+  const event = (topic: string, partition: number, offset: number, fields: Document): StoredEvent => ({
+    id: `${topic}/${partition}/${offset}`,
+    topic,
+    partition,
+    offset,
+    ts: fields.ts as Date,
+    ip: fields.ip as string,
+    errorCode: fields.errorCode as number,
+    ...(fields.extra === undefined ? {} : { extra: fields.extra as Record<string, unknown> }),
+  });
   for await (const doc of db.collection<Document>(COLLECTIONS.events).find()) {
+    const topic = doc.topic as string;
+    const partition = doc.partition as number;
     if (Array.isArray(doc.events)) {
-      for (const e of doc.events as Document[]) {
-        yield {
-          id: `${String(doc.topic)}/${Number(doc.partition)}/${Number(e.offset)}`,
-          topic: doc.topic as string,
-          partition: doc.partition as number,
-          offset: e.offset as number,
-          ts: e.ts as Date,
-          ip: e.ip as string,
-          errorCode: e.errorCode as number,
-          ...(e.extra === undefined ? {} : { extra: e.extra as Record<string, unknown> }),
-        };
-      }
-      continue;
-    }
-    yield {
-      id: String(doc._id),
-      topic: doc.topic as string,
-      partition: doc.partition as number,
-      offset: doc.offset as number,
-      ts: doc.ts as Date,
-      ip: doc.ip as string,
-      errorCode: doc.errorCode as number,
-      ...(doc.extra === undefined ? {} : { extra: doc.extra as Record<string, unknown> }),
-    };
+      for (const e of doc.events as Document[]) yield event(topic, partition, e.offset as number, e);
+    } else yield event(topic, partition, doc.offset as number, doc);
   }
 }
 
