@@ -7,7 +7,13 @@
  * test/bench/api-data.test.ts recounts every document it writes from the events.
  */
 import { type Collection, type Db, type Document, type OptionalUnlessRequiredId } from 'mongodb';
-import { canonicalizeIp, createRandom, type DeviceEvent, recordId } from '../src/events/index.ts';
+import {
+  canonicalizeIp,
+  createRandom,
+  type DeviceEvent,
+  partitionKey,
+  recordId,
+} from '../src/events/index.ts';
 import { loadBitmaps } from '../src/sketch/index.ts';
 import {
   BucketCache,
@@ -141,7 +147,13 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
       if (device === undefined) devices.set(e.ip, (device = { _id: e.ip, n: devices.size, by: e.id }));
       return toRollupEvent(e, device);
     });
-    const rollupBatch = { events, deadLetters: [], storedAt: now.getTime() };
+    // Each record decided as an event in its record log, as EventStore.write decides it.
+    const records = batch.map((e) => ({
+      pk: partitionKey(e.topic, e.partition),
+      offset: e.offset,
+      dead: false,
+    }));
+    const rollupBatch = { events, deadLetters: [], records, storedAt: now.getTime() };
     const buckets = new BucketCache();
     const current = new Map(
       touchedDocs(rollupBatch, buckets).map((r) => [r.id, docs.get(r.id)?.doc ?? null]),
