@@ -261,12 +261,14 @@ export class Ingestor {
     // The policy's limits decide when to flush; takeLimits how much of a backlog one flush takes.
     const limits = takeLimits(this.#policy.current());
     const batch = this.#buffer.take(limits.count, limits.bytes);
+    this.#stats.writing = batch.count;
     this.#flushing = this.#flush(batch, reason, oldestAgeMs)
       .catch((error: unknown) => {
         // The batch stays uncommitted, so Kafka redelivers it to whoever reads these partitions
         // next. No later batch may be stored and committed past it, and that holds while stopping
         // too: the drain ends here instead of committing the batches behind this one.
         this.#failed = true;
+        this.#stats.writing = 0;
         countIn(this.#stats.storeErrors, `failed:${errorKind(error)}`);
         if (this.#stopping) {
           this.#log.error(
@@ -325,6 +327,9 @@ export class Ingestor {
     this.#commits.due.stored(safe.positions);
     await this.#commits.commitDue();
     const s = this.#stats;
+    // In the same tick as the outcome below: a record is counted as being written or as stored.
+    s.writing = 0;
+    s.readAgain += batch.count - safe.count;
     s.flushes++;
     s.flushReasons[reason] = (s.flushReasons[reason] ?? 0) + 1;
     s.stored += result.inserted;

@@ -33,7 +33,14 @@ export interface WorkerStats {
   consumerRestarts: number;
   /** Buffered records left to the member a partition moved to, not stored here. */
   droppedForRebalance: number;
+  /**
+   * Records a flush left out of its batch to be read again after a rejoin (their partition would
+   * have had a gap, see gap-guard.ts), not stored here.
+   */
+  readAgain: number;
   buffered: number;
+  /** Records of the flush being written now: taken from the buffer, not yet stored. */
+  writing: number;
   bufferedBytes: number;
   paused: boolean;
   policy: { countLimit: number; bytesLimit: number; maxAgeMs: number };
@@ -61,7 +68,9 @@ export function emptyStats(workerId: number): WorkerStats {
     commitFailures: 0,
     consumerRestarts: 0,
     droppedForRebalance: 0,
+    readAgain: 0,
     buffered: 0,
+    writing: 0,
     bufferedBytes: 0,
     paused: false,
     policy: { countLimit: 0, bytesLimit: 0, maxAgeMs: 0 },
@@ -92,6 +101,7 @@ export function retire(total: WorkerStats, exited: WorkerStats): WorkerStats {
     commitFailures: total.commitFailures + exited.commitFailures,
     consumerRestarts: total.consumerRestarts + exited.consumerRestarts,
     droppedForRebalance: total.droppedForRebalance + exited.droppedForRebalance,
+    readAgain: total.readAgain + exited.readAgain,
   };
 }
 

@@ -7,9 +7,13 @@ export interface PoolTotals {
   duplicates: number;
   /** Read, then left to the member their partition moved to. */
   leftToOthers: number;
+  /** Left out of a batch to be read again after a rejoin. */
+  readAgain: number;
   deadLetters: number;
   flushes: number;
   buffered: number;
+  /** Taken from the buffers by flushes that are writing them now. */
+  writing: number;
   storeRetries: number;
   commitFailures: number;
 }
@@ -21,9 +25,11 @@ export function sumStats(stats: WorkerStats[]): PoolTotals {
     stored: 0,
     duplicates: 0,
     leftToOthers: 0,
+    readAgain: 0,
     deadLetters: 0,
     flushes: 0,
     buffered: 0,
+    writing: 0,
     storeRetries: 0,
     commitFailures: 0,
   };
@@ -35,6 +41,8 @@ export function sumStats(stats: WorkerStats[]): PoolTotals {
     t.deadLetters += s.deadLetters;
     t.flushes += s.flushes;
     t.buffered += s.buffered;
+    t.writing += s.writing;
+    t.readAgain += s.readAgain;
     t.storeRetries += s.storeRetries;
     t.commitFailures += s.commitFailures;
   }

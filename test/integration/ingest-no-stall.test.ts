@@ -31,9 +31,6 @@ after(async () => {
   await dropDatabase(config).catch(() => undefined);
 });
 
-/** Counters of issue 22's fix, absent before it (so this test can say what is missing). */
-type Counted = WorkerStats & { writing?: number; readAgain?: number };
-
 interface Sample {
   at: number;
   consumed: number;
@@ -45,14 +42,14 @@ interface Sample {
   left: number;
 }
 
-function sample(stats: Counted[]): Sample {
+function sample(stats: WorkerStats[]): Sample {
   const s: Sample = { at: Date.now(), consumed: 0, buffered: 0, writing: 0, settled: 0, left: 0 };
   for (const w of stats) {
     s.consumed += w.consumed;
     s.buffered += w.buffered;
-    s.writing += w.writing ?? 0;
+    s.writing += w.writing;
     s.settled += w.stored + w.duplicates + w.deadLetters;
-    s.left += w.droppedForRebalance + (w.readAgain ?? 0);
+    s.left += w.droppedForRebalance + w.readAgain;
   }
   return s;
 }

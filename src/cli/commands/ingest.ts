@@ -86,7 +86,7 @@ export function registerIngestCommand(program: Command): void {
         const t = sumStats(ingest.pool.allStats());
         const secs = (Date.now() - started) / 1000;
         process.stderr.write(
-          `ingest: consumed ${t.consumed} stored ${t.stored} dead ${t.deadLetters} dup ${t.duplicates} buffered ${t.buffered} (${Math.round(t.consumed / secs)} rec/s)\n`,
+          `ingest: consumed ${t.consumed} stored ${t.stored} dead ${t.deadLetters} dup ${t.duplicates} buffered ${t.buffered} writing ${t.writing} (${Math.round(t.consumed / secs)} rec/s)\n`,
         );
       }, 5000);
       const idle =
