@@ -12,6 +12,7 @@ import {
   detectStoreProfile,
   EventStore,
   isRetriableStoreError,
+  isUnreachableStoreError,
   type MongoHandle,
   type StoreBatch,
   type StoreResult,
@@ -63,6 +64,9 @@ const NOTHING_STORED: StoreResult = { inserted: 0, duplicates: 0, deadLetters: 0
 
 const FETCH_MAX_BYTES = 2 * 1024 * 1024;
 
+/** How long the store's server selection may fail before the worker replaces its client (#write). */
+const STALE_CLIENT_MS = 20_000;
+
 /** Between attempts to rejoin after the consumer stream died: 1 s doubling to 10 s. */
 const CONSUMER_RESTART = { baseMs: 1_000, maxMs: 10_000 } as const;
 
@@ -90,6 +94,8 @@ export class Ingestor {
   #mongo: MongoHandle | undefined;
   /** The store this ingestor opened (none when one was injected): closed on stop. */
   #ownStore: EventStore | undefined;
+  /** When store writes began to fail, while they fail (see #write). */
+  #failingSince: number | undefined;
   #store: BatchWriter | undefined;
   #consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   #stream: Stream | undefined;
@@ -321,7 +327,7 @@ export class Ingestor {
     const started = performance.now();
     const safe = await this.#withoutGaps(batch);
     const result =
-      safe.count === 0 ? NOTHING_STORED : await this.#retry('store batch', () => this.#store!.write(safe));
+      safe.count === 0 ? NOTHING_STORED : await this.#retry('store batch', () => this.#write(safe));
     const writeMs = performance.now() - started;
     this.#policy.recordFlush({ count: batch.count, bytes: batch.bytes, writeMs, oldestAgeMs });
     this.#commits.due.stored(safe.positions);
@@ -341,6 +347,42 @@ export class Ingestor {
     s.lastFlush = { count: batch.count, bytes: batch.bytes, writeMs: Math.round(writeMs), at: Date.now() };
     s.recentWriteMs.push(Math.round(writeMs));
     if (s.recentWriteMs.length > RECENT_WRITES) s.recentWriteMs.shift();
+  }
+
+  /**
+   * One attempt to store a batch. A client of our own whose writes have failed for STALE_CLIENT_MS
+   * running, the last because the store could not be reached, is replaced by a new one before the
+   * next attempt: in a chaos round the driver's monitor of one of two clients in a process never
+   * saw a restarted FerretDB again (every selection failed for minutes with the monitor's last
+   * error, "connection 8 ... closed", while the other client stored); a new client connects at once.
+   */
+  async #write(batch: Batch): Promise<StoreResult> {
+    try {
+      const outcome = await this.#store!.write(batch);
+      this.#failingSince = undefined;
+      return outcome;
+    } catch (error) {
+      const failingMs = Date.now() - (this.#failingSince ??= Date.now());
+      if (this.#ownStore !== undefined && isUnreachableStoreError(error) && failingMs >= STALE_CLIENT_MS) {
+        this.#failingSince = undefined;
+        await this.#replaceStore();
+      }
+      throw error;
+    }
+  }
+
+  async #replaceStore(): Promise<void> {
+    this.#stats.storeClientsReplaced++;
+    this.#log.warn(
+      { afterMs: STALE_CLIENT_MS },
+      'MongoDB unreachable for that long; replacing the client with a new one',
+    );
+    const old = this.#mongo;
+    this.#ownStore?.close();
+    void old
+      ?.close()
+      .catch((e: unknown) => this.#log.warn({ err: describeError(e) }, 'closing the old client failed'));
+    this.#store = await this.#openStore();
   }
 
   /**
@@ -394,7 +436,10 @@ export class Ingestor {
       onRetry: (error, attempt, delayMs) => {
         this.#stats.storeRetries++;
         countIn(this.#stats.storeErrors, `retried:${errorKind(error)}`);
-        this.#log.warn({ err: describeError(error), attempt, delayMs }, `${what} failed; retrying`);
+        this.#log.warn(
+          { err: describeError(error), kind: errorKind(error), attempt, delayMs },
+          `${what} failed; retrying`,
+        );
       },
     });
   }

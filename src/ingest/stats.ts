@@ -23,6 +23,8 @@ export interface WorkerStats {
   /** Recent store write durations (ms), newest last, for latency histograms. */
   recentWriteMs: number[];
   storeRetries: number;
+  /** MongoDB clients replaced after the store was unreachable for 20 s running. */
+  storeClientsReplaced: number;
   /**
    * Store operations that failed, keyed `<outcome>:<error>`: outcome `retried` (tried again) or
    * `failed` (given up: the batch stays uncommitted), error the error's class or code
@@ -64,6 +66,7 @@ export function emptyStats(workerId: number): WorkerStats {
     lastFlush: null,
     recentWriteMs: [],
     storeRetries: 0,
+    storeClientsReplaced: 0,
     storeErrors: {},
     commitFailures: 0,
     consumerRestarts: 0,
@@ -97,6 +100,7 @@ export function retire(total: WorkerStats, exited: WorkerStats): WorkerStats {
     flushedRecords: total.flushedRecords + exited.flushedRecords,
     flushedBytes: total.flushedBytes + exited.flushedBytes,
     storeRetries: total.storeRetries + exited.storeRetries,
+    storeClientsReplaced: total.storeClientsReplaced + exited.storeClientsReplaced,
     storeErrors: addTallies(total.storeErrors, exited.storeErrors),
     commitFailures: total.commitFailures + exited.commitFailures,
     consumerRestarts: total.consumerRestarts + exited.consumerRestarts,

@@ -41,7 +41,7 @@ export {
 export { connectMongo, type MongoHandle } from './mongo.ts';
 export { type EventsLayout, recordedSchema, SCHEMA_VERSION, type SchemaDoc } from './schema-version.ts';
 export { expireEvents } from './retention.ts';
-export { isRetriableStoreError } from './retry.ts';
+export { isRetriableStoreError, isUnreachableStoreError } from './retry.ts';
 export { planRollups, toRollupEvent, touchedDocs } from './rollup-plan.ts';
 export {
   COLLECTIONS,

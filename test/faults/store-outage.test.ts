@@ -159,6 +159,10 @@ test('FerretDB down for 30 s mid-stream: fetching pauses, nothing unstored is co
     });
 
     const consumed = pool.allStats().reduce((n, w) => n + w.consumed, 0);
+    // A 30 s outage outlasts the 20 s after which a worker gives up on its client's view of the
+    // store and connects a new client; the totals below show the new ones stored everything.
+    const clientsReplaced = pool.allStats().reduce((n, w) => n + w.storeClientsReplaced, 0);
+    assert.ok(clientsReplaced >= 1, 'a worker replaced its MongoDB client during the outage');
     process.stderr.write(`[fault store-outage] consumed ${consumed} of ${summary.sent} produced\n`);
     await pool.stop();
     pool = undefined;
@@ -175,6 +179,7 @@ test('FerretDB down for 30 s mid-stream: fetching pauses, nothing unstored is co
       bufferBudgetPerWorker: MAX_BUFFER,
       rssGrowthDuringOutageMb: Math.round(rssGrowth / 1024 / 1024),
       storeRetries: last.workers.reduce((n, w) => n + w.storeRetries, 0),
+      clientsReplaced,
       firstStoreAfterRestartMs: firstStoreMs,
       lag0AfterRestartMs: recoveryMs,
       final: await storedCounts(config),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type BulkWriteResult, MongoBulkWriteError, MongoNetworkError, type WriteError } from 'mongodb';
 import { duplicateKeyCount } from '../../../src/store/write-errors.ts';
-import { isRetriableStoreError } from '../../../src/store/index.ts';
+import { isRetriableStoreError, isUnreachableStoreError } from '../../../src/store/index.ts';
 
 // The driver's own shapes (its constructor is internal): what an unordered insertMany throws when
 // the connection closes under it, and when some documents already exist. The result object is
@@ -17,6 +17,7 @@ test('a bulk insert cut off by a closed connection is neither a success nor fina
   assert.deepEqual(closed.writeErrors, []);
   assert.equal(duplicateKeyCount(closed), undefined, 'not "all written, zero duplicates"');
   assert.equal(isRetriableStoreError(closed), true);
+  assert.equal(isUnreachableStoreError(closed), true, 'the store was not reached');
 });
 
 test('a bulk insert whose only failures are duplicate keys counts them and is not retried', () => {
@@ -28,4 +29,5 @@ test('a bulk insert whose only failures are duplicate keys counts them and is no
   );
   assert.equal(duplicateKeyCount(duplicates), 2);
   assert.equal(isRetriableStoreError(duplicates), false);
+  assert.equal(isUnreachableStoreError(duplicates), false, 'the store answered');
 });
