@@ -32,12 +32,12 @@ import { seqsInFile, storedSeqs, topicSeqs, writeSequencedFile } from '../suppor
 // sequence number stored exactly once (as an event or a dead letter, counted by sequence: ids
 // from Kafka coordinates cannot show a record written twice) and nothing else, and the rollups
 // equal to a recount. The run ends by reading the topic back: every acknowledged record in it
-// once. `npm test` runs a short version (CHAOS_ROUNDS=2: an ingest kill and a store stop, the
-// kinds test/chaos/leader-kill.test.ts does not cover); `npm run test:chaos` runs 10 rounds.
-const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 2);
+// once. `npm test` runs a short version (CHAOS_ROUNDS=1: a store stop, the kind that found a
+// client that never saw the store again, and one test/chaos/leader-kill.test.ts does not cover;
+// test/faults/sigkill.test.ts kills ingest processes); `npm run test:chaos` runs 10 rounds.
+const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 1);
 const SEED = Number(process.env.CHAOS_SEED ?? 25);
-const KINDS: readonly FaultKind[] =
-  ROUNDS >= 2 * FAULT_KINDS.length ? FAULT_KINDS : ['ingest-kill', 'store-stop'];
+const KINDS: readonly FaultKind[] = ROUNDS >= 2 * FAULT_KINDS.length ? FAULT_KINDS : ['store-stop'];
 const PARTITIONS = 6;
 const CALIBRATION = 30_000;
 /** Each round's file holds this many seconds of records at the run's rate (it is stopped before). */

@@ -17,7 +17,7 @@ import { assertRollupsMatchEvents } from '../support/recount.ts';
 // `npm run test:stress` runs 20 rounds (STRESS_ROUNDS); `npm test` runs a short version.
 
 const WRITER = fileURLToPath(new URL('./writer.ts', import.meta.url));
-const ROUNDS = Number(process.env.STRESS_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.STRESS_ROUNDS ?? 1);
 const PROCESSES = 2;
 const THREADS = 2;
 const BATCHES = 20;
