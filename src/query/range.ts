@@ -4,6 +4,7 @@
  */
 import { ValidationError } from '../errors/index.ts';
 import { formatIsoMs, parseTimestamp } from '../events/index.ts';
+import { bucketEnd, bucketStart } from '../store/index.ts';
 
 /** Epoch milliseconds; null is an open end. */
 export interface TimeRange {
@@ -57,6 +58,21 @@ export function closeRange(
   const from = range.from ?? stored.firstTs.getTime();
   const to = range.to ?? stored.lastTs.getTime() + 1;
   return from < to ? { from, to } : null;
+}
+
+/**
+ * A closed range with each open end moved out to its month's edge. The closure put an open end at
+ * the first or last stored event, so the months at an open end hold nothing outside the range and
+ * count whole: all time reads whole months instead of tiling the data's edges down to minutes.
+ */
+export function widenOpenEnds(
+  range: TimeRange,
+  closed: { from: number; to: number },
+): { from: number; to: number } {
+  return {
+    from: range.from === null ? bucketStart('month', closed.from) : closed.from,
+    to: range.to === null ? bucketEnd('month', bucketStart('month', closed.to - 1)) : closed.to,
+  };
 }
 
 export function floorTo(ms: number, unit: number): number {

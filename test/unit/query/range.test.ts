@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closeRange, parseRange } from '../../../src/query/range.ts';
+import { closeRange, parseRange, widenOpenEnds } from '../../../src/query/range.ts';
 
 const T = (iso: string) => Date.parse(iso);
 
@@ -51,5 +51,37 @@ describe('closeRange', () => {
     assert.equal(closeRange({ from: null, to: null }, { firstTs: null, lastTs: null }), null);
     assert.equal(closeRange({ from: T('2024-02-01T00:00:00Z'), to: null }, stored), null);
     assert.equal(closeRange({ from: null, to: T('2023-12-31T00:00:00Z') }, stored), null);
+  });
+});
+
+describe('widenOpenEnds', () => {
+  const first = Date.UTC(2024, 8, 6, 13, 27, 12, 345);
+  const last = Date.UTC(2024, 9, 20, 4, 59, 42, 109);
+  const closed = { from: first, to: last + 1 };
+
+  it('moves an open end out to its month: from to the first month start, to past the last month', () => {
+    assert.deepEqual(widenOpenEnds({ from: null, to: null }, closed), {
+      from: Date.UTC(2024, 8, 1),
+      to: Date.UTC(2024, 10, 1),
+    });
+  });
+
+  it('keeps a given end where it is', () => {
+    assert.deepEqual(widenOpenEnds({ from: first, to: null }, closed), {
+      from: first,
+      to: Date.UTC(2024, 10, 1),
+    });
+    assert.deepEqual(widenOpenEnds({ from: null, to: last }, { from: first, to: last }), {
+      from: Date.UTC(2024, 8, 1),
+      to: last,
+    });
+  });
+
+  it('an open end on a month boundary stays in the month holding the last event', () => {
+    const atMonthEnd = Date.UTC(2024, 8, 30, 23, 59, 59, 999);
+    assert.deepEqual(widenOpenEnds({ from: 1, to: null }, { from: 1, to: atMonthEnd + 1 }), {
+      from: 1,
+      to: Date.UTC(2024, 9, 1),
+    });
   });
 });
