@@ -64,7 +64,7 @@ const NOTHING_STORED: StoreResult = { inserted: 0, duplicates: 0, deadLetters: 0
 
 const FETCH_MAX_BYTES = 2 * 1024 * 1024;
 
-/** How long the store's server selection may fail before the worker replaces its client (#write). */
+/** How long store writes may fail, the last with the store unreachable, before the client is replaced (#write). */
 const STALE_CLIENT_MS = 20_000;
 
 /** Between attempts to rejoin after the consumer stream died: 1 s doubling to 10 s. */

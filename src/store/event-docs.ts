@@ -2,7 +2,7 @@
  * Records as the store keeps them: an accepted record as an event document, a refused one as a
  * dead letter.
  */
-import { type DeadLetter, DEAD_LETTER_MESSAGE_CHARS, type DeviceEvent } from '../events/index.ts';
+import { type DeadLetter, DEAD_LETTER_MESSAGE_CHARS, type DeviceEvent, recordId } from '../events/index.ts';
 import type { DeadLetterDoc, EventDoc } from './schema.ts';
 
 /** The most characters of text a dead letter keeps of a record's decoded fields. */
@@ -44,7 +44,7 @@ export function storedDeviceEvent(
 ): DeviceEvent {
   const { ts, ip, errorCode, extra } = fields;
   const e: DeviceEvent = {
-    id: `${topic}/${partition}/${offset}`,
+    id: recordId(topic, partition, offset),
     topic,
     partition,
     offset,

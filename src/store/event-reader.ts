@@ -5,6 +5,7 @@
  * systems, exports. The API never reads events.
  */
 import type { Db, Document } from 'mongodb';
+import { recordId } from '../events/index.ts';
 import { COLLECTIONS } from './schema.ts';
 
 export interface StoredEvent {
@@ -21,7 +22,7 @@ export interface StoredEvent {
 /** Every stored event, in no particular order (a scan of `events`). */
 export async function* storedEvents(db: Db): AsyncGenerator<StoredEvent> {
   const event = (topic: string, partition: number, offset: number, fields: Document): StoredEvent => ({
-    id: `${topic}/${partition}/${offset}`,
+    id: recordId(topic, partition, offset),
     topic,
     partition,
     offset,
