@@ -4,18 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { createRandom } from '../../src/events/index.ts';
 import { TopicAdmin } from '../../src/kafka/index.ts';
 import { envFor, keepOutputs, killChildren, runCli, startCli, type CliRun } from '../support/cli.ts';
 import { eventually, testConfig } from '../support/config.ts';
-import {
-  between,
-  FAULT_KINDS,
-  type FaultKind,
-  faultSchedule,
-  p50max,
-  seededRandom,
-  StoreWatch,
-} from '../support/chaos.ts';
+import { between, FAULT_KINDS, type FaultKind, faultSchedule, p50max, StoreWatch } from '../support/chaos.ts';
 import { assertExactTotals, countedInStore, report, totalLag } from '../support/faults.ts';
 import { KafkaCluster } from '../support/kafka-cluster.ts';
 import { PrivateServices } from '../support/private-services.ts';
@@ -56,7 +49,7 @@ const config = {
 };
 const env = envFor(config, { LOG_LEVEL: 'info' });
 const work = mkdtempSync(join(tmpdir(), 'ipstream-chaos-'));
-const random = seededRandom(SEED);
+const random = createRandom(SEED);
 
 let admin: TopicAdmin;
 let watch: StoreWatch | undefined;

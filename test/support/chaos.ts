@@ -8,18 +8,6 @@ export type FaultKind = 'leader-kill' | 'ingest-kill' | 'store-stop' | 'broker-s
 
 export const FAULT_KINDS: readonly FaultKind[] = ['leader-kill', 'ingest-kill', 'store-stop', 'broker-stop'];
 
-/** A small seeded generator (mulberry32): the same seed, the same run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A number in [min, max] from `random`. */
 export const between = (random: () => number, min: number, max: number): number =>
   Math.round(min + (max - min) * random());
