@@ -8,7 +8,7 @@
 import type { Db } from 'mongodb';
 import { BitmapUnion, decodeCodeEntries, loadBitmaps } from '../sketch/index.ts';
 import { bucketId, type ErrorsDoc, errorsId, errorsPageId, type MinuteDoc } from '../store/index.ts';
-import { isoOrNull, type TimeRange, widenOpenEnds } from './range.ts';
+import { isoOrNull, type TimeRange, tiledBounds } from './range.ts';
 import { QueryReader } from './reader.ts';
 import { minuteEvents } from './minutes.ts';
 import { type Piece, tileRange } from './tiling.ts';
@@ -75,8 +75,8 @@ export async function errorCodes(db: Db, range: TimeRange, limit: number): Promi
   const answer = { from: isoOrNull(range.from), to: isoOrNull(range.to) };
   const closed = await reader.closeRange(range);
   if (closed === null) return { ...answer, items: [], events: 0 };
-  const widened = widenOpenEnds(range, closed);
-  const pieces = tileRange(widened.from, widened.to);
+  const bounds = tiledBounds(range, closed);
+  const pieces = tileRange(bounds.from, bounds.to);
   const docs = await reader.rollups<MinuteDoc | ErrorsDoc>(pieces.map(docId), 'the error codes');
   // A bucket with more codes than one document holds keeps them in pages: read them all.
   const paged = [...docs.values()].flatMap((d) =>

@@ -61,17 +61,19 @@ export function closeRange(
 }
 
 /**
- * A closed range with each open end moved out to its month's edge. The closure put an open end at
- * the first or last stored event, so the months at an open end hold nothing outside the range and
- * count whole: all time reads whole months instead of tiling the data's edges down to minutes.
+ * The range to tile for `range`, closed as `closed`. All time (both ends open, closed at the first
+ * and last stored events) becomes the whole months holding them: they hold nothing outside it, so
+ * it reads months instead of tiling the data's edges down to minutes. A range with one end given
+ * stays as closed: moving its open end out to a month would add reads of buckets past the data.
  */
-export function widenOpenEnds(
+export function tiledBounds(
   range: TimeRange,
   closed: { from: number; to: number },
 ): { from: number; to: number } {
+  if (!isAllTime(range)) return closed;
   return {
-    from: range.from === null ? bucketStart('month', closed.from) : closed.from,
-    to: range.to === null ? bucketEnd('month', bucketStart('month', closed.to - 1)) : closed.to,
+    from: bucketStart('month', closed.from),
+    to: bucketEnd('month', bucketStart('month', closed.to - 1)),
   };
 }
 

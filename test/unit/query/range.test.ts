@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closeRange, parseRange, widenOpenEnds } from '../../../src/query/range.ts';
+import { closeRange, parseRange, tiledBounds } from '../../../src/query/range.ts';
 
 const T = (iso: string) => Date.parse(iso);
 
@@ -54,33 +54,34 @@ describe('closeRange', () => {
   });
 });
 
-describe('widenOpenEnds', () => {
+describe('tiledBounds', () => {
   const first = Date.UTC(2024, 8, 6, 13, 27, 12, 345);
   const last = Date.UTC(2024, 9, 20, 4, 59, 42, 109);
   const closed = { from: first, to: last + 1 };
 
-  it('moves an open end out to its month: from to the first month start, to past the last month', () => {
-    assert.deepEqual(widenOpenEnds({ from: null, to: null }, closed), {
+  it('all time: the whole months holding the first and the last stored event', () => {
+    assert.deepEqual(tiledBounds({ from: null, to: null }, closed), {
       from: Date.UTC(2024, 8, 1),
       to: Date.UTC(2024, 10, 1),
     });
   });
 
-  it('keeps a given end where it is', () => {
-    assert.deepEqual(widenOpenEnds({ from: first, to: null }, closed), {
+  it('a range with an end given stays as closed (its open end is not moved past the data)', () => {
+    assert.deepEqual(tiledBounds({ from: first, to: null }, closed), closed);
+    assert.deepEqual(tiledBounds({ from: null, to: last }, { from: first, to: last }), {
       from: first,
-      to: Date.UTC(2024, 10, 1),
+      to: last,
     });
-    assert.deepEqual(widenOpenEnds({ from: null, to: last }, { from: first, to: last }), {
-      from: Date.UTC(2024, 8, 1),
+    assert.deepEqual(tiledBounds({ from: first, to: last }, { from: first, to: last }), {
+      from: first,
       to: last,
     });
   });
 
-  it('an open end on a month boundary stays in the month holding the last event', () => {
+  it('a last event just before a month boundary keeps all time within its month', () => {
     const atMonthEnd = Date.UTC(2024, 8, 30, 23, 59, 59, 999);
-    assert.deepEqual(widenOpenEnds({ from: 1, to: null }, { from: 1, to: atMonthEnd + 1 }), {
-      from: 1,
+    assert.deepEqual(tiledBounds({ from: null, to: null }, { from: first, to: atMonthEnd + 1 }), {
+      from: Date.UTC(2024, 8, 1),
       to: Date.UTC(2024, 9, 1),
     });
   });
