@@ -39,6 +39,9 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ INGEST_WORKERS: '0' }, /INGEST_WORKERS/],
   [{ FLUSH_ADAPTIVE: 'maybe' }, /FLUSH_ADAPTIVE must be true or false/],
   [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of/],
+  [{ EVENTS_LAYOUT: 'columns' }, /EVENTS_LAYOUT: must be documents or buckets/],
+  [{ INGEST_HTTP_PORT: '99999' }, /INGEST_HTTP_PORT/],
+  [{ INGEST_HTTP_PORT: 'metrics' }, /INGEST_HTTP_PORT/],
 ];
 
 for (const [env, message] of BAD) {
