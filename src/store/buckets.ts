@@ -10,8 +10,11 @@
  * of its run: of two deliveries that insert it at once, one inserts, and the other reads the
  * bucket it lost to and takes its run as decided (an event where the bucket holds one, a dead
  * letter otherwise). No bucket is ever updated, so no two buckets ever hold one offset, and the
- * record log (decisions.ts) then records the decision like any other. A record a dead-letter replay
- * stores later is a bucket of its own, under the record's own id.
+ * record log (decisions.ts) then records the decision like any other. A run taken can be longer
+ * than the batch that took it (its inserter died before its record log was written): the record
+ * log's mark then stops inside the run, and the next batch takes the run again instead of starting
+ * a bucket there. A record a dead-letter replay stores later is a bucket of its own, under the
+ * record's own id.
  */
 import type { Collection } from 'mongodb';
 import { BSON } from 'bson';
@@ -85,13 +88,15 @@ type Record_ = { offset: number; event: DeviceEvent | null; deadLetter: DeadLett
 
 /**
  * Decides one partition's records above `mark`, in offset order, by inserting buckets from mark + 1
- * (or taking the bucket another delivery inserted there).
+ * (or taking the bucket another delivery inserted there). With `within`, the start of a run the
+ * record log names that holds mark + 1, the records start inside that bucket: it is taken, whole.
  */
 export async function decideRun(
   collection: Collection<BucketDoc>,
   mark: number,
   records: readonly (DeviceEvent | DeadLetter)[],
   ingestedAt: Date,
+  within?: number,
 ): Promise<DecidedRun> {
   const sorted: Record_[] = [...records]
     .sort((a, b) => a.offset - b.offset)
@@ -137,7 +142,10 @@ export async function decideRun(
       events: run.flatMap((r) => (r.event === null ? [] : [toBucketEvent(r.event)])),
       ingestedAt,
     };
-    const stored = await insertOrTake(collection, bucket);
+    const stored =
+      i === 0 && within !== undefined
+        ? await take(collection, eventBucketId(topic, partition, within))
+        : await insertOrTake(collection, bucket);
     if (stored === 'refused') {
       // The store refused the run for its content: one event at a time, and one it refuses alone is
       // a dead letter (every delivery meets the same refusal at the same offset).
@@ -158,6 +166,12 @@ export async function decideRun(
       );
       i++;
       continue;
+    }
+    if (stored.to < start) {
+      throw new IpstreamError(
+        'STORE_INCONSISTENT',
+        `the record log puts offset ${start} of ${topic}/${partition} in bucket ${stored._id}, which ends at ${stored.to}`,
+      );
     }
     const held = new Map(stored.events.map((e) => [e.offset, e]));
     out.runs.push({ from: stored.from, to: stored.to });
@@ -193,13 +207,15 @@ async function insertOrTake(
     const outcome = insertOutcome(error);
     if (outcome === undefined) throw error;
     if (outcome.refused.length > 0) return 'refused';
-    const existing = await collection.findOne({ _id: bucket._id });
-    if (existing === null) {
-      throw new IpstreamError(
-        'STORE_INCONSISTENT',
-        `bucket ${bucket._id} was reported stored but cannot be read`,
-      );
-    }
-    return existing;
+    return take(collection, bucket._id);
   }
+}
+
+/** The bucket stored under `id`, which the store said (a duplicate key) or the record log says exists. */
+async function take(collection: Collection<BucketDoc>, id: string): Promise<BucketDoc> {
+  const existing = await collection.findOne({ _id: id });
+  if (existing === null) {
+    throw new IpstreamError('STORE_INCONSISTENT', `bucket ${id} was reported stored but cannot be read`);
+  }
+  return existing;
 }
