@@ -157,8 +157,18 @@ test('a busy partition leader and the group coordinator SIGKILLed, a broker stop
   assert.match(produced.stdout, new RegExp(`sent ${COUNT} records`));
   watch.stop();
 
-  // A member that joins now re-reads nothing that was stored, and stores the rest.
-  const next = await runCli(['ingest', '--workers', '2', '--until-idle', '5'], env, 300_000);
+  // The commits outlived the node restarts and the coordinator's moves: still exactly what is stored.
+  const beforeNext = await admin.describe(config.kafka.topic, config.kafka.group);
+  assert.deepEqual(
+    beforeNext.partitions.map((p) => p.committed ?? 0),
+    await storedEnds(config, PARTITIONS),
+    'every partition still committed exactly up to what was stored, with every node back',
+  );
+
+  // A member that joins now re-reads nothing that was stored, and stores the rest. One worker: two
+  // in one process re-read what the first stored of the partitions the second takes at their
+  // first rebalance (issue 22's double store, 18,471 of a 38,000 backlog), which is not a lost commit.
+  const next = await runCli(['ingest', '--workers', '1', '--until-idle', '5'], env, 300_000);
   assert.equal(next.code, 0, next.stderr.slice(-4000));
   assert.match(next.stdout, /duplicates 0,/, next.stdout);
 
@@ -177,6 +187,7 @@ test('a busy partition leader and the group coordinator SIGKILLed, a broker stop
     recoveryMsP50: recovery[Math.floor((recovery.length - 1) / 2)],
     recoveryMsMax: recovery.at(-1),
     committedAtSigterm: committedAtStop,
+    committedBeforeNext: beforeNext.partitions.map((p) => p.committed),
     lagAtSigterm: lagAtStop,
     nextMember: /ingested: .*/.exec(next.stdout)?.[0],
     inTopic,
