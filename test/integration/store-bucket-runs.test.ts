@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Db, MongoClient } from 'mongodb';
 import { FERRETDB_PROFILE } from '../../src/store/backend.ts';
-import { decideRun } from '../../src/store/buckets.ts';
+import { type BucketDoc, decideRun } from '../../src/store/buckets.ts';
 import { COLLECTIONS, countStoredEvents, ensureSchema, EventStore } from '../../src/store/index.ts';
 import { testConfig } from '../support/config.ts';
 import { eventsAt } from '../support/events.ts';
@@ -57,11 +57,11 @@ describe('buckets: a run longer than the batch that takes it', () => {
     assert.equal(second.inserted, 10);
     assert.equal(await countStoredEvents(db), 40);
     const runs = await db
-      .collection(COLLECTIONS.events)
+      .collection<BucketDoc>(COLLECTIONS.events)
       .find({}, { projection: { from: 1, to: 1 } })
       .toArray();
     assert.deepEqual(
-      runs.map((b) => [b['from'], b['to']]).sort((a, b) => Number(a[0]) - Number(b[0])),
+      runs.map((b): [number, number] => [b.from, b.to]).sort((a, b) => a[0] - b[0]),
       [
         [0, 29],
         [30, 39],
