@@ -89,7 +89,8 @@ type Record_ = { offset: number; event: DeviceEvent | null; deadLetter: DeadLett
 /**
  * Decides one partition's records above `mark`, in offset order, by inserting buckets from mark + 1
  * (or taking the bucket another delivery inserted there). With `within`, the start of a run the
- * record log names that holds mark + 1, the records start inside that bucket: it is taken, whole.
+ * record log names that holds mark + 1, the records start inside that bucket: it is taken, whole
+ * (or, if retention has deleted it, they are stored again from mark + 1).
  */
 export async function decideRun(
   collection: Collection<BucketDoc>,
@@ -142,10 +143,13 @@ export async function decideRun(
       events: run.flatMap((r) => (r.event === null ? [] : [toBucketEvent(r.event)])),
       ingestedAt,
     };
-    const stored =
+    // The named run's bucket, unless retention has deleted it since: then the records are stored
+    // again from here, as if no run held them.
+    const taken =
       i === 0 && within !== undefined
-        ? await take(collection, eventBucketId(topic, partition, within))
-        : await insertOrTake(collection, bucket);
+        ? await collection.findOne({ _id: eventBucketId(topic, partition, within) })
+        : null;
+    const stored = taken ?? (await insertOrTake(collection, bucket));
     if (stored === 'refused') {
       // The store refused the run for its content: one event at a time, and one it refuses alone is
       // a dead letter (every delivery meets the same refusal at the same offset).
@@ -207,15 +211,13 @@ async function insertOrTake(
     const outcome = insertOutcome(error);
     if (outcome === undefined) throw error;
     if (outcome.refused.length > 0) return 'refused';
-    return take(collection, bucket._id);
+    const existing = await collection.findOne({ _id: bucket._id });
+    if (existing === null) {
+      throw new IpstreamError(
+        'STORE_INCONSISTENT',
+        `bucket ${bucket._id} was reported stored but cannot be read`,
+      );
+    }
+    return existing;
   }
-}
-
-/** The bucket stored under `id`, which the store said (a duplicate key) or the record log says exists. */
-async function take(collection: Collection<BucketDoc>, id: string): Promise<BucketDoc> {
-  const existing = await collection.findOne({ _id: id });
-  if (existing === null) {
-    throw new IpstreamError('STORE_INCONSISTENT', `bucket ${id} was reported stored but cannot be read`);
-  }
-  return existing;
 }

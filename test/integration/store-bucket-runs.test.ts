@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Db, MongoClient } from 'mongodb';
 import { FERRETDB_PROFILE } from '../../src/store/backend.ts';
-import { type BucketDoc, decideRun } from '../../src/store/buckets.ts';
+import { type BucketDoc, decideRun, eventBucketId } from '../../src/store/buckets.ts';
 import { COLLECTIONS, countStoredEvents, ensureSchema, EventStore } from '../../src/store/index.ts';
 import { testConfig } from '../support/config.ts';
 import { eventsAt } from '../support/events.ts';
@@ -48,6 +48,15 @@ describe('buckets: a run longer than the batch that takes it', () => {
     assert.equal(await countStoredEvents(db), 30);
     assert.equal(await db.collection(COLLECTIONS.events).countDocuments(), 1);
     await assertRollupsMatchEvents(db);
+  });
+
+  it('a named run whose bucket retention deleted: the next batch is stored again, not refused', async () => {
+    const { db, store } = await withCrashedRun('bucket-runs-expired', 29);
+    await store.write({ events: events.slice(0, 10), deadLetters: [] });
+    await db.collection<BucketDoc>(COLLECTIONS.events).deleteOne({ _id: eventBucketId('t', 0, 0) });
+    const second = await store.write({ events: events.slice(10, 20), deadLetters: [] });
+    assert.equal(second.inserted, 10);
+    assert.equal(await countStoredEvents(db), 10);
   });
 
   it('the next batch, past the run, stores only what follows it', async () => {
