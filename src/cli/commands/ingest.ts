@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
+import { type ConfigOverrides, flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
 import { requireServices, runIngest, untilStopSignal } from '../../app/index.ts';
 import { sumStats } from '../../ingest/index.ts';
 import { createLogger } from '../../log/index.ts';
 import { intOption, numberOption } from '../options.ts';
 
-interface IngestFlags {
+export interface IngestFlags {
   workers?: number;
   maxWorkers?: number;
   untilIdle?: number;
@@ -15,6 +15,20 @@ interface IngestFlags {
   topic?: string;
   group?: string;
   httpPort?: number;
+}
+
+/** The settings the flags given override; the others come from the environment. */
+export function ingestOverrides(flags: IngestFlags): ConfigOverrides {
+  return {
+    kafka: { ...(flags.topic && { topic: flags.topic }), ...(flags.group && { group: flags.group }) },
+    ingest: {
+      ...(flags.workers && { workers: flags.workers }),
+      ...(flags.httpPort !== undefined && { httpPort: flags.httpPort }),
+      ...(flags.flushInterval && { flushIntervalMs: flags.flushInterval }),
+      ...(flags.flushCount && { flushCount: flags.flushCount }),
+      adaptive: flags.adaptive,
+    },
+  };
 }
 
 export function registerIngestCommand(program: Command): void {
@@ -55,16 +69,7 @@ export function registerIngestCommand(program: Command): void {
       intOption(0, 65535),
     )
     .action(async (flags: IngestFlags) => {
-      const config = loadConfig(undefined, {
-        kafka: { ...(flags.topic && { topic: flags.topic }), ...(flags.group && { group: flags.group }) },
-        ingest: {
-          ...(flags.workers && { workers: flags.workers }),
-          ...(flags.httpPort !== undefined && { httpPort: flags.httpPort }),
-          ...(flags.flushInterval && { flushIntervalMs: flags.flushInterval }),
-          ...(flags.flushCount && { flushCount: flags.flushCount }),
-          adaptive: flags.adaptive,
-        },
-      });
+      const config = loadConfig(undefined, ingestOverrides(flags));
       await requireServices(config);
       const log = createLogger(config.logLevel, 'ingest');
       const stop = untilStopSignal();
