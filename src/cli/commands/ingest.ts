@@ -26,7 +26,8 @@ export function ingestOverrides(flags: IngestFlags): ConfigOverrides {
       ...(flags.httpPort !== undefined && { httpPort: flags.httpPort }),
       ...(flags.flushInterval && { flushIntervalMs: flags.flushInterval }),
       ...(flags.flushCount && { flushCount: flags.flushCount }),
-      adaptive: flags.adaptive,
+      // Commander gives a --no- flag a default (true): only an explicit --no-adaptive overrides.
+      ...(!flags.adaptive && { adaptive: false }),
     },
   };
 }
