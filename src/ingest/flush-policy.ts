@@ -129,9 +129,14 @@ export interface FlushPolicy {
  * one takes up to its hard bounds: a backlog that piled up while the previous write ran goes out in
  * one larger batch, because a store that is behind catches up fastest with fewer, larger writes
  * (rollups cost per distinct device and bucket in a batch, not per record).
+ *
+ * Except while the member's partitions are `settling` (they changed moments ago, as when members
+ * join one after another): then it takes only its limits. A partition that moves to another member
+ * is read again by it from the committed offset, so what a write in flight holds of it is stored
+ * twice, and a backlog taken whole by the first member to join held whole partitions of the next.
  */
-export function takeLimits(policy: FlushPolicySnapshot): { count: number; bytes: number } {
-  return policy.adaptive
+export function takeLimits(policy: FlushPolicySnapshot, settling = false): { count: number; bytes: number } {
+  return policy.adaptive && !settling
     ? { count: policy.maxCount, bytes: policy.maxBytes }
     : { count: policy.countLimit, bytes: policy.bytesLimit };
 }

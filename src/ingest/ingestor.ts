@@ -67,6 +67,13 @@ const FETCH_MAX_BYTES = 2 * 1024 * 1024;
 /** How long store writes may fail, the last with the store unreachable, before the client is replaced (#write). */
 const STALE_CLIENT_MS = 20_000;
 
+/**
+ * How long after this member's partitions changed its flushes stay at the policy's limits
+ * (takeLimits): the time for the members joining with it to get their share. A new member's
+ * partitions are taken from the others at their next heartbeat, 5 s apart by Kafka's default.
+ */
+const SETTLE_MS = 5_000;
+
 /** Between attempts to rejoin after the consumer stream died: 1 s doubling to 10 s. */
 const CONSUMER_RESTART = { baseMs: 1_000, maxMs: 10_000 } as const;
 
@@ -115,6 +122,9 @@ export class Ingestor {
   readonly #dropped = new Set<string>();
   /** A batch left out records it must not skip past: the consumer restarts to read them again. */
   #rereadNeeded = false;
+  /** The consumer's assignment at the last flush, and when it was first seen (takeLimits' settling). */
+  #assignmentSeen: unknown = undefined;
+  #assignmentSeenAt = 0;
 
   constructor(options: IngestorOptions) {
     this.#options = options;
@@ -263,11 +273,19 @@ export class Ingestor {
     this.#ageTimer = undefined;
     this.#dropLostPartitions();
     if (this.#buffer.count === 0) return;
-    const oldestAgeMs = this.#buffer.oldestAgeMs(Date.now());
+    const now = Date.now();
+    const oldestAgeMs = this.#buffer.oldestAgeMs(now);
+    // The client replaces the assignment object whenever the partitions change.
+    const assignment = this.#consumer?.assignments;
+    if (assignment !== this.#assignmentSeen) {
+      this.#assignmentSeen = assignment;
+      this.#assignmentSeenAt = now;
+    }
     // The policy's limits decide when to flush; takeLimits how much of a backlog one flush takes.
-    const limits = takeLimits(this.#policy.current());
+    const limits = takeLimits(this.#policy.current(), now - this.#assignmentSeenAt < SETTLE_MS);
     const batch = this.#buffer.take(limits.count, limits.bytes);
     this.#stats.writing = batch.count;
+    this.#log.debug({ reason, records: batch.count, left: this.#buffer.count, limits }, 'flush');
     this.#flushing = this.#flush(batch, reason, oldestAgeMs)
       .catch((error: unknown) => {
         // The batch stays uncommitted, so Kafka redelivers it to whoever reads these partitions

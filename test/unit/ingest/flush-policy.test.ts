@@ -337,4 +337,11 @@ describe('takeLimits', () => {
     const adaptive = createFlushPolicy({ countLimit: 500, maxCount: 20_000, maxBytes: 1 << 20 });
     assert.deepEqual(takeLimits(adaptive.current()), { count: 20_000, bytes: 1 << 20 });
   });
+
+  it('keeps an adaptive policy to its limits while the partitions settle', () => {
+    const adaptive = createFlushPolicy({ countLimit: 500, bytesLimit: 70_000, maxCount: 20_000 });
+    assert.deepEqual(takeLimits(adaptive.current(), true), { count: 500, bytes: 70_000 });
+    const fixed = createFlushPolicy({ adaptive: false, countLimit: 500, bytesLimit: 70_000 });
+    assert.deepEqual(takeLimits(fixed.current(), true), { count: 500, bytes: 70_000 });
+  });
 });
