@@ -239,7 +239,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   );
   if (options.rate !== undefined) {
     notes.push(
-      `latency: sent_at (when the producer pulls the record) to first seen by polling events by _id every ${LATENCY_POLL_MS} ms`,
+      `latency: sent_at (when the producer pulls the record) to the first poll of the totals' marks (every ${LATENCY_POLL_MS} ms) that counts it, for a sample of the records each poll finds counted`,
     );
   }
   const report: BenchReport<PipelineBenchRow> = {
