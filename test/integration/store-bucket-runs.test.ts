@@ -50,6 +50,17 @@ describe('buckets: a run longer than the batch that takes it', () => {
     await assertRollupsMatchEvents(db);
   });
 
+  it('a batch that starts inside the run past records nobody decided is refused, to be read again', async () => {
+    const { db, store } = await withCrashedRun('bucket-runs-gap', 29);
+    await store.write({ events: events.slice(0, 10), deadLetters: [] });
+    await assert.rejects(store.write({ events: events.slice(15, 30), deadLetters: [] }), {
+      code: 'RECORDS_MISSING',
+    });
+    assert.equal(await countStoredEvents(db), 30, 'the run alone holds the records');
+    await store.write({ events: events.slice(10, 30), deadLetters: [] });
+    await assertRollupsMatchEvents(db);
+  });
+
   it('a named run whose bucket retention deleted: the next batch is stored again, not refused', async () => {
     const { db, store } = await withCrashedRun('bucket-runs-expired', 29);
     await store.write({ events: events.slice(0, 10), deadLetters: [] });
