@@ -67,21 +67,16 @@ export async function decideBuckets(
     }
     if (open.length === 0) continue;
     const first = lowest(open);
-    // A run an earlier round took holds it (that round's batch ended inside the run): take it again.
-    const within = log.bucketOf(pk, first);
     // Decided through first - 1: the record before is decided, or the partition was never stored.
-    const startsHere =
-      within !== undefined ||
-      first === 0 ||
-      log.form(pk, first - 1) !== undefined ||
-      stored[pk] === undefined;
+    const startsHere = first === 0 || log.form(pk, first - 1) !== undefined || stored[pk] === undefined;
     if (!startsHere) {
       throw new IpstreamError(
         'RECORDS_MISSING',
         `partition ${pk} is not stored through offset ${first - 1}, and this batch of it starts at ${first}: read it again from the committed offset`,
       );
     }
-    const run = await decideRun(buckets, first - 1, open, now, within);
+    // A run an earlier round took may hold it (that round's batch ended inside the run): take it again.
+    const run = await decideRun(buckets, first - 1, open, now, log.bucketOf(pk, first));
     decided.events.push(...run.events);
     decided.deadLetters.push(...run.deadLetters);
     runs.push(...run.runs.map((r) => ({ pk, ...r })));
