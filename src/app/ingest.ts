@@ -38,25 +38,25 @@ export async function runIngest(
   },
 ): Promise<RunningIngest> {
   const { log } = options;
+  // First: a memory budget that cannot hold the consumers is refused before anything starts.
+  const pool = new IngestPool(config, log, options.maxWorkers);
   const admin = new TopicAdmin(config.kafka);
-  let pool: IngestPool | undefined;
   let http: RunningIngestHttp | undefined;
   if (options.httpPort !== undefined) {
     http = await startIngestHttp(config, {
       port: options.httpPort,
       log,
       admin,
-      workers: () => pool?.stats() ?? [],
+      workers: () => pool.stats(),
     });
     options.onHttp?.(http.url);
   }
   try {
     await prepareStore(config, admin, log);
-    pool = new IngestPool(config, log);
     await pool.scaleTo(config.ingest.workers);
     if (options.maxWorkers !== undefined) pool.startWorkerAutoscale(options.maxWorkers);
   } catch (error) {
-    await pool?.stop();
+    await pool.stop();
     await http?.stop();
     await admin.close();
     throw error;

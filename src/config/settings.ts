@@ -212,7 +212,22 @@ export const SETTINGS = {
       schema: Type.Integer({ minimum: 1, maximum: 256 }),
       default: 2,
       parse: integer,
-      doc: 'worker threads per ingest process',
+      doc: 'consumers (group members) per ingest process; they share `INGEST_THREADS` worker threads',
+    }),
+    threads: setting({
+      env: 'INGEST_THREADS',
+      schema: Type.Integer({ minimum: 1, maximum: 256 }),
+      default: 1,
+      parse: integer,
+      doc: 'worker threads the consumers run on (at most `INGEST_WORKERS`); each costs about 85 MB before it holds a record',
+    }),
+    memoryMb: setting({
+      env: 'INGEST_MEMORY_MB',
+      schema: Type.Integer({ minimum: 256, maximum: 1_048_576 }),
+      default: 768,
+      parse: integer,
+      doc: 'resident memory the ingest process (`up`: with its API) stays under: buffers, batches, fetches and heaps are sized from it; a worker count that cannot fit is refused at start',
+      hint: 'must be a whole number of MiB from 256',
     }),
     httpPort: setting({
       env: 'INGEST_HTTP_PORT',
@@ -259,10 +274,10 @@ export const SETTINGS = {
     }),
     maxBufferBytes: setting({
       env: 'INGEST_MAX_BUFFER_BYTES',
-      schema: Type.Integer({ minimum: 1024, maximum: 4096 * MiB }),
-      default: 32 * MiB,
+      schema: Type.Optional(Type.Integer({ minimum: 1024, maximum: 4096 * MiB })),
+      default: undefined,
       parse: integer,
-      doc: 'per worker: fetching pauses while this much waits to be stored',
+      doc: 'per consumer: fetching pauses while this much waits to be stored (unset: an eighth of its share of `INGEST_MEMORY_MB`; set: refused if it does not fit)',
     }),
     maxRecordBytes: setting({
       env: 'MAX_RECORD_BYTES',

@@ -99,8 +99,11 @@ export class BatchBuffer {
     return dropped;
   }
 
-  /** Hands over the oldest records, at most maxCount of them and about maxBytes (at least one). */
-  take(maxCount = Infinity, maxBytes = Infinity): Batch {
+  /**
+   * Hands over the oldest records (at least one): at most maxCount of them, about maxBytes of
+   * values and about maxFootprint of memory as `footprint` counts it.
+   */
+  take(maxCount = Infinity, maxBytes = Infinity, maxFootprint = Infinity): Batch {
     const events: DeviceEvent[] = [];
     const deadLetters: DeadLetter[] = [];
     const positions = new Map<string, PartitionPosition>();
@@ -110,6 +113,12 @@ export class BatchBuffer {
     for (; i < this.#entries.length && i - this.#head < maxCount; i++) {
       const entry = this.#entries[i]!;
       if (i > this.#head && bytes + entry.record.bytes > maxBytes) break;
+      if (
+        i > this.#head &&
+        arrived + entry.arrivedBytes + (i - this.#head + 1) * RECORD_OVERHEAD_BYTES > maxFootprint
+      ) {
+        break;
+      }
       const r = entry.record;
       if (entry.ok) events.push(r as DeviceEvent);
       else deadLetters.push(r as DeadLetter);

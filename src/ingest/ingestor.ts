@@ -22,6 +22,7 @@ import { type Batch, BatchBuffer, offsetsIn, withoutPartitions } from './batch-b
 import { coversFromCommitted } from './gap-guard.ts';
 import { byTopic, OffsetCommitter } from './committer.ts';
 import { createFlushPolicy, type FlushPolicy, type FlushReason, takeLimits } from './flush-policy.ts';
+import { type MemoryPlan, planMemory } from './memory-budget.ts';
 import { countIn, emptyStats, errorKind, type WorkerStats } from './stats.ts';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -47,6 +48,8 @@ export interface IngestorOptions {
    * writer to measure the consume ceiling with exactly this code path.
    */
   store?: BatchWriter;
+  /** This consumer's bounds from INGEST_MEMORY_MB (default: planned from `config.ingest`). */
+  memory?: Pick<MemoryPlan, 'bufferBytes' | 'batchBytes' | 'fetchBytes'>;
   /** How long `stop` keeps retrying a failing store before giving up (records stay uncommitted). */
   stopGraceMs?: number;
   /** The worker failed for good (a batch the store rejected); it has left the group uncommitted. */
@@ -62,7 +65,8 @@ const RECENT_WRITES = 64;
 
 const NOTHING_STORED: StoreResult = { inserted: 0, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0 };
 
-const FETCH_MAX_BYTES = 2 * 1024 * 1024;
+/** Messages the consumer stream holds ahead of the buffer (see #startConsumer). */
+const STREAM_HIGH_WATER_MARK = 16;
 
 /** How long store writes may fail, the last with the store unreachable, before the client is replaced (#write). */
 const STALE_CLIENT_MS = 20_000;
@@ -89,13 +93,15 @@ function arrivedBytes(message: KafkaMessage): number {
  *
  * Offsets are committed only after the records below them are stored, one flush at a time, so a
  * crash at any point leaves Kafka to redeliver what might not be stored, and the idempotent store
- * absorbs what was. Memory is bounded: fetching pauses while the buffer's estimated footprint
- * (value bytes plus a measured per-record overhead) reaches maxBufferBytes.
+ * absorbs what was. Memory is bounded by the plan (memory-budget.ts): fetching pauses while the
+ * buffer's estimated footprint (what each record weighed as fetched, plus a measured per-record
+ * overhead) reaches its buffer bound, and one flush takes at most its batch bound.
  */
 export class Ingestor {
   readonly #options: IngestorOptions;
   readonly #log: Logger;
   readonly #buffer = new BatchBuffer();
+  readonly #memory: NonNullable<IngestorOptions['memory']>;
   readonly #policy: FlushPolicy;
   readonly #stats: WorkerStats;
   #mongo: MongoHandle | undefined;
@@ -130,6 +136,7 @@ export class Ingestor {
     this.#options = options;
     this.#log = options.log;
     const ingest = options.config.ingest;
+    this.#memory = options.memory ?? planMemory(ingest);
     this.#policy = createFlushPolicy({
       maxAgeMs: ingest.flushIntervalMs,
       adaptive: ingest.adaptive,
@@ -199,13 +206,16 @@ export class Ingestor {
       // out when the topic grows, with no client-side rebalance barrier. Session timeout and
       // heartbeat interval are broker settings (group.consumer.*) under this protocol.
       groupProtocol: 'consumer',
-      highWaterMark: 1024,
+      // Messages the stream holds ahead of this member, also while it is paused: each may be as
+      // large as the broker allows (a key of a megabyte), so few; a fetch response is bounded by
+      // maxBytes below whatever this says.
+      highWaterMark: STREAM_HIGH_WATER_MARK,
       // One fetch response is decoded into message objects all at once, whatever the stream's
       // highWaterMark, at roughly ten times its wire size for small records. The client's 50 MB
-      // default put 1.5 GB in the heap within seconds of starting on a backlog (measured); 2 MiB
-      // keeps a fetch at ~25k small records, plenty for any store.
-      maxBytes: FETCH_MAX_BYTES,
-      maxBytesPerPartition: FETCH_MAX_BYTES / 2,
+      // default put 1.5 GB in the heap within seconds of starting on a backlog (measured); the
+      // memory plan gives at most 2 MiB, ~25k small records, plenty for any store.
+      maxBytes: this.#memory.fetchBytes,
+      maxBytesPerPartition: Math.ceil(this.#memory.fetchBytes / 2),
     });
     consumer.on('consumer:group:join', (payload) => {
       this.#stats.memberId = payload.memberId;
@@ -243,7 +253,7 @@ export class Ingestor {
     this.#buffer.add(decoded, message.leaderEpoch, now, arrivedBytes(message));
     this.#stats.consumed++;
     this.#stats.lastRecordAt = now;
-    if (this.#buffer.footprint >= this.#options.config.ingest.maxBufferBytes && !this.#stream!.isPaused()) {
+    if (this.#buffer.footprint >= this.#memory.bufferBytes && !this.#stream!.isPaused()) {
       // @platformatic/kafka cannot pause single partitions: pausing the stream stops all fetching.
       this.#stream!.pause();
     }
@@ -252,11 +262,15 @@ export class Ingestor {
 
   #maybeFlush(): void {
     if (this.#failed || this.#flushing !== null || this.#buffer.count === 0) return;
-    const reason = this.#policy.shouldFlush({
-      count: this.#buffer.count,
-      bytes: this.#buffer.bytes,
-      oldestAgeMs: this.#buffer.oldestAgeMs(Date.now()),
-    });
+    // A full buffer is flushed at once: fetching waits for it, whatever the policy's limits say.
+    const reason =
+      this.#buffer.footprint >= this.#memory.bufferBytes
+        ? 'bytes'
+        : this.#policy.shouldFlush({
+            count: this.#buffer.count,
+            bytes: this.#buffer.bytes,
+            oldestAgeMs: this.#buffer.oldestAgeMs(Date.now()),
+          });
     if (reason !== null) {
       this.#runFlush(reason);
     } else if (this.#ageTimer === undefined) {
@@ -283,7 +297,7 @@ export class Ingestor {
     }
     // The policy's limits decide when to flush; takeLimits how much of a backlog one flush takes.
     const limits = takeLimits(this.#policy.current(), now - this.#assignmentSeenAt < SETTLE_MS);
-    const batch = this.#buffer.take(limits.count, limits.bytes);
+    const batch = this.#buffer.take(limits.count, limits.bytes, this.#memory.batchBytes);
     this.#stats.writing = batch.count;
     this.#log.debug({ reason, records: batch.count, left: this.#buffer.count, limits }, 'flush');
     this.#flushing = this.#flush(batch, reason, oldestAgeMs)
@@ -309,7 +323,7 @@ export class Ingestor {
           this.#stream?.isPaused() &&
           !this.#stopping &&
           !this.#restarting &&
-          this.#buffer.footprint < this.#options.config.ingest.maxBufferBytes / 2
+          this.#buffer.footprint < this.#memory.bufferBytes / 2
         ) {
           this.#stream.resume();
         }

@@ -1,4 +1,4 @@
-// Entry point of one ingest worker thread: an Ingestor driven by messages from the pool.
+// Entry point of one ingest worker thread: its consumers (Ingestors), driven by messages from the pool.
 import { parentPort, workerData } from 'node:worker_threads';
 import { InternalError, describeError } from '../errors/index.ts';
 import { asKafkaError } from '../kafka/index.ts';
@@ -8,30 +8,44 @@ import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.t
 
 const port = parentPort;
 if (port === null) throw new InternalError('worker-thread.ts must run in a worker thread');
-const { config, workerId } = workerData as WorkerInit;
+const { config, workerIds, memory } = workerData as WorkerInit;
 const send = (message: WorkerToPool): void => port.postMessage(message);
+const consumers: Ingestor[] = [];
+let stopping = false;
 
-const ingestor = new Ingestor({
-  config,
-  workerId,
-  log: createLogger(config.logLevel, `ingest-${workerId}`),
-  onStats: (stats) => send({ type: 'stats', stats }),
-  // The pool terminates a failed worker and starts a replacement, which reads from the last commit.
-  onFatal: (error) => send({ type: 'failed', error: describeError(error) }),
-});
+async function startConsumer(workerId: number): Promise<void> {
+  const log = createLogger(config.logLevel, `ingest-${workerId}`);
+  const ingestor = new Ingestor({
+    config,
+    workerId,
+    memory,
+    log,
+    onStats: (stats) => send({ type: 'stats', stats }),
+    // The pool ends this thread and starts a replacement, which reads from the last commits.
+    onFatal: (error) => send({ type: 'failed', workerId, error: describeError(error) }),
+  });
+  consumers.push(ingestor);
+  try {
+    await ingestor.start();
+    send({ type: 'started', workerId });
+  } catch (error) {
+    // Whatever it opened is closed before the pool hears of it and ends the thread.
+    await ingestor
+      .stop(0)
+      .catch((e: unknown) => log.warn({ err: describeError(e) }, 'closing a consumer that failed to start'));
+    send({ type: 'failed', workerId, error: describeError(asKafkaError(error, config.kafka)) });
+  }
+}
 
 port.on('message', (message: PoolToWorker) => {
-  if (message.type === 'stop') {
-    ingestor
-      .stop(message.graceMs)
+  if (message.type === 'add') {
+    if (!stopping) for (const id of message.workerIds) void startConsumer(id);
+  } else if (message.type === 'stop') {
+    stopping = true;
+    Promise.all(consumers.map((c) => c.stop(message.graceMs)))
       .then(() => send({ type: 'stopped' }))
-      .catch((error: unknown) => send({ type: 'failed', error: describeError(error) }));
+      .catch((error: unknown) => send({ type: 'failed', workerId: -1, error: describeError(error) }));
   }
 });
 
-try {
-  await ingestor.start();
-  send({ type: 'started' });
-} catch (error) {
-  send({ type: 'failed', error: describeError(asKafkaError(error, config.kafka)) });
-}
+await Promise.all(workerIds.map(startConsumer));

@@ -108,7 +108,7 @@ export function registerIngestCommand(program: Command): void {
       clearInterval(ticker);
       const t = sumStats(ingest.pool.allStats());
       process.stdout.write(
-        `ingested: consumed ${t.consumed}, stored ${t.stored}, duplicates ${t.duplicates}, dead letters ${t.deadLetters}, left to other members ${t.leftToOthers}, flushes ${t.flushes} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+        `ingested: consumed ${t.consumed}, stored ${t.stored}, duplicates ${t.duplicates}, dead letters ${t.deadLetters}, left to other members ${t.leftToOthers}, flushes ${t.flushes} in ${((Date.now() - started) / 1000).toFixed(1)}s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
       );
     });
 }

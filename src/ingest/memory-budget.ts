@@ -1,0 +1,122 @@
+/**
+ * How an ingest process shares INGEST_MEMORY_MB (pure: no I/O). The process's resident memory is
+ * a fixed part (the main thread with its modules and clients, plus each worker thread's own
+ * isolate) and a part that grows with what the consumers hold; the second is split evenly between
+ * consumers and, within each, between what bounds it:
+ *
+ * - the buffer (records read, not yet taken by a flush; fetching pauses when it is full): a fifth,
+ * - the batch in flight (the records one flush took, their documents, BSON and rollup plans): a
+ *   fifth of footprint, about half once its documents are built,
+ * - one fetch response (decoded into message objects at once, about ten times its wire size),
+ * - and V8's own headroom: a heap collects well only below about half its limit, so the live
+ *   data is planned at half of each consumer's share and the thread's heap limit is the whole.
+ *
+ * The fixed costs were measured on Node 24 (docs/benchmarks.md, "Memory"): an idle `ingest` with
+ * its consumers on one worker thread holds 258 MB, with two threads 342 MB. A tenth of the budget
+ * stays out of every plan, for what the estimates miss.
+ */
+import { ConfigError } from '../errors/index.ts';
+
+const MiB = 1024 * 1024;
+
+/** The main thread: modules, the Kafka admin and MongoDB clients, the HTTP side. */
+export const MAIN_THREAD_MB = 176;
+/** What a worker thread's heap holds before any record: modules and clients. */
+const THREAD_HEAP_BASE_MB = 48;
+/** A worker thread's young generation, set explicitly: V8's default grows with the heap limit. */
+export const THREAD_YOUNG_MB = 16;
+/** A worker thread's memory outside its heap: BSON's and the bitmaps' buffers, code, stacks. */
+const THREAD_OFF_HEAP_MB = 40;
+/** One worker thread before it holds a record. */
+export const WORKER_THREAD_MB = THREAD_OFF_HEAP_MB + THREAD_YOUNG_MB + THREAD_HEAP_BASE_MB;
+/** Kept free of any plan: fetch buffers, allocator slack, what the estimates miss. */
+const RESERVE = 0.1;
+/** The least share a consumer can do useful work in: a fetch, a small buffer, a small batch. */
+export const MIN_CONSUMER_MB = 16;
+
+export interface MemoryBudgetInput {
+  memoryMb: number;
+  /** Consumers in the process. */
+  workers: number;
+  /** Worker threads they run on. */
+  threads: number;
+  /** An explicit INGEST_MAX_BUFFER_BYTES, checked against the share instead of derived. */
+  maxBufferBytes?: number | undefined;
+}
+
+export interface MemoryPlan {
+  /** Each consumer's share of the budget (bytes). */
+  consumerBytes: number;
+  /** Fetching pauses while a consumer's buffered records hold this much (footprint, bytes). */
+  bufferBytes: number;
+  /** The most footprint one flush takes from the buffer (bytes). */
+  batchBytes: number;
+  /** Kafka fetch size per consumer (bytes; a partition's share is half of it). */
+  fetchBytes: number;
+  /** Each worker thread's V8 old-generation limit (MB), for its consumers and its modules. */
+  threadHeapMb: number;
+  /** Each worker thread's V8 young-generation limit (MB). */
+  threadYoungMb: number;
+  /** Consumers per worker thread (the last thread may hold fewer). */
+  consumersPerThread: number;
+}
+
+const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
+
+/** The fixed part of a process with `threads` worker threads (MB). */
+export function fixedMb(memoryMb: number, threads: number): number {
+  return Math.ceil(memoryMb * RESERVE) + MAIN_THREAD_MB + threads * WORKER_THREAD_MB;
+}
+
+/** The most consumers `memoryMb` holds on `threads` threads (0: not even one). */
+export function consumersThatFit(memoryMb: number, threads: number): number {
+  return Math.max(0, Math.floor((memoryMb - fixedMb(memoryMb, threads)) / MIN_CONSUMER_MB));
+}
+
+/**
+ * The plan, or a ConfigError of one line naming the settings that do not fit together (64
+ * consumers in 256 MB, a buffer larger than its consumer's share).
+ */
+export function planMemory(input: MemoryBudgetInput): MemoryPlan {
+  const { memoryMb, workers } = input;
+  const threads = Math.min(input.threads, workers);
+  const fixed = fixedMb(memoryMb, threads);
+  const free = memoryMb - fixed;
+  if (free < workers * MIN_CONSUMER_MB) {
+    const needed = Math.ceil(
+      (MAIN_THREAD_MB + threads * WORKER_THREAD_MB + workers * MIN_CONSUMER_MB) / (1 - RESERVE),
+    );
+    const fit = consumersThatFit(memoryMb, threads);
+    const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+    throw new ConfigError(
+      `INGEST_MEMORY_MB=${memoryMb} cannot hold ${plural(workers, 'consumer')} on ${plural(threads, 'thread')}: ` +
+        `${fixed} MB are fixed and each consumer needs ${MIN_CONSUMER_MB} MB; set INGEST_MEMORY_MB to at least ${needed}` +
+        `${fit > 0 ? ` or INGEST_WORKERS to at most ${fit}` : ''}${threads > 1 ? ' or use fewer INGEST_THREADS' : ''}`,
+    );
+  }
+  // Every thread's heap limit is made for its largest count of consumers, so the shares are made
+  // for threads × that count: with uneven threads the limits still add up to the budget.
+  const consumersPerThread = Math.ceil(workers / threads);
+  const consumerBytes = Math.floor((free * MiB) / (threads * consumersPerThread));
+  const live = consumerBytes / 2;
+  // Shares of the live half, by what each costs beyond its footprint: a batch in flight about 2.5x
+  // (documents, BSON, plans), a fetch about 10x (decoded at once).
+  const fetchBytes = Math.floor(clamp(live / 40, 64 * 1024, 2 * MiB));
+  const derivedBuffer = Math.floor(live / 5);
+  if (input.maxBufferBytes !== undefined && input.maxBufferBytes > live / 2) {
+    throw new ConfigError(
+      `INGEST_MAX_BUFFER_BYTES=${input.maxBufferBytes} does not fit: each of ${workers} consumers has ` +
+        `${Math.floor(consumerBytes / MiB)} MB of INGEST_MEMORY_MB=${memoryMb}, which holds a buffer of at most ${Math.floor(live / 2)} bytes ` +
+        `(unset it to derive one, or raise INGEST_MEMORY_MB)`,
+    );
+  }
+  return {
+    consumerBytes,
+    bufferBytes: input.maxBufferBytes ?? derivedBuffer,
+    batchBytes: Math.floor(live / 5),
+    fetchBytes,
+    threadHeapMb: THREAD_HEAP_BASE_MB + Math.ceil((consumersPerThread * consumerBytes) / MiB),
+    threadYoungMb: THREAD_YOUNG_MB,
+    consumersPerThread,
+  };
+}
