@@ -49,7 +49,7 @@ export interface IngestorOptions {
    */
   store?: BatchWriter;
   /** This consumer's bounds from INGEST_MEMORY_MB (default: planned from `config.ingest`). */
-  memory?: Pick<MemoryPlan, 'bufferBytes' | 'batchBytes' | 'fetchBytes'>;
+  memory?: Pick<MemoryPlan, 'bufferBytes' | 'batchBytes' | 'fetchBytes' | 'deviceCacheEntries'>;
   /** How long `stop` keeps retrying a failing store before giving up (records stay uncommitted). */
   stopGraceMs?: number;
   /** The worker failed for good (a batch the store rejected); it has left the group uncommitted. */
@@ -188,6 +188,7 @@ export class Ingestor {
     const profile = await this.#retry('detect the store', () => detectStoreProfile(mongo.db));
     this.#ownStore = new EventStore(mongo.db, {
       profile,
+      deviceCacheSize: this.#memory.deviceCacheEntries,
       ...(this.#options.config.store === undefined
         ? {}
         : { layout: this.#options.config.store.eventsLayout }),

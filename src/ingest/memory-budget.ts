@@ -8,6 +8,7 @@
  * - the batch in flight (the records one flush took, their documents, BSON and rollup plans): a
  *   fifth of footprint, about half once its documents are built,
  * - one fetch response (decoded into message objects at once, about ten times its wire size),
+ * - the device ids it keeps in memory: a tenth,
  * - and V8's own headroom: a heap collects well only below about half its limit, so the live
  *   data is planned at half of each consumer's share and the thread's heap limit is the whole.
  *
@@ -31,6 +32,11 @@ const THREAD_OFF_HEAP_MB = 40;
 export const WORKER_THREAD_MB = THREAD_OFF_HEAP_MB + THREAD_YOUNG_MB + THREAD_HEAP_BASE_MB;
 /** Kept free of any plan: fetch buffers, allocator slack, what the estimates miss. */
 const RESERVE = 0.1;
+/**
+ * Heap one cached device id holds: its address, the id and the event that registered it, and the
+ * Map's slot (measured on Node 24: ~230 bytes for IPv4 addresses; IPv6 ones are longer).
+ */
+const DEVICE_CACHE_ENTRY_BYTES = 256;
 /** The least share a consumer can do useful work in: a fetch, a small buffer, a small batch. */
 export const MIN_CONSUMER_MB = 16;
 
@@ -53,6 +59,8 @@ export interface MemoryPlan {
   batchBytes: number;
   /** Kafka fetch size per consumer (bytes; a partition's share is half of it). */
   fetchBytes: number;
+  /** Device ids a consumer keeps in memory (the registry's cache). */
+  deviceCacheEntries: number;
   /** Each worker thread's V8 old-generation limit (MB), for its consumers and its modules. */
   threadHeapMb: number;
   /** Each worker thread's V8 young-generation limit (MB). */
@@ -114,6 +122,9 @@ export function planMemory(input: MemoryBudgetInput): MemoryPlan {
     consumerBytes,
     bufferBytes: input.maxBufferBytes ?? derivedBuffer,
     batchBytes: Math.floor(live / 5),
+    // A tenth of the live half. A miss costs the batch an insert refused as a duplicate and a read
+    // by _id of the device: a slower write, never a wrong id.
+    deviceCacheEntries: Math.max(1_000, Math.min(200_000, Math.floor(live / 10 / DEVICE_CACHE_ENTRY_BYTES))),
     fetchBytes,
     threadHeapMb: THREAD_HEAP_BASE_MB + Math.ceil((consumersPerThread * consumerBytes) / MiB),
     threadYoungMb: THREAD_YOUNG_MB,

@@ -6,7 +6,7 @@ import type { WorkerStats } from './stats.ts';
 export interface WorkerInit {
   config: Pick<Config, 'kafka' | 'mongo' | 'ingest' | 'store' | 'logLevel'>;
   workerIds: number[];
-  memory: Pick<MemoryPlan, 'bufferBytes' | 'batchBytes' | 'fetchBytes'>;
+  memory: Pick<MemoryPlan, 'bufferBytes' | 'batchBytes' | 'fetchBytes' | 'deviceCacheEntries'>;
 }
 
 export type PoolToWorker = { type: 'stop'; graceMs: number } | { type: 'add'; workerIds: number[] };
