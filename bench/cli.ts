@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runApiBench } from './api.ts';
 import { runPointOpsBench } from './point-ops.ts';
-import { printTable, writeJson } from './report.ts';
+import { printTable, withPeakRss, writeJson } from './report.ts';
 import { runTimestampBench } from './timestamps.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { intOption, listOption, numberOption } from '../src/cli/index.ts';
@@ -24,7 +24,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--values <n>', 'values in the mix', intOption(1000, 10_000_000), 100_000)
     .option('--seconds <s>', 'measuring time (interleaved rounds)', numberOption(1, 600), 10)
     .action(async (opts: { values: number; seconds: number }) => {
-      const report = await runTimestampBench({ values: opts.values, seconds: opts.seconds });
+      const report = withPeakRss(await runTimestampBench({ values: opts.values, seconds: opts.seconds }));
       printTable(report);
       process.stdout.write(`wrote ${await writeJson(report)}\n`);
     });
@@ -44,12 +44,14 @@ export function registerBenchCommand(program: Command): void {
     .action(async (opts: { sizes: number[]; ops: number }) => {
       const config = loadConfig();
       await requireServices(config);
-      const report = await runPointOpsBench({
-        mongo: config.mongo,
-        sizes: opts.sizes,
-        ops: opts.ops,
-        onProgress: (m) => process.stderr.write(`${m}\n`),
-      });
+      const report = withPeakRss(
+        await runPointOpsBench({
+          mongo: config.mongo,
+          sizes: opts.sizes,
+          ops: opts.ops,
+          onProgress: (m) => process.stderr.write(`${m}\n`),
+        }),
+      );
       printTable(report);
       process.stdout.write(`wrote ${await writeJson(report)}\n`);
     });
@@ -86,17 +88,19 @@ export function registerBenchCommand(program: Command): void {
       }) => {
         const config = loadConfig();
         await requireServices(config);
-        const report = await runApiBench({
-          mongo: config.mongo,
-          events: opts.events,
-          ...(opts.ips === undefined ? {} : { ips: opts.ips }),
-          hours: opts.days * 24,
-          withEvents: opts.withoutEvents !== true,
-          seconds: opts.seconds,
-          concurrency: opts.concurrency,
-          keep: opts.keep === true,
-          onProgress: (m) => process.stderr.write(`${m}\n`),
-        });
+        const report = withPeakRss(
+          await runApiBench({
+            mongo: config.mongo,
+            events: opts.events,
+            ...(opts.ips === undefined ? {} : { ips: opts.ips }),
+            hours: opts.days * 24,
+            withEvents: opts.withoutEvents !== true,
+            seconds: opts.seconds,
+            concurrency: opts.concurrency,
+            keep: opts.keep === true,
+            onProgress: (m) => process.stderr.write(`${m}\n`),
+          }),
+        );
         printTable(report);
         process.stdout.write(`wrote ${await writeJson(report)}\n`);
       },

@@ -76,6 +76,15 @@ export function printTable(report: BenchReport, out: NodeJS.WritableStream = pro
   out.write(`${text.join('\n')}\n`);
 }
 
+/**
+ * The report with the bench process's peak RSS so far (the kernel's high-water mark, all threads)
+ * among its params: for benchmarks that measure in this process, where every row shares it.
+ */
+export function withPeakRss<Row extends BenchRow>(report: BenchReport<Row>): BenchReport<Row> {
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  return { ...report, params: { ...report.params, peakRssMb } };
+}
+
 /** Writes `<dir>/<name>-<startedAt>.json` (creating `dir`) and resolves to its path. */
 export async function writeJson(report: BenchReport, dir = 'bench-results'): Promise<string> {
   await mkdir(dir, { recursive: true });
