@@ -150,7 +150,7 @@ export function childEnv(config: ChildConfig): Record<string, string> {
     FLUSH_COUNT: String(ingest.flushCount),
     FLUSH_BYTES: String(ingest.flushBytes),
     INGEST_MEMORY_MB: String(ingest.memoryMb),
-    INGEST_THREADS: String(ingest.threads),
+    ...(ingest.threads !== undefined && { INGEST_THREADS: String(ingest.threads) }),
     ...(ingest.maxBufferBytes !== undefined && { INGEST_MAX_BUFFER_BYTES: String(ingest.maxBufferBytes) }),
     MAX_RECORD_BYTES: String(ingest.maxRecordBytes),
   };

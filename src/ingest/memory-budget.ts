@@ -44,8 +44,8 @@ export interface MemoryBudgetInput {
   memoryMb: number;
   /** Consumers in the process. */
   workers: number;
-  /** Worker threads they run on. */
-  threads: number;
+  /** Worker threads they share (undefined: one each). */
+  threads?: number | undefined;
   /** An explicit INGEST_MAX_BUFFER_BYTES, checked against the share instead of derived. */
   maxBufferBytes?: number | undefined;
 }
@@ -87,7 +87,7 @@ export function consumersThatFit(memoryMb: number, threads: number): number {
  */
 export function planMemory(input: MemoryBudgetInput): MemoryPlan {
   const { memoryMb, workers } = input;
-  const threads = Math.min(input.threads, workers);
+  const threads = Math.min(input.threads ?? workers, workers);
   const fixed = fixedMb(memoryMb, threads);
   const free = memoryMb - fixed;
   if (free < workers * MIN_CONSUMER_MB) {

@@ -62,7 +62,7 @@ export class IngestPool {
     };
     const workers = Math.max(config.ingest.workers, maxWorkers);
     this.#memory = planMemory({ ...config.ingest, workers });
-    this.#threads = Math.min(config.ingest.threads, workers);
+    this.#threads = Math.min(config.ingest.threads ?? workers, workers);
     this.#log = log;
   }
 

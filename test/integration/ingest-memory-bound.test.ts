@@ -12,7 +12,7 @@ import { withDb } from '../support/recount.ts';
 // value does, and the consumer stream holds records ahead of the buffer). The process reports its
 // own peak resident memory (the kernel's high-water mark) when it stops.
 
-const MEMORY_MB = 400;
+const MEMORY_MB = 512;
 const PARTITIONS = 24;
 const SMALL = 40_000;
 const HUGE = 150;

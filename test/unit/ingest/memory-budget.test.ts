@@ -86,6 +86,14 @@ describe('planMemory', () => {
     );
   });
 
+  it('gives each consumer a thread of its own unless INGEST_THREADS says otherwise', () => {
+    assert.deepEqual(
+      planMemory({ memoryMb: 1024, workers: 3 }),
+      planMemory({ memoryMb: 1024, workers: 3, threads: 3 }),
+    );
+    assert.equal(planMemory({ memoryMb: 1024, workers: 3 }).consumersPerThread, 1);
+  });
+
   it('counts threads beyond the consumers as not started', () => {
     assert.deepEqual(
       planMemory({ memoryMb: 768, workers: 2, threads: 8 }),
