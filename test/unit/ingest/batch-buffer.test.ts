@@ -145,3 +145,15 @@ test('the footprint counts what arrived with a record, key and headers too, not 
   assert.ok(buffer.footprint >= 1024 * 1024 + 64 * 1024, `footprint ${buffer.footprint}`);
   assert.equal(buffer.bytes, 0, 'the flush policy still sizes batches by value bytes');
 });
+
+test('take stops at a footprint bound, counting keys as fetched, and always takes one record', () => {
+  const buffer = new BatchBuffer();
+  // Small values, but every third record arrived with a key of 10 kB.
+  for (let i = 0; i < 30; i++) buffer.add(event(0, i, 100), 1, 1000, i % 3 === 0 ? 10_100 : 100);
+  const before = buffer.footprint;
+  const batch = buffer.take(Infinity, Infinity, 25_000);
+  const taken = before - buffer.footprint;
+  assert.ok(taken <= 25_000, `took ${taken} of footprint past a 25,000 bound`);
+  assert.equal(batch.count, 6, 'two keyed records and four small ones fit; the seventh is keyed');
+  assert.equal(buffer.take(Infinity, Infinity, 1).count, 1, 'a bound below one record still takes it');
+});
