@@ -14,8 +14,8 @@ import { withDb } from '../support/recount.ts';
 
 const MEMORY_MB = 512;
 const PARTITIONS = 24;
-const SMALL = 40_000;
-const HUGE = 150;
+const SMALL = 25_000;
+const HUGE = 100;
 const HUGE_KEY_BYTES = 400 * 1024;
 
 const config = testConfig('memory-bound');
