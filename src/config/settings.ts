@@ -212,7 +212,7 @@ export const SETTINGS = {
       schema: Type.Integer({ minimum: 1, maximum: 256 }),
       default: 2,
       parse: integer,
-      doc: 'consumers (group members) per ingest process; they share `INGEST_THREADS` worker threads',
+      doc: 'consumers (group members) per ingest process, each on a worker thread of its own unless `INGEST_THREADS` says fewer',
     }),
     threads: setting({
       env: 'INGEST_THREADS',
@@ -277,7 +277,7 @@ export const SETTINGS = {
       schema: Type.Optional(Type.Integer({ minimum: 1024, maximum: 4096 * MiB })),
       default: undefined,
       parse: integer,
-      doc: 'per consumer: fetching pauses while this much waits to be stored (unset: an eighth of its share of `INGEST_MEMORY_MB`; set: refused if it does not fit)',
+      doc: 'per consumer: fetching pauses while this much waits to be stored (unset: a tenth of its share of `INGEST_MEMORY_MB`; set: refused if over a quarter of it)',
     }),
     maxRecordBytes: setting({
       env: 'MAX_RECORD_BYTES',

@@ -38,7 +38,7 @@ export function registerIngestCommand(program: Command): void {
     .description('consume the topic with N workers in one consumer group and store events in MongoDB')
     .option(
       '--workers <n>',
-      `worker threads in this process (${flagDefault(SETTINGS.ingest.workers)})`,
+      `consumers in this process, a thread each unless INGEST_THREADS says fewer (${flagDefault(SETTINGS.ingest.workers)})`,
       intOption(1, 256),
     )
     .option(

@@ -22,7 +22,7 @@ export function registerUpCommand(program: Command): void {
     .option('--demo-rate <r>', 'demo events per second', numberOption(1, 100_000), 200)
     .option(
       '--workers <n>',
-      `ingest worker threads (${flagDefault(SETTINGS.ingest.workers)})`,
+      `ingest consumers, a thread each unless INGEST_THREADS says fewer (${flagDefault(SETTINGS.ingest.workers)})`,
       intOption(1, 256),
     )
     .option('--port <p>', `HTTP port (${flagDefault(SETTINGS.http.port)})`, intOption(0, 65535))
