@@ -65,6 +65,8 @@ export interface MemoryPlan {
   threadHeapMb: number;
   /** Each worker thread's V8 young-generation limit (MB). */
   threadYoungMb: number;
+  /** Worker threads the consumers run on (INGEST_THREADS, at most one per consumer). */
+  threads: number;
   /** Consumers per worker thread (the last thread may hold fewer). */
   consumersPerThread: number;
 }
@@ -128,6 +130,7 @@ export function planMemory(input: MemoryBudgetInput): MemoryPlan {
     fetchBytes,
     threadHeapMb: THREAD_HEAP_BASE_MB + Math.ceil((consumersPerThread * consumerBytes) / MiB),
     threadYoungMb: THREAD_YOUNG_MB,
+    threads,
     consumersPerThread,
   };
 }

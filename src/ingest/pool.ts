@@ -31,13 +31,12 @@ interface Slot {
  * own Kafka consumer, spread over INGEST_THREADS worker threads. Kafka assigns the partitions; the
  * pool only starts, watches, restarts and stops the threads and gathers their consumers' counters
  * for /metrics and /api/v1/pipeline. A thread costs an isolate with its own modules and clients
- * (memory-budget.ts), so consumers share threads; a thread whose consumer fails for good stops its
- * other consumers cleanly and is replaced whole.
+ * (memory-budget.ts), so consumers may share threads; a thread whose consumer fails for good stops
+ * its other consumers cleanly and is replaced whole.
  */
 export class IngestPool {
   readonly #config: WorkerInit['config'];
   readonly #memory: MemoryPlan;
-  readonly #threads: number;
   readonly #log: Logger;
   readonly #slots = new Set<Slot>();
   /** The final counters of every consumer that has exited, summed, so totals never go backwards. */
@@ -60,9 +59,7 @@ export class IngestPool {
       store: config.store,
       logLevel: config.logLevel,
     };
-    const workers = Math.max(config.ingest.workers, maxWorkers);
-    this.#memory = planMemory({ ...config.ingest, workers });
-    this.#threads = Math.min(config.ingest.threads ?? workers, workers);
+    this.#memory = planMemory({ ...config.ingest, workers: Math.max(config.ingest.workers, maxWorkers) });
     this.#log = log;
   }
 
@@ -90,7 +87,7 @@ export class IngestPool {
   async scaleTo(count: number): Promise<void> {
     const starting: Promise<void>[] = [];
     while (this.size < count) {
-      if (this.#slots.size < this.#threads) {
+      if (this.#slots.size < this.#memory.threads) {
         starting.push(...this.#spawn(Math.min(count - this.size, this.#memory.consumersPerThread)));
       } else {
         const slot = [...this.#slots].reduce((a, b) => (b.consumers.size < a.consumers.size ? b : a));
