@@ -86,8 +86,39 @@ export class InternalError extends IpstreamError {
   }
 }
 
-/** A one-line human description of any thrown value, for CLI exits and logs. */
+/** The longest description describeError gives: a log line, not a dump. */
+const MAX_DESCRIPTION = 1_000;
+/** How deep describeError follows nested errors and causes. */
+const MAX_NESTING = 4;
+
+/**
+ * A one-line human description of any thrown value, for CLI exits and logs. It follows what a
+ * retrying client wraps (an AggregateError's errors, distinct ones once each, and causes): the
+ * Kafka client reports "commit failed 3 times." with the broker's answer two levels down.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
-  return String(error);
+  const text = describeNested(error, new Set(), 0);
+  return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}…`;
+}
+
+function describeNested(error: unknown, seen: Set<unknown>, depth: number): string {
+  if (!(error instanceof Error)) return String(error);
+  if (seen.has(error) || depth > MAX_NESTING) return '';
+  seen.add(error);
+  let text = headline(error);
+  if (error instanceof AggregateError && Array.isArray(error.errors)) {
+    const inner = new Set(error.errors.map((e: unknown) => describeNested(e, seen, depth + 1)));
+    inner.delete('');
+    if (inner.size > 0) text += `: [${[...inner].join('; ')}]`;
+  }
+  const cause = error.cause === undefined ? '' : describeNested(error.cause, seen, depth + 1);
+  return cause === '' ? text : `${text} (cause: ${cause})`;
+}
+
+function headline(error: Error): string {
+  const line = error.message.split('\n')[0] || error.name;
+  // The Kafka client's protocol errors carry the broker's error name (REBALANCE_IN_PROGRESS) apart
+  // from their prose.
+  const brokerError: unknown = (error as { apiId?: unknown }).apiId;
+  return typeof brokerError === 'string' && !line.includes(brokerError) ? `${brokerError}: ${line}` : line;
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ERROR_CODES, TIMESTAMP_ERROR_CODES } from '../../../src/errors/codes.ts';
+import { MultipleErrors, NetworkError, ResponseError } from '@platformatic/kafka';
 import {
+  describeError,
   frameworkErrorCode,
   HTTP_ANSWERS,
   InternalError,
@@ -63,5 +65,48 @@ describe('HTTP answers by code', () => {
     assert.equal(frameworkErrorCode(414), 'URI_TOO_LONG');
     assert.equal(frameworkErrorCode(431), 'HEADERS_TOO_LARGE');
     assert.equal(frameworkErrorCode(418), 'CLIENT_ERROR');
+  });
+});
+
+describe('describeError', () => {
+  it('names what a retrying client gave up on, not only that it gave up', () => {
+    // As @platformatic/kafka reports a commit that failed on every attempt: the broker's answer
+    // (a protocol error per partition) sits two levels below the message.
+    const rebalancing = () =>
+      new ResponseError(
+        8,
+        8,
+        { '/topics/0/partitions/0': [27, null], '/topics/0/partitions/1': [27, null] },
+        {},
+      );
+    const error = new MultipleErrors('commit failed 3 times.', [
+      rebalancing(),
+      rebalancing(),
+      new NetworkError('Connection closed'),
+    ]);
+    const text = describeError(error);
+    assert.match(text, /^commit failed 3 times/);
+    assert.match(text, /REBALANCE_IN_PROGRESS/);
+    assert.match(text, /Connection closed/);
+    assert.equal(text.match(/REBALANCE_IN_PROGRESS/g)?.length, 1, `repeats collapsed: ${text}`);
+    assert.ok(!text.includes('\n'));
+  });
+
+  it('follows causes, stays one bounded line, and survives cycles', () => {
+    const inner = new Error('connect ECONNREFUSED 127.0.0.1:27017\n    at stack');
+    const outer = new Error('the store is unreachable', { cause: inner });
+    assert.equal(
+      describeError(outer),
+      'the store is unreachable (cause: connect ECONNREFUSED 127.0.0.1:27017)',
+    );
+    const loop = new Error('a');
+    (loop as { cause?: unknown }).cause = loop;
+    assert.equal(describeError(loop), 'a');
+    const many = new AggregateError(
+      Array.from({ length: 200 }, (_, i) => new Error(`failure number ${i} `.repeat(20))),
+      'many',
+    );
+    assert.ok(describeError(many).length <= 1_000);
+    assert.equal(describeError('plain'), 'plain');
   });
 });
