@@ -5,7 +5,7 @@ import { Consumer, type Message, MessagesStreamModes, type MessagesStream } from
 import type { Config } from '../config/index.ts';
 import { describeError } from '../errors/index.ts';
 import { decodeRecord, partitionKey } from '../events/index.ts';
-import { baseClientOptions } from '../kafka/index.ts';
+import { baseClientOptions, isUnknownMember } from '../kafka/index.ts';
 import type { Logger } from '../log/index.ts';
 import {
   connectMongo,
@@ -221,6 +221,11 @@ export class Ingestor {
     consumer.on('consumer:group:join', (payload) => {
       this.#stats.memberId = payload.memberId;
       this.#log.info({ memberId: payload.memberId }, 'joined group');
+    });
+    consumer.on('consumer:heartbeat:error', (payload: { error?: unknown }) => {
+      if (this.#consumer !== consumer || !isUnknownMember(payload.error)) return;
+      const error = payload.error instanceof Error ? payload.error : undefined;
+      void this.#restartConsumer('the group dropped this member (its session expired)', error);
     });
     this.#consumer = consumer;
     // A new consumer reads every partition from the group's committed offset.

@@ -38,6 +38,15 @@ export function isStaleMetadata(error: unknown): boolean {
   return findError(error, (e) => e.hasStaleMetadata === true) !== undefined;
 }
 
+/**
+ * Whether the group coordinator no longer knows the member (UNKNOWN_MEMBER_ID): its session
+ * expired and its partitions went to others. Under the consumer protocol @platformatic/kafka keeps
+ * heartbeating with the dead member id, so only a new consumer joins again.
+ */
+export function isUnknownMember(error: unknown): boolean {
+  return findError(error, (e) => e.unknownMemberId === true) !== undefined;
+}
+
 /** Whether the broker refused the client's SASL credentials somewhere in this error. */
 export function isKafkaAuthFailure(error: unknown): boolean {
   return findError(error, (e) => e.code === AuthenticationError.code) !== undefined;

@@ -5,5 +5,5 @@
  */
 export { type PartitionState, TopicAdmin, type TopicDescription } from './admin.ts';
 export { baseClientOptions } from './client-options.ts';
-export { asKafkaError, kafkaAuthFailure } from './errors.ts';
+export { asKafkaError, isUnknownMember, kafkaAuthFailure } from './errors.ts';
 export { EventProducer, type OutgoingRecord, type PartitionFailure } from './producer.ts';
