@@ -4,7 +4,7 @@ import { IpstreamError } from '../errors/index.ts';
 import { loadBitmaps } from '../sketch/index.ts';
 import { MONGODB_PROFILE, type StoreProfile } from './backend.ts';
 import { classify, type Classification, type Earlier, recordLogId, RecordLogView } from './decisions.ts';
-import { deleteByIds, readByIds, writeDocs } from './docs.ts';
+import { deleteByIds, insertUnordered, readByIds, writeDocs } from './docs.ts';
 import { fromEventDoc, refusedEvent, toDeadLetterDoc, toEventDoc } from './event-docs.ts';
 import { BucketCache, TOTALS_ID } from './levels.ts';
 import { FencedLease, type HeldLease } from './lease.ts';
@@ -23,7 +23,6 @@ import { COLLECTIONS, type DeadLetterDoc, type EventDoc, type Guarded, type Tota
 import { type EventsLayout, recordedSchema, type SchemaDoc } from './schema-version.ts';
 import { decideBuckets } from './bucket-writes.ts';
 import { replayBucket } from './buckets.ts';
-import { insertOutcome } from './write-errors.ts';
 
 export interface StoreBatch {
   events: DeviceEvent[];
@@ -405,20 +404,11 @@ export class EventStore {
       refused: [] as { index: number; code: number; message: string }[],
     };
     if (docs.length === 0) return result;
-    try {
-      // Our documents always carry their _id, which the driver's generic type cannot see.
-      await collection.insertMany(docs as unknown as Parameters<Collection<D>['insertMany']>[0], {
-        ordered: false,
-      });
-      result.inserted = docs.length;
-    } catch (error) {
-      const outcome = insertOutcome(error);
-      if (outcome === undefined) throw error;
-      result.duplicates = outcome.duplicates.length;
-      result.duplicateIndexes = new Set(outcome.duplicates);
-      result.refused = outcome.refused;
-      result.inserted = docs.length - result.duplicates - result.refused.length;
-    }
+    const outcome = await insertUnordered(collection, docs);
+    result.duplicates = outcome.duplicates.length;
+    result.duplicateIndexes = new Set(outcome.duplicates);
+    result.refused = outcome.refused;
+    result.inserted = docs.length - result.duplicates - result.refused.length;
     return result;
   }
 

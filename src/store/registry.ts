@@ -24,10 +24,9 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { Collection, Db } from 'mongodb';
 import { ServiceError } from '../errors/index.ts';
 import type { StoreProfile } from './backend.ts';
-import { readByIds } from './docs.ts';
+import { insertUnordered, readByIds } from './docs.ts';
 import { ID_BLOCK, IdBlocks } from './id-blocks.ts';
 import { COLLECTIONS, type DeviceDoc } from './schema.ts';
-import { insertOutcome } from './write-errors.ts';
 
 export interface DeviceId {
   n: number;
@@ -89,18 +88,18 @@ export class DeviceRegistry {
 
     const ids = await this.#take(missing.length);
     const docs: DeviceDoc[] = missing.map((ip, i) => ({ _id: ip, n: ids[i]!, by: firstEvents.get(ip)! }));
-    let existing: string[] = [];
-    try {
-      await this.#devices.insertMany(docs, { ordered: false });
-    } catch (error) {
-      const outcome = insertOutcome(error);
-      if (outcome === undefined || outcome.refused.length > 0) {
-        // Which of them were inserted is unknown, so none of these ids is reused: a gap at most.
-        throw error;
-      }
-      existing = outcome.duplicates.map((i) => docs[i]!._id);
-      for (const i of outcome.duplicates) this.#spare.push(docs[i]!.n);
+    // A failure thrown here leaves unknown which of them were inserted, so none of these ids is
+    // reused: a gap at most.
+    const outcome = await insertUnordered(this.#devices, docs);
+    const refused = outcome.refused[0];
+    if (refused !== undefined) {
+      throw new ServiceError(
+        'STORE_REJECTED',
+        `the store refused to register device ${docs[refused.index]!._id}: ${refused.message}`,
+      );
     }
+    const existing = outcome.duplicates.map((i) => docs[i]!._id);
+    for (const i of outcome.duplicates) this.#spare.push(docs[i]!.n);
     const existingSet = new Set(existing);
     const registered = docs.filter((d) => !existingSet.has(d._id));
     for (const d of registered) this.#remember(out, d._id, { n: d.n, by: d.by });
