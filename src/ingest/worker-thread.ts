@@ -4,6 +4,7 @@ import { InternalError, describeError } from '../errors/index.ts';
 import { asKafkaError } from '../kafka/index.ts';
 import { createLogger } from '../log/index.ts';
 import { Ingestor } from './ingestor.ts';
+import { watchEventLoop } from './loop-stall.ts';
 import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
 
 const port = parentPort;
@@ -12,6 +13,7 @@ const { config, workerIds, memory } = workerData as WorkerInit;
 const send = (message: WorkerToPool): void => port.postMessage(message);
 const consumers: Ingestor[] = [];
 let stopping = false;
+watchEventLoop(createLogger(config.logLevel, 'ingest-thread'));
 
 async function startConsumer(workerId: number): Promise<void> {
   const log = createLogger(config.logLevel, `ingest-${workerId}`);
