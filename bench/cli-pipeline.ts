@@ -6,6 +6,7 @@ import {
   parseBatchSetting,
   runPipelineBench,
 } from './pipeline/index.ts';
+import { TIMESTAMP_SPREADS, type TimestampMode } from './pipeline/data.ts';
 import { printTable } from './report.ts';
 import { intOption, listOption, numberOption } from '../src/cli/index.ts';
 import { requireServices } from '../src/app/index.ts';
@@ -13,6 +14,7 @@ import { requireServices } from '../src/app/index.ts';
 interface PipelineFlags {
   events: number;
   devices: number;
+  timestamps: TimestampMode;
   stored: number[];
   partitions: number;
   workers: number[];
@@ -29,6 +31,14 @@ function batchSetting(raw: string): BatchSetting {
   if (setting === null || (setting !== 'adaptive' && setting > 1_000_000))
     throw new InvalidArgumentError(`expected "adaptive" or a record count 1..1000000, got "${raw}"`);
   return setting;
+}
+
+function timestampMode(raw: string): TimestampMode {
+  if (!Object.hasOwn(TIMESTAMP_SPREADS, raw))
+    throw new InvalidArgumentError(
+      `expected one of ${Object.keys(TIMESTAMP_SPREADS).join(', ')}, got "${raw}"`,
+    );
+  return raw as TimestampMode;
 }
 
 function printProfile(result: PipelineBenchResult): void {
@@ -74,6 +84,12 @@ export function registerPipelineBench(bench: Command): void {
         intOption(1, 10_000_000),
         defaults.devices,
       )
+      .option(
+        '--timestamps <mode>',
+        'event times: "backfill" spreads them over an hour, "live" puts them all in one minute',
+        timestampMode,
+        'backfill' as TimestampMode,
+      )
       .option('--partitions <n>', 'partitions of the topic', intOption(1, 256), 4)
       .option(
         '--workers <list>',
@@ -110,6 +126,7 @@ export function registerPipelineBench(bench: Command): void {
         const result = await runPipelineBench({
           events: flags.events,
           devices: flags.devices,
+          timestamps: flags.timestamps,
           stored: flags.stored ?? listOption(intOption(0, 10_000_000))(defaults.stored),
           partitions: flags.partitions,
           workers: flags.workers ?? listOption(intOption(1, 64))(defaults.workers),

@@ -24,7 +24,17 @@ export interface BenchStream {
    * generator's, so a stream without it is exactly `syntheticRecords` of src/producer/sources.ts.
    */
   startMs?: number;
+  /**
+   * How long after startMs the events spread over (default an hour, a backfill). A minute stands
+   * for live traffic: every event falls into the current minute, whose documents every batch
+   * rewrites.
+   */
+  spreadMs?: number;
 }
+
+/** The spread of each way of stamping a bench stream: `live` puts every event into one minute. */
+export const TIMESTAMP_SPREADS = { backfill: undefined, live: 60_000 } as const;
+export type TimestampMode = keyof typeof TIMESTAMP_SPREADS;
 
 /** The stream's records, keyed by their device_ip as sent (the producer's synthetic source, shifted in time). */
 export function* benchRecords(stream: BenchStream): Generator<OutgoingRecord> {
@@ -32,6 +42,7 @@ export function* benchRecords(stream: BenchStream): Generator<OutgoingRecord> {
     seed: stream.seed,
     devices: stream.devices,
     ...(stream.startMs === undefined ? {} : { startMs: stream.startMs }),
+    ...(stream.spreadMs === undefined ? {} : { spreadMs: stream.spreadMs }),
   });
   for (let i = 0; i < stream.count; i++) {
     const { key, value } = generator.next();

@@ -32,6 +32,8 @@ import {
   PREFILL_DAYS,
   PREFILL_EVENTS_PER_DEVICE,
   phaseStreams,
+  TIMESTAMP_SPREADS,
+  type TimestampMode,
   streamDevices,
 } from './data.ts';
 import { briefRun } from './brief.ts';
@@ -75,6 +77,8 @@ export interface PipelineBenchOptions {
   rateSeconds?: number;
   /** Distinct devices in the synthetic stream (default 1000). */
   devices?: number;
+  /** How the events are stamped: spread over an hour (`backfill`, the default) or in one minute (`live`). */
+  timestamps?: TimestampMode;
   /** Stored levels: devices already in the database when the store phases run (default [0]). */
   stored?: number[];
   seed?: number;
@@ -104,6 +108,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     count: options.events,
     devices: options.devices ?? 1000,
     seed: options.seed ?? 20240918,
+    ...(options.timestamps === 'live' ? { spreadMs: TIMESTAMP_SPREADS.live } : {}),
   };
   const admin = new TopicAdmin(config.kafka);
   const mongo = await connectMongo(config.mongo, 'ipstream-bench');
@@ -250,6 +255,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       events: options.events,
       partitions: options.partitions,
       devices: stream.devices,
+      timestamps: options.timestamps ?? 'backfill',
       stored: levels.join(','),
       workers: options.workers.join(','),
       batch: options.batch.join(','),

@@ -17,6 +17,10 @@ const CASES: { args: string[]; says: RegExp }[] = [
   { args: ['bench', 'grid', '--events', 'abc'], says: /--events .*expected an integer, got "abc"/ },
   { args: ['bench', 'pipeline', '--stored', '0,-5'], says: /--stored .*expected 0\.\.10000000, got -5/ },
   { args: ['bench', 'pipeline', '--stored', '0,,1'], says: /--stored .*expected a comma-separated list/ },
+  {
+    args: ['bench', 'pipeline', '--timestamps', 'yesterday'],
+    says: /--timestamps .*expected one of backfill, live, got "yesterday"/,
+  },
   { args: ['bench', 'grid', '--devices', '0'], says: /--devices .*expected 1\.\.10000000, got 0/ },
   { args: ['bench', 'timestamps', '--seconds', '-1'], says: /--seconds .*expected 1\.\.600, got -1/ },
   { args: ['bench', 'point-ops', '--sizes', '1000,0'], says: /--sizes .*expected 1\.\.10000000, got 0/ },
