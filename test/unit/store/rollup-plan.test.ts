@@ -17,6 +17,7 @@ import {
   type RollupDeadLetter,
   type RollupEvent,
   planRollups,
+  planRollupsReading,
   touchedDocs,
 } from '../../../src/store/rollup-plan.ts';
 
@@ -194,5 +195,38 @@ describe('planRollups', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('planning a large batch', () => {
+  it('lets the event loop take turns (Kafka heartbeats share the thread)', async () => {
+    const n = 80_000;
+    const batch: RollupBatch = {
+      events: Array.from({ length: n }, (_, i) => ({
+        pk: `t~${i % 4}`,
+        topic: 't',
+        partition: i % 4,
+        offset: Math.floor(i / 4),
+        ts: T0 + Math.floor((i * 3_600_000) / n),
+        ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        id: i * 7 + 3,
+        code: [200, 404, 500][i % 3]!,
+      })),
+      deadLetters: [],
+      storedAt: T0,
+    };
+    const current = new Map(touchedDocs(batch).map((r) => [r.id, null]));
+    let turns = 0;
+    const tick = (): void => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    let done = false;
+    setImmediate(tick);
+    const writes = await planRollupsReading(batch, current, () => Promise.resolve(new Map()));
+    done = true;
+    // Hundreds of milliseconds of planning (80k records from 80k devices): it yields every 50 ms.
+    assert.ok(turns > 0, 'the event loop never ran while the batch was planned');
+    assert.deepEqual(writes, planRollups(batch, current));
   });
 });
