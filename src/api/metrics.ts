@@ -130,6 +130,22 @@ function registerTallies(registry: Registry, workers: () => WorkerStats[]): void
     },
   });
   new Counter({
+    name: 'ipstream_ingest_store_step_seconds_total',
+    help:
+      'store write time by step (insert, lease, decide, devices, read, plan, rollups, finish: ' +
+      'src/store/step-clock.ts), per worker of this process',
+    labelNames: ['worker', 'step'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const w of workers()) {
+        for (const [step, ms] of Object.entries(w.storeStepMs)) {
+          this.inc({ worker: String(w.workerId), step }, ms / 1000);
+        }
+      }
+    },
+  });
+  new Counter({
     name: 'ipstream_ingest_store_errors_total',
     help:
       'store operations that failed, by outcome (retried, or failed: the batch stays uncommitted ' +

@@ -10,4 +10,4 @@ export { waitUntilIdle } from './idle-watch.ts';
 export { type BatchWriter, Ingestor } from './ingestor.ts';
 export { IngestPool } from './pool.ts';
 export type { WorkerStats } from './stats.ts';
-export { sumStats } from './totals.ts';
+export { formatStoreSteps, sumStats } from './totals.ts';

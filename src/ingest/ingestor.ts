@@ -380,6 +380,7 @@ export class Ingestor {
     s.duplicates += result.duplicates + result.deadLetterDuplicates;
     s.deadLetters += result.deadLetters;
     for (const d of safe.deadLetters) countIn(s.deadLetterReasons, d.reason);
+    for (const [step, ms] of Object.entries(result.stepMs ?? {})) countIn(s.storeStepMs, step, ms);
     s.flushedRecords += safe.count;
     s.flushedBytes += safe.bytes;
     s.lastFlush = { count: batch.count, bytes: batch.bytes, writeMs: Math.round(writeMs), at: Date.now() };

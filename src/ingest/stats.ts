@@ -31,6 +31,8 @@ export interface WorkerStats {
    * (`MongoNetworkError`, `STORE_REJECTED`).
    */
   storeErrors: Record<string, number>;
+  /** Store write time by step (ms, summed over flushes; steps in src/store/step-clock.ts). */
+  storeStepMs: Record<string, number>;
   commitFailures: number;
   consumerRestarts: number;
   /** Buffered records left to the member a partition moved to, not stored here. */
@@ -68,6 +70,7 @@ export function emptyStats(workerId: number): WorkerStats {
     storeRetries: 0,
     storeClientsReplaced: 0,
     storeErrors: {},
+    storeStepMs: {},
     commitFailures: 0,
     consumerRestarts: 0,
     droppedForRebalance: 0,
@@ -102,6 +105,7 @@ export function retire(total: WorkerStats, exited: WorkerStats): WorkerStats {
     storeRetries: total.storeRetries + exited.storeRetries,
     storeClientsReplaced: total.storeClientsReplaced + exited.storeClientsReplaced,
     storeErrors: addTallies(total.storeErrors, exited.storeErrors),
+    storeStepMs: addTallies(total.storeStepMs, exited.storeStepMs),
     commitFailures: total.commitFailures + exited.commitFailures,
     consumerRestarts: total.consumerRestarts + exited.consumerRestarts,
     droppedForRebalance: total.droppedForRebalance + exited.droppedForRebalance,

@@ -1,3 +1,4 @@
+import { STORE_STEPS } from '../store/index.ts';
 import type { WorkerStats } from './stats.ts';
 
 export interface PoolTotals {
@@ -16,6 +17,8 @@ export interface PoolTotals {
   writing: number;
   storeRetries: number;
   commitFailures: number;
+  /** Store write time by step (ms), every worker's summed. */
+  storeStepMs: Record<string, number>;
 }
 
 export function sumStats(stats: WorkerStats[]): PoolTotals {
@@ -32,6 +35,7 @@ export function sumStats(stats: WorkerStats[]): PoolTotals {
     writing: 0,
     storeRetries: 0,
     commitFailures: 0,
+    storeStepMs: {},
   };
   for (const s of stats) {
     t.consumed += s.consumed;
@@ -45,6 +49,26 @@ export function sumStats(stats: WorkerStats[]): PoolTotals {
     t.readAgain += s.readAgain;
     t.storeRetries += s.storeRetries;
     t.commitFailures += s.commitFailures;
+    for (const [step, ms] of Object.entries(s.storeStepMs))
+      t.storeStepMs[step] = (t.storeStepMs[step] ?? 0) + ms;
   }
   return t;
+}
+
+/**
+ * Store write time by step as one line, in the order a write takes them, with each step's share:
+ * `insert 1.2 s (10%), lease 3.1 s (26%), ...`. Empty when nothing was written.
+ */
+export function formatStoreSteps(stepMs: Readonly<Record<string, number>>): string {
+  const total = Object.values(stepMs).reduce((a, b) => a + b, 0);
+  if (total <= 0) return '';
+  const known: readonly string[] = STORE_STEPS;
+  const steps = [...STORE_STEPS, ...Object.keys(stepMs).filter((s) => !known.includes(s))];
+  return steps
+    .filter((step) => (stepMs[step] ?? 0) > 0)
+    .map((step) => {
+      const ms = stepMs[step]!;
+      return `${step} ${(ms / 1000).toFixed(1)} s (${Math.round((100 * ms) / total)}%)`;
+    })
+    .join(', ');
 }

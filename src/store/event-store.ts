@@ -22,6 +22,7 @@ import {
 import { COLLECTIONS, type DeadLetterDoc, type EventDoc, type Guarded, type TotalsDoc } from './schema.ts';
 import { type EventsLayout, recordedSchema, type SchemaDoc } from './schema-version.ts';
 import { decideBuckets } from './bucket-writes.ts';
+import { StepClock, type StoreStep } from './step-clock.ts';
 import { replayBucket } from './buckets.ts';
 
 export interface StoreBatch {
@@ -37,6 +38,8 @@ export interface StoreResult {
   /** Dead letters stored by this write, including records an earlier delivery decided were. */
   deadLetters: number;
   deadLetterDuplicates: number;
+  /** Where the write's time went, by step (ms). */
+  stepMs?: Partial<Record<StoreStep, number>>;
 }
 
 /** A dead letter a replay decodes into an event now. */
@@ -156,28 +159,37 @@ export class EventStore {
   async write(batch: StoreBatch, now = new Date()): Promise<StoreResult> {
     await loadBitmaps();
     const schema = await this.#recordedSchema();
-    if (schema.layout === 'buckets') return this.#writeBuckets(batch, now);
+    const clock = new StepClock();
+    if (schema.layout === 'buckets') return this.#writeBuckets(batch, now, clock);
     // Events first: the store may refuse one for its content, which makes it a dead letter.
     const inserted = await this.#insert(
       this.#events,
       batch.events.map((e) => toEventDoc(e, now)),
     );
+    clock.lap('insert');
     const refused = inserted.refused.map((r) => refusedEvent(batch.events[r.index]!, r.code, r.message));
     const refusedIds = new Set(refused.map((d) => d.id));
     const delivery = {
       events: batch.events.filter((e) => !refusedIds.has(e.id)),
       deadLetters: [...batch.deadLetters, ...refused],
     };
-    const result: StoreResult = { inserted: 0, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0 };
+    const result: StoreResult = {
+      inserted: 0,
+      duplicates: 0,
+      deadLetters: 0,
+      deadLetterDuplicates: 0,
+      stepMs: clock.ms,
+    };
     if (delivery.events.length === 0 && delivery.deadLetters.length === 0) return result;
 
-    const decided = await this.#rollUp(async () => {
+    const decided = await this.#rollUp(clock, async () => {
       const { read, classification } = await this.#decide(delivery, schema);
+      clock.lap('decide');
       return {
         read,
         decided: classification,
         batch: {
-          events: await this.#countable(classification.events),
+          events: await this.#countable(classification.events, clock),
           deadLetters: classification.deadLetters.map((d) => ({
             pk: partitionKey(d.topic, d.partition),
             offset: d.offset,
@@ -201,6 +213,7 @@ export class EventStore {
     });
     result.deadLetters = deadLetters.inserted;
     result.deadLetterDuplicates = deadLetters.duplicates;
+    clock.lap('finish');
     return result;
   }
 
@@ -209,16 +222,23 @@ export class EventStore {
    * that stores their run (this write's, or the one another delivery inserted first), inside the
    * round, then counted like any others.
    */
-  async #writeBuckets(batch: StoreBatch, now: Date): Promise<StoreResult> {
-    const result: StoreResult = { inserted: 0, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0 };
+  async #writeBuckets(batch: StoreBatch, now: Date, clock: StepClock): Promise<StoreResult> {
+    const result: StoreResult = {
+      inserted: 0,
+      duplicates: 0,
+      deadLetters: 0,
+      deadLetterDuplicates: 0,
+      stepMs: clock.ms,
+    };
     if (batch.events.length === 0 && batch.deadLetters.length === 0) return result;
-    const decided = await this.#rollUp(async () => {
+    const decided = await this.#rollUp(clock, async () => {
       const round = await decideBuckets(this.#db, this.#profile, batch, now);
+      clock.lap('decide');
       return {
         read: round.read,
         decided: round,
         batch: {
-          events: await this.#countable(round.classification.events),
+          events: await this.#countable(round.classification.events, clock),
           deadLetters: round.classification.deadLetters.map((d) => ({
             pk: partitionKey(d.topic, d.partition),
             offset: d.offset,
@@ -235,6 +255,7 @@ export class EventStore {
     result.duplicates = decided.classification.events.length - decided.inserted;
     result.deadLetters = deadLetters.inserted;
     result.deadLetterDuplicates = deadLetters.duplicates;
+    clock.lap('finish');
     return result;
   }
 
@@ -326,7 +347,9 @@ export class EventStore {
     );
     let outcome: ReplayOutcome = { replay: [], alreadyStored: [], undecided: [] };
     if (candidates.length > 0) {
-      outcome = await this.#rollUp(async () => {
+      // The replay reports no step times; its clock only serves the shared steps.
+      const clock = new StepClock();
+      outcome = await this.#rollUp(clock, async () => {
         const ids = new Set<string>([TOTALS_ID]);
         for (const e of candidates)
           ids.add(recordLogId(partitionKey(e.event.topic, e.event.partition), e.event.offset));
@@ -350,7 +373,10 @@ export class EventStore {
           else if (existedBefore.has(e.deadLetterId)) uncounted.push(e.deadLetterId);
           else outcome.replay.push(e);
         }
-        const events = await this.#countable(outcome.replay.map((e) => e.event));
+        const events = await this.#countable(
+          outcome.replay.map((e) => e.event),
+          clock,
+        );
         events.forEach((r, i) => {
           r.pk = REPLAY_PK;
           r.offset = outcome.replay[i]!.seq;
@@ -417,21 +443,25 @@ export class EventStore {
    * lease (FerretDB): each round decides from fresh reads, so a decision another writer took first
    * stands. Returns what the round that was written decided.
    */
-  async #rollUp<T>(prepare: () => Promise<Round<T>>): Promise<T> {
+  async #rollUp<T>(clock: StepClock, prepare: () => Promise<Round<T>>): Promise<T> {
     const body = async (lease: HeldLease | null): Promise<T> => {
+      clock.lap('lease');
       for (let round = 1; round <= MAX_ROUNDS; round++) {
         const { batch, read, decided } = await prepare();
         const buckets = new BucketCache();
         const current = await this.#read(touchedDocs(batch, buckets), read);
+        clock.lap('read');
         const writes = await planRollupsReading(
           batch,
           current,
           (ids) => readByIds(this.#collection('rollups'), ids, this.#profile),
           buckets,
         );
+        clock.lap('plan');
         await this.#pause?.('planned');
         if (writes.length === 0) return decided;
         const conflicts = await this.#write(writes, lease);
+        clock.lap('rollups');
         if (conflicts === 0) return decided;
       }
       throw new IpstreamError('ROLLUP_CONTENTION', `rollups did not settle in ${MAX_ROUNDS} rounds`, {
@@ -439,15 +469,18 @@ export class EventStore {
       });
     };
     if (this.#lease === null) return body(null);
-    return this.#lease.run(body);
+    const decided = await this.#lease.run(body);
+    clock.lap('lease');
+    return decided;
   }
 
   /** The events as the rollups count them, with their devices' ids (registering new devices). */
-  async #countable(events: readonly DeviceEvent[]): Promise<RollupBatch['events']> {
+  async #countable(events: readonly DeviceEvent[], clock: StepClock): Promise<RollupBatch['events']> {
     // New devices get ids in the order the batch meets them (arrival order).
     const firstEvents = new Map<string, string>();
     for (const e of events) if (!firstEvents.has(e.ip)) firstEvents.set(e.ip, e.id);
     const ids = await this.#registry.resolve(firstEvents);
+    clock.lap('devices');
     return events.map((e) => toRollupEvent(e, ids.get(e.ip)!));
   }
 

@@ -10,6 +10,7 @@ export { deleteByIds, readByIds } from './docs.ts';
 export { toEventDoc } from './event-docs.ts';
 export { countStoredEvents, type StoredEvent, storedEvents } from './event-reader.ts';
 export { EventStore, type ReplayEntry, type StoreBatch, type StoreResult } from './event-store.ts';
+export { STORE_STEPS, type StoreStep } from './step-clock.ts';
 export { FencedLease, type HeldLease } from './lease.ts';
 export {
   ALL_TIME_ID,

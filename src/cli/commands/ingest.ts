@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type ConfigOverrides, flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
 import { requireServices, runIngest, untilStopSignal } from '../../app/index.ts';
-import { sumStats } from '../../ingest/index.ts';
+import { formatStoreSteps, sumStats } from '../../ingest/index.ts';
 import { createLogger } from '../../log/index.ts';
 import { intOption, numberOption } from '../options.ts';
 
@@ -110,5 +110,7 @@ export function registerIngestCommand(program: Command): void {
       process.stdout.write(
         `ingested: consumed ${t.consumed}, stored ${t.stored}, duplicates ${t.duplicates}, dead letters ${t.deadLetters}, left to other members ${t.leftToOthers}, flushes ${t.flushes} in ${((Date.now() - started) / 1000).toFixed(1)}s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
       );
+      const steps = formatStoreSteps(t.storeStepMs);
+      if (steps !== '') process.stdout.write(`store time by step: ${steps}\n`);
     });
 }

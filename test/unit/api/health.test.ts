@@ -226,6 +226,7 @@ describe('/metrics', () => {
         flushedBytes: 96_000,
         deadLetterReasons: { NOT_JSON: 3, TS_IMPOSSIBLE_DATE: 1 },
         storeErrors: { 'retried:MongoNetworkError': 5, 'failed:STORE_REJECTED': 1 },
+        storeStepMs: { lease: 1500, rollups: 250 },
       }),
       worker(1, { deadLetterReasons: { NOT_JSON: 2 } }),
     ];
@@ -248,6 +249,8 @@ describe('/metrics', () => {
         value('ipstream_ingest_store_errors_total{worker="0",outcome="failed",error="STORE_REJECTED"}'),
         1,
       );
+      assert.equal(value('ipstream_ingest_store_step_seconds_total{worker="0",step="lease"}'), 1.5);
+      assert.equal(value('ipstream_ingest_store_step_seconds_total{worker="0",step="rollups"}'), 0.25);
       // Worker 1 has not joined (no member id yet).
       assert.equal(value('ipstream_ingest_group_members{group="ingest-g"}'), 1);
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyStats, errorKind, retire, type WorkerStats } from '../../../src/ingest/stats.ts';
 import { IpstreamError } from '../../../src/errors/index.ts';
-import { sumStats } from '../../../src/ingest/index.ts';
+import { formatStoreSteps, sumStats } from '../../../src/ingest/index.ts';
 
 function worker(id: number, n: number): WorkerStats {
   return {
@@ -57,4 +57,14 @@ test('folding does not change the total it was given (totals never go backwards)
   const second = retire(first, worker(1, 1));
   assert.deepEqual(first, snapshot);
   assert.ok(second.consumed > first.consumed && second.stored > first.stored);
+});
+
+test('store time by step: summed over workers, one line in the order a write takes them', () => {
+  const a = { ...emptyStats(0), storeStepMs: { rollups: 3000, insert: 1000, lease: 500 } };
+  const b = { ...emptyStats(1), storeStepMs: { rollups: 1000, lease: 1500 } };
+  const t = sumStats([a, b]);
+  assert.deepEqual(t.storeStepMs, { rollups: 4000, insert: 1000, lease: 2000 });
+  assert.equal(formatStoreSteps(t.storeStepMs), 'insert 1.0 s (14%), lease 2.0 s (29%), rollups 4.0 s (57%)');
+  assert.equal(formatStoreSteps({}), '');
+  assert.deepEqual(retire(a, b).storeStepMs, { rollups: 4000, insert: 1000, lease: 2000 });
 });
