@@ -145,6 +145,7 @@ export class EventStore {
   /** Lets go of what outlives a write (the device registry's channel); the client stays open. */
   close(): void {
     this.#registry.close();
+    this.#lease?.close();
   }
 
   /** The schema record, read (and on a schema 1 database written) once per store. */
