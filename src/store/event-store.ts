@@ -42,6 +42,11 @@ export interface StoreResult {
   stepMs?: Partial<Record<StoreStep, number>>;
 }
 
+/** A result to count into, timed by `clock`. */
+function nothingStored(clock: StepClock): StoreResult {
+  return { inserted: 0, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0, stepMs: clock.ms };
+}
+
 /** A dead letter a replay decodes into an event now. */
 export interface ReplayEntry {
   /** The replay's sequence number: the rollups' guard offset under REPLAY_PK. */
@@ -174,13 +179,7 @@ export class EventStore {
       events: batch.events.filter((e) => !refusedIds.has(e.id)),
       deadLetters: [...batch.deadLetters, ...refused],
     };
-    const result: StoreResult = {
-      inserted: 0,
-      duplicates: 0,
-      deadLetters: 0,
-      deadLetterDuplicates: 0,
-      stepMs: clock.ms,
-    };
+    const result = nothingStored(clock);
     if (delivery.events.length === 0 && delivery.deadLetters.length === 0) return result;
 
     const decided = await this.#rollUp(clock, async () => {
@@ -224,13 +223,7 @@ export class EventStore {
    * round, then counted like any others.
    */
   async #writeBuckets(batch: StoreBatch, now: Date, clock: StepClock): Promise<StoreResult> {
-    const result: StoreResult = {
-      inserted: 0,
-      duplicates: 0,
-      deadLetters: 0,
-      deadLetterDuplicates: 0,
-      stepMs: clock.ms,
-    };
+    const result = nothingStored(clock);
     if (batch.events.length === 0 && batch.deadLetters.length === 0) return result;
     const decided = await this.#rollUp(clock, async () => {
       const round = await decideBuckets(this.#db, this.#profile, batch, now);
