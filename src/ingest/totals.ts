@@ -1,5 +1,5 @@
 import { STORE_STEPS } from '../store/index.ts';
-import type { WorkerStats } from './stats.ts';
+import { countIn, type WorkerStats } from './stats.ts';
 
 export interface PoolTotals {
   workers: number;
@@ -49,8 +49,7 @@ export function sumStats(stats: WorkerStats[]): PoolTotals {
     t.readAgain += s.readAgain;
     t.storeRetries += s.storeRetries;
     t.commitFailures += s.commitFailures;
-    for (const [step, ms] of Object.entries(s.storeStepMs))
-      t.storeStepMs[step] = (t.storeStepMs[step] ?? 0) + ms;
+    for (const [step, ms] of Object.entries(s.storeStepMs)) countIn(t.storeStepMs, step, ms);
   }
   return t;
 }

@@ -99,18 +99,15 @@ export class FencedLease {
   /** Waits `ms`, or less if a holder in this process releases meanwhile. */
   async #pause(ms: number, signal?: AbortSignal): Promise<void> {
     const done = new AbortController();
-    let wake: (() => void) | undefined;
-    const released = new Promise<void>((resolve) => {
-      wake = resolve;
-      this.#waiters.add(resolve);
-    });
+    const { promise: released, resolve: wake } = Promise.withResolvers<void>();
+    this.#waiters.add(wake);
     const waited = sleep(ms, undefined, {
       signal: signal === undefined ? done.signal : AbortSignal.any([signal, done.signal]),
     });
     try {
       await Promise.race([waited, released]);
     } finally {
-      this.#waiters.delete(wake!);
+      this.#waiters.delete(wake);
       done.abort();
       // The timer's own end (aborted above, or an abort of `signal` already thrown by the race).
       await waited.catch(() => undefined);
