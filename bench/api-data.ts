@@ -18,10 +18,14 @@ import { loadBitmaps } from '../src/sketch/index.ts';
 import {
   BucketCache,
   bucketEnd,
+  bucketsOf,
   COLLECTIONS,
   type DeviceDoc,
   ensureSchema,
+  type EventsLayout,
   type Guarded,
+  ID_BLOCK,
+  IdBlocks,
   parseBucketId,
   planRollups,
   recordedSchema,
@@ -38,8 +42,10 @@ export interface BenchDataOptions {
   endMs: number;
   partitions: number;
   seed: number;
-  /** Store the event documents too (the API never reads them; they make the store its real size). */
+  /** Store the events too (the API never reads them; they make the store its real size). */
   withEvents: boolean;
+  /** How the events are stored (EVENTS_LAYOUT), recorded in the database (default documents). */
+  eventsLayout?: EventsLayout;
   /**
    * Every address of the pool sends at least once: event i < ips comes from address i (the rest
    * are drawn as usual), so exactly `ips` devices are stored. Default: drawn only.
@@ -122,6 +128,22 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
   await ensureSchema(db);
   await loadBitmaps();
   const began = performance.now();
+  // Recorded first, as the first writer of a new database records it; device ids then come from
+  // blocks claimed as any writer claims them, so a later writer's new devices get ids above them.
+  await recordedSchema(db, { layout: options.eventsLayout ?? 'documents' });
+  const idBlocks = new IdBlocks(db);
+  const ids = { next: 0, end: 0 };
+  const claimIds = async (wanted: number): Promise<number[]> => {
+    const out: number[] = [];
+    while (out.length < wanted) {
+      if (ids.next === ids.end) {
+        ids.next = await idBlocks.claim();
+        ids.end = ids.next + ID_BLOCK;
+      }
+      out.push(ids.next++);
+    }
+    return out;
+  };
   const rollups = db.collection<Guarded>(COLLECTIONS.rollups);
   const deviceStats = db.collection<Guarded>(COLLECTIONS.deviceStats);
   const docs = new Map<string, { collection: 'rollups' | 'deviceStats'; doc: Guarded }>();
@@ -142,18 +164,24 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
   };
 
   const plan = async (batch: DeviceEvent[]): Promise<void> => {
-    const events = batch.map((e) => {
-      let device = devices.get(e.ip);
-      if (device === undefined) devices.set(e.ip, (device = { _id: e.ip, n: devices.size, by: e.id }));
-      return toRollupEvent(e, device);
-    });
+    const firstEvents = new Map<string, string>();
+    for (const e of batch) if (!devices.has(e.ip) && !firstEvents.has(e.ip)) firstEvents.set(e.ip, e.id);
+    const newIds = await claimIds(firstEvents.size);
+    [...firstEvents].forEach(([ip, by], i) => devices.set(ip, { _id: ip, n: newIds[i]!, by }));
+    const events = batch.map((e) => toRollupEvent(e, devices.get(e.ip)!));
     // Each record decided as an event in its record log, as EventStore.write decides it.
     const records = batch.map((e) => ({
       pk: partitionKey(e.topic, e.partition),
       offset: e.offset,
       dead: false,
     }));
-    const rollupBatch = { events, deadLetters: [], records, storedAt: now.getTime() };
+    const eventBuckets = options.withEvents && options.eventsLayout === 'buckets' ? bucketsOf(batch, now) : [];
+    const bucketRuns = eventBuckets.map((b) => ({
+      pk: partitionKey(b.topic, b.partition),
+      from: b.from,
+      to: b.to,
+    }));
+    const rollupBatch = { events, deadLetters: [], records, bucketRuns, storedAt: now.getTime() };
     const buckets = new BucketCache();
     const current = new Map(
       touchedDocs(rollupBatch, buckets).map((r) => [r.id, docs.get(r.id)?.doc ?? null]),
@@ -163,7 +191,7 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
     if (options.withEvents)
       await insertAll(
         db.collection(COLLECTIONS.events),
-        batch.map((e) => toEventDoc(e, now)),
+        options.eventsLayout === 'buckets' ? eventBuckets : batch.map((e) => toEventDoc(e, now)),
       );
     written += batch.length;
     options.onProgress?.(written);
@@ -186,7 +214,5 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
   await insertAll(rollups, rest.rollups);
   await insertAll(deviceStats, rest.deviceStats);
   await insertAll(db.collection<DeviceDoc>(COLLECTIONS.devices), [...devices.values()]);
-  // New devices a later writer meets get ids above those loaded here.
-  await recordedSchema(db);
   return { loadSeconds: (performance.now() - began) / 1000 };
 }

@@ -119,30 +119,8 @@ export async function decideRun(
   let i = 0;
   while (i < sorted.length) {
     const start = sorted[i]!.offset;
-    // The run: consecutive records (Kafka offsets may skip: control records) within the bounds.
-    let j = i;
-    let bytes = 0;
-    let count = 0;
-    while (j < sorted.length && count < BUCKET_EVENTS) {
-      const e = sorted[j]!.event;
-      const size = e === null ? 0 : BSON.calculateObjectSize(toBucketEvent(e));
-      if (count > 0 && bytes + size > BUCKET_BYTES) break;
-      if (e !== null) {
-        count++;
-        bytes += size;
-      }
-      j++;
-    }
-    const run = sorted.slice(i, j);
-    const bucket: BucketDoc = {
-      _id: eventBucketId(topic, partition, start),
-      topic,
-      partition,
-      from: start,
-      to: run.at(-1)!.offset,
-      events: run.flatMap((r) => (r.event === null ? [] : [toBucketEvent(r.event)])),
-      ingestedAt,
-    };
+    const run = sorted.slice(i, runEnd(sorted, i));
+    const bucket = runBucket(run, topic, partition, ingestedAt);
     // The named run's bucket, unless retention has deleted it since: then the records are stored
     // again from here, as if no run held them.
     const taken =
@@ -189,6 +167,70 @@ export async function decideRun(
     }
   }
   return out;
+}
+
+/**
+ * Where the run that starts at `sorted[i]` ends (exclusive): consecutive records (Kafka offsets may
+ * skip: control records) up to BUCKET_EVENTS events and about BUCKET_BYTES.
+ */
+function runEnd(sorted: readonly Pick<Record_, 'event'>[], i: number): number {
+  let j = i;
+  let bytes = 0;
+  let count = 0;
+  while (j < sorted.length && count < BUCKET_EVENTS) {
+    const e = sorted[j]!.event;
+    const size = e === null ? 0 : BSON.calculateObjectSize(toBucketEvent(e));
+    if (count > 0 && bytes + size > BUCKET_BYTES) break;
+    if (e !== null) {
+      count++;
+      bytes += size;
+    }
+    j++;
+  }
+  return j;
+}
+
+function runBucket(
+  run: readonly Pick<Record_, 'offset' | 'event'>[],
+  topic: string,
+  partition: number,
+  ingestedAt: Date,
+): BucketDoc {
+  const from = run[0]!.offset;
+  return {
+    _id: eventBucketId(topic, partition, from),
+    topic,
+    partition,
+    from,
+    to: run.at(-1)!.offset,
+    events: run.flatMap((r) => (r.event === null ? [] : [toBucketEvent(r.event)])),
+    ingestedAt,
+  };
+}
+
+/**
+ * The buckets a first delivery of these events inserts (decideRun, no bucket there before it): per
+ * partition, in offset order, cut where decideRun cuts. For loaders and benchmarks that write
+ * buckets without deciding.
+ */
+export function bucketsOf(events: readonly DeviceEvent[], ingestedAt: Date): BucketDoc[] {
+  const byPartition = new Map<string, DeviceEvent[]>();
+  for (const e of events) {
+    const key = `${e.topic}\u0000${e.partition}`;
+    const list = byPartition.get(key);
+    if (list === undefined) byPartition.set(key, [e]);
+    else list.push(e);
+  }
+  const buckets: BucketDoc[] = [];
+  for (const list of byPartition.values()) {
+    const sorted = list.sort((a, b) => a.offset - b.offset).map((e) => ({ offset: e.offset, event: e }));
+    for (let i = 0; i < sorted.length;) {
+      const j = runEnd(sorted, i);
+      buckets.push(runBucket(sorted.slice(i, j), list[0]!.topic, list[0]!.partition, ingestedAt));
+      i = j;
+    }
+  }
+  return buckets;
 }
 
 function merge(into: DecidedRun, from: DecidedRun): void {

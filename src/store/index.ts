@@ -5,12 +5,14 @@
  * What other folders may import from src/store/; its other files are internal (eslint.config.js).
  */
 export { detectStoreProfile, type StoreProfile } from './backend.ts';
+export { type BucketDoc, bucketsOf } from './buckets.ts';
 export { decodeDeviceDetails } from './device-details.ts';
 export { deleteByIds, readByIds } from './docs.ts';
 export { toEventDoc } from './event-docs.ts';
 export { countStoredEvents, type StoredEvent, storedEvents } from './event-reader.ts';
 export { EventStore, type ReplayEntry, type StoreBatch, type StoreResult } from './event-store.ts';
 export { STORE_STEPS, type StoreStep } from './step-clock.ts';
+export { ID_BLOCK, IdBlocks } from './id-blocks.ts';
 export { FencedLease, type HeldLease } from './lease.ts';
 export {
   ALL_TIME_ID,
