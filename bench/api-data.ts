@@ -175,7 +175,8 @@ export async function loadBenchData(db: Db, options: BenchDataOptions): Promise<
       offset: e.offset,
       dead: false,
     }));
-    const eventBuckets = options.withEvents && options.eventsLayout === 'buckets' ? bucketsOf(batch, now) : [];
+    const eventBuckets =
+      options.withEvents && options.eventsLayout === 'buckets' ? bucketsOf(batch, now) : [];
     const bucketRuns = eventBuckets.map((b) => ({
       pk: partitionKey(b.topic, b.partition),
       from: b.from,
