@@ -10,12 +10,14 @@ import { TIMESTAMP_SPREADS, type TimestampMode } from './pipeline/data.ts';
 import { printTable } from './report.ts';
 import { intOption, listOption, numberOption } from '../src/cli/index.ts';
 import { requireServices } from '../src/app/index.ts';
+import type { EventsLayout } from '../src/store/index.ts';
 
 interface PipelineFlags {
   events: number;
   devices: number;
   timestamps: TimestampMode;
   stored: number[];
+  layout: EventsLayout[];
   partitions: number;
   workers: number[];
   batch: BatchSetting[];
@@ -39,6 +41,14 @@ function timestampMode(raw: string): TimestampMode {
       `expected one of ${Object.keys(TIMESTAMP_SPREADS).join(', ')}, got "${raw}"`,
     );
   return raw as TimestampMode;
+}
+
+const LAYOUTS: readonly EventsLayout[] = ['documents', 'buckets'];
+
+function eventsLayout(raw: string): EventsLayout {
+  const layout = LAYOUTS.find((l) => l === raw.trim());
+  if (layout === undefined) throw new InvalidArgumentError(`expected ${LAYOUTS.join(' or ')}, got "${raw}"`);
+  return layout;
 }
 
 function printProfile(result: PipelineBenchResult): void {
@@ -90,6 +100,11 @@ export function registerPipelineBench(bench: Command): void {
         timestampMode,
         'backfill' as TimestampMode,
       )
+      .option(
+        '--layout <list>',
+        'events layouts (EVENTS_LAYOUT) the stored levels run in, comma-separated: documents and/or buckets (default documents)',
+        listOption(eventsLayout),
+      )
       .option('--partitions <n>', 'partitions of the topic', intOption(1, 256), 4)
       .option(
         '--workers <list>',
@@ -120,29 +135,34 @@ export function registerPipelineBench(bench: Command): void {
         defaults.maxPhaseSeconds,
       )
       .option('--out <dir>', 'directory of the JSON and SVG results', 'bench-results')
-      .action(async (flags: Partial<PipelineFlags> & Omit<PipelineFlags, 'workers' | 'batch' | 'stored'>) => {
-        const config = loadConfig();
-        await requireServices(config);
-        const result = await runPipelineBench({
-          events: flags.events,
-          devices: flags.devices,
-          timestamps: flags.timestamps,
-          stored: flags.stored ?? listOption(intOption(0, 10_000_000))(defaults.stored),
-          partitions: flags.partitions,
-          workers: flags.workers ?? listOption(intOption(1, 64))(defaults.workers),
-          batch: flags.batch ?? listOption(batchSetting)(defaults.batch),
-          ...(flags.rate === undefined ? {} : { rate: flags.rate }),
-          rateSeconds: flags.rateSeconds,
-          ...(flags.profile === undefined ? {} : { profileDir: flags.profile }),
-          maxPhaseSeconds: flags.maxPhaseSeconds,
-          out: flags.out,
-          config,
-          onProgress: (m) => process.stderr.write(`${m}\n`),
-        });
-        printTable(result);
-        printProfile(result);
-        process.stdout.write(`wrote ${result.files.json}\nwrote ${result.files.svg}\n`);
-      });
+      .action(
+        async (
+          flags: Partial<PipelineFlags> & Omit<PipelineFlags, 'workers' | 'batch' | 'stored' | 'layout'>,
+        ) => {
+          const config = loadConfig();
+          await requireServices(config);
+          const result = await runPipelineBench({
+            events: flags.events,
+            devices: flags.devices,
+            timestamps: flags.timestamps,
+            stored: flags.stored ?? listOption(intOption(0, 10_000_000))(defaults.stored),
+            layouts: [...new Set<EventsLayout>(flags.layout ?? ['documents'])],
+            partitions: flags.partitions,
+            workers: flags.workers ?? listOption(intOption(1, 64))(defaults.workers),
+            batch: flags.batch ?? listOption(batchSetting)(defaults.batch),
+            ...(flags.rate === undefined ? {} : { rate: flags.rate }),
+            rateSeconds: flags.rateSeconds,
+            ...(flags.profile === undefined ? {} : { profileDir: flags.profile }),
+            maxPhaseSeconds: flags.maxPhaseSeconds,
+            out: flags.out,
+            config,
+            onProgress: (m) => process.stderr.write(`${m}\n`),
+          });
+          printTable(result);
+          printProfile(result);
+          process.stdout.write(`wrote ${result.files.json}\nwrote ${result.files.svg}\n`);
+        },
+      );
 
   add(
     'grid',

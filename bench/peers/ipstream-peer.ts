@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config/index.ts';
 import { totals } from '../../src/query/index.ts';
-import { COLLECTIONS } from '../../src/store/index.ts';
+import { COLLECTIONS, type EventsLayout } from '../../src/store/index.ts';
 import { MeasuredProcess } from '../measured-process.ts';
 import { childEnv } from '../pipeline/index.ts';
 import { committedSum, type Peer, type PeerContext, type PeerProcess } from './peer.ts';
@@ -20,20 +20,18 @@ export interface IpstreamPeerOptions {
   group: string;
   db: string;
   /** EVENTS_LAYOUT: `ipstream` (documents, the default) or `ipstream (buckets)`. */
-  layout: 'documents' | 'buckets';
+  layout: EventsLayout;
 }
 
 export function ipstreamPeer(ctx: PeerContext, o: IpstreamPeerOptions): Peer {
-  const env = {
-    ...childEnv({
-      kafka: { ...o.config.kafka, topic: ctx.topic, group: o.group, clientId: 'ipstream-peers' },
-      mongo: { ...o.config.mongo, db: o.db },
-      ingest: { ...o.config.ingest, workers: o.workers },
-      // info: each worker logs "joined group", where the clock starts.
-      logLevel: 'info',
-    }),
-    EVENTS_LAYOUT: o.layout,
-  };
+  const env = childEnv({
+    kafka: { ...o.config.kafka, topic: ctx.topic, group: o.group, clientId: 'ipstream-peers' },
+    mongo: { ...o.config.mongo, db: o.db },
+    ingest: { ...o.config.ingest, workers: o.workers },
+    store: { ...o.config.store, eventsLayout: o.layout },
+    // info: each worker logs "joined group", where the clock starts.
+    logLevel: 'info',
+  });
   return {
     system: o.layout === 'documents' ? 'ipstream' : 'ipstream (buckets)',
     target: {

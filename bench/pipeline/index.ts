@@ -23,7 +23,14 @@ import { type Config, loadConfig } from '../../src/config/index.ts';
 import { baseClientOptions, EventProducer, TopicAdmin } from '../../src/kafka/index.ts';
 import { runProducer } from '../../src/producer/index.ts';
 import { DEFAULT_START_MS } from '../../src/events/index.ts';
-import { connectMongo, DAY_MS, detectStoreProfile, ensureSchema } from '../../src/store/index.ts';
+import {
+  connectMongo,
+  DAY_MS,
+  detectStoreProfile,
+  ensureSchema,
+  type EventsLayout,
+  recordedSchema,
+} from '../../src/store/index.ts';
 import { loadBenchData } from '../api-data.ts';
 import { type ProfileSummary, readCpuProfiles, summarizeCpuProfiles } from '../cpu-profile.ts';
 import {
@@ -81,6 +88,11 @@ export interface PipelineBenchOptions {
   timestamps?: TimestampMode;
   /** Stored levels: devices already in the database when the store phases run (default [0]). */
   stored?: number[];
+  /**
+   * Events layouts (EVENTS_LAYOUT) the stored levels run in, one after another (default
+   * [documents]); the brief runs once per level, in the first.
+   */
+  layouts?: EventsLayout[];
   seed?: number;
   /** Directory of the JSON and SVG results (default bench-results). */
   out?: string;
@@ -137,6 +149,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     dataDir: storePid === null ? null : ferretDataDir(storePid, config.services.stateDir),
   };
   const levels = options.stored ?? [0];
+  const layouts = options.layouts ?? ['documents'];
   const rows: PipelineBenchRow[] = [];
   const notes: string[] = [];
   let profile: ProfileSummary | undefined;
@@ -152,50 +165,59 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       }
     }
     const configs = options.workers.flatMap((workers) => options.batch.map((batch) => ({ workers, batch })));
-    for (const stored of levels) {
-      const level = await prefill(ctx, stored, configs.length, rows, progress);
-      if (level === null) continue;
-      try {
-        for (const [k, { workers, batch }] of configs.entries()) {
-          const streams = phaseStreams(ctx.stream, k);
-          const label = `stored ${stored}, workers ${workers}, batch ${batch}`;
-          const name = (what: string): string => `${ctx.topic}-s${stored}-${what}${k}`;
-          progress(`${label}: raw insert ceiling`);
-          const raw = await storeCeiling(ctx, 'raw', workers, batch, level, streams.store, name('raw'));
-          progress(`${label}: store ceiling`);
-          const store = await storeCeiling(ctx, 'store', workers, batch, level, streams.store, name('store'));
-          progress(`${label}: end to end`);
-          const e2e = await onFilledTopic(
-            ctx,
-            name('e2e'),
-            streams.e2e,
-            emptyRow('e2e', workers, batch, stored),
-            (source) => ingestRun(ctx, 'e2e', workers, batch, source, level),
-          );
-          rows.push(raw, store, e2e);
-          const measured = [raw, store, e2e];
-          // The brief has no batch setting: once per worker count, on the same records as e2e.
-          if (options.batch.indexOf(batch) === 0) {
-            progress(`${label}: the brief's design (${workers} consumer threads)`);
-            const brief = await onFilledTopic(
+    for (const [l, layout] of layouts.entries())
+      for (const stored of levels) {
+        const level = await prefill(ctx, stored, layout, configs.length, rows, progress);
+        if (level === null) continue;
+        try {
+          for (const [k, { workers, batch }] of configs.entries()) {
+            const streams = phaseStreams(ctx.stream, k);
+            const label = `stored ${stored}${layouts.length > 1 ? ` (${layout})` : ''}, workers ${workers}, batch ${batch}`;
+            const name = (what: string): string => `${ctx.topic}-s${stored}-${layout[0]}-${what}${k}`;
+            progress(`${label}: raw insert ceiling`);
+            const raw = await storeCeiling(ctx, 'raw', workers, batch, level, streams.store, name('raw'));
+            progress(`${label}: store ceiling`);
+            const store = await storeCeiling(
               ctx,
-              name('brief'),
-              streams.e2e,
-              emptyRow('brief', workers, null, stored),
-              (source) => briefRun(ctx, workers, source, level, progress),
+              'store',
+              workers,
+              batch,
+              level,
+              streams.store,
+              name('store'),
             );
-            rows.push(brief);
-            measured.push(brief);
+            progress(`${label}: end to end`);
+            const e2e = await onFilledTopic(
+              ctx,
+              name('e2e'),
+              streams.e2e,
+              emptyRow('e2e', workers, batch, stored),
+              (source) => ingestRun(ctx, 'e2e', workers, batch, source, level),
+            );
+            rows.push(raw, store, e2e);
+            const measured = [raw, store, e2e];
+            // The brief has no batch setting and no layout: once per worker count, on the same records as e2e.
+            if (options.batch.indexOf(batch) === 0 && l === 0) {
+              progress(`${label}: the brief's design (${workers} consumer threads)`);
+              const brief = await onFilledTopic(
+                ctx,
+                name('brief'),
+                streams.e2e,
+                emptyRow('brief', workers, null, stored),
+                (source) => briefRun(ctx, workers, source, level, progress),
+              );
+              rows.push(brief);
+              measured.push(brief);
+            }
+            progress(
+              `${label}: ${measured.map((r) => `${r.phase} ${r.eventsPerSec}/s`).join(', ')}` +
+                measured.map((r) => (r.error ? `\n  ${r.phase}: ${r.error}` : '')).join(''),
+            );
           }
-          progress(
-            `${label}: ${measured.map((r) => `${r.phase} ${r.eventsPerSec}/s`).join(', ')}` +
-              measured.map((r) => (r.error ? `\n  ${r.phase}: ${r.error}` : '')).join(''),
-          );
+        } finally {
+          await dropDb(ctx, level.db);
         }
-      } finally {
-        await dropDb(ctx, level.db);
       }
-    }
     if (options.profileDir !== undefined) {
       const workers = Math.max(...options.workers);
       const batch = options.batch[0]!;
@@ -207,7 +229,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
         workers,
         batch,
         mainSource(ctx),
-        { stored: 0, db },
+        { stored: 0, db, layout: layouts[0]! },
         options.profileDir,
       );
       await dropDb(ctx, db);
@@ -219,10 +241,14 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       const workers = Math.max(...options.workers);
       const batch = options.batch.includes('adaptive') ? 'adaptive' : options.batch[0]!;
       const seconds = options.rateSeconds ?? 10;
-      progress(`steady rate: ${options.rate} events/s for ${seconds} s, workers ${workers}, batch ${batch}`);
-      const latency = await latencyRun(ctx, workers, batch, options.rate, seconds);
-      rows.push(latency.row);
-      if (latency.note !== null) notes.push(latency.note);
+      for (const layout of layouts) {
+        progress(
+          `steady rate: ${options.rate} events/s for ${seconds} s, workers ${workers}, batch ${batch}, ${layout}`,
+        );
+        const latency = await latencyRun(ctx, workers, batch, options.rate, seconds, layout);
+        rows.push(latency.row);
+        if (latency.note !== null) notes.push(`${layout}: ${latency.note}`);
+      }
     }
   } finally {
     await cleanUp(ctx);
@@ -232,7 +258,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   fillRatios(rows);
 
   notes.push(
-    'consume and e2e: from the first worker joining the group to every partition committed, polled every 50 ms; store: EventStore.write from W threads (each its partitions), no Kafka; raw: the same batches of the same events as the documents EventStore.write inserts, one insertMany each into events, no read model',
+    'consume and e2e: from the first worker joining the group to every partition committed, polled every 50 ms; store: EventStore.write from W threads (each its partitions), no Kafka; raw: the same batches of the same events as EventStore.write inserts them in the layout (event documents, or buckets), one insertMany each into events, no read model: the events alone',
     "brief: bench/peers/brief/brief.py (kafka-python + pymongo, W consumer threads, one list, insert_many every 10 s) on a topic of the same records as e2e, into a collection of the level's database (empty: the design has no read model, and nothing but its own documents to insert); from its first consumer's first assignment to its last insert_many having inserted them all",
     `stored: devices already stored (their events, ${PREFILL_EVENTS_PER_DEVICE} per device over the ${PREFILL_DAYS} day(s) before, and read model, bulk-loaded as ingest would leave them); the phases of a level share its database in the order raw, store, e2e, brief, each with its own topic name, day and device pool`,
     'stmtPerEvent: statements sent to the store per event, counted in the child by command monitoring (inserted documents, update/delete statements, find, findAndModify; see statements), duplicates included; the brief: documents its insert_many calls inserted; duplicates (e2e): events written again that the store already held (read again after a rebalance)',
@@ -257,6 +283,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       devices: stream.devices,
       timestamps: options.timestamps ?? 'backfill',
       stored: levels.join(','),
+      layouts: layouts.join(','),
       workers: options.workers.join(','),
       batch: options.batch.join(','),
       rate: options.rate ?? null,
@@ -328,16 +355,18 @@ async function onFilledTopic(
 async function prefill(
   ctx: Context,
   stored: number,
+  layout: EventsLayout,
   configs: number,
   rows: PipelineBenchRow[],
   progress: (m: string) => void,
 ): Promise<Level | null> {
   const db = freshDb(ctx);
   const handle = ctx.mongo.client.db(db);
-  const row = emptyRow('prefill', null, null, stored);
+  const row = emptyRow('prefill', null, null, stored, layout);
   if (stored === 0) {
     await ensureSchema(handle);
-    return { stored, db };
+    await recordedSchema(handle, { layout });
+    return { stored, db, layout };
   }
   const events = stored * PREFILL_EVENTS_PER_DEVICE;
   progress(
@@ -358,6 +387,7 @@ async function prefill(
     partitions: ctx.partitions,
     seed: ctx.stream.seed + 1_000_003,
     withEvents: true,
+    eventsLayout: layout,
     everyIp: true,
     excludeIps,
     onProgress: (written) => {
@@ -380,7 +410,7 @@ async function prefill(
   row.eventsPerSec = Math.round(events / Math.max(loaded.loadSeconds, 1e-3));
   rows.push(row);
   progress(`stored ${stored}: loaded in ${Math.round(loaded.loadSeconds)} s`);
-  return { stored, db };
+  return { stored, db, layout };
 }
 
 async function cleanUp(ctx: Context): Promise<void> {

@@ -8,7 +8,13 @@ import type { Collection } from 'mongodb';
 import { partitionKey, recordId } from '../../src/events/index.ts';
 import { EventProducer } from '../../src/kafka/index.ts';
 import { runProducer } from '../../src/producer/index.ts';
-import { COLLECTIONS, TOTALS_ID, type TotalsDoc } from '../../src/store/index.ts';
+import {
+  COLLECTIONS,
+  eventBucketId,
+  type EventsLayout,
+  TOTALS_ID,
+  type TotalsDoc,
+} from '../../src/store/index.ts';
 import { percentile } from '../../src/query/index.ts';
 import { stampedRecords } from './data.ts';
 import type { BatchSetting } from './protocol.ts';
@@ -36,6 +42,57 @@ interface LatencyDoc {
   extra?: { sent_at?: unknown };
 }
 
+interface LatencyBucket {
+  _id: string;
+  to: number;
+  events: { offset: number; extra?: { sent_at?: unknown } }[];
+}
+
+/** The sent_at of records by partition and offset, read by _id alone in either events layout. */
+type SentAtReader = (partition: number, offsets: readonly number[]) => Promise<(number | undefined)[]>;
+
+const sentAtOf = (doc: { extra?: { sent_at?: unknown } } | null | undefined): number | undefined =>
+  typeof doc?.extra?.sent_at === 'number' ? doc.extra.sent_at : undefined;
+
+/** Documents layout: each record's event document, by its record id. */
+function documentReader(events: Collection<LatencyDoc>, topic: string): SentAtReader {
+  return async (partition, offsets) => {
+    const out: (number | undefined)[] = [];
+    for (const offset of offsets)
+      out.push(
+        sentAtOf(
+          await events.findOne({ _id: recordId(topic, partition, offset) }, { projection: { extra: 1 } }),
+        ),
+      );
+    return out;
+  };
+}
+
+/**
+ * Buckets layout: a partition's buckets follow each other (the next starts one past the last's
+ * `to`, from offset 0), so each is read once, by _id, as the marks pass it.
+ */
+function bucketReader(events: Collection<LatencyBucket>, topic: string, partitions: number): SentAtReader {
+  const next = new Array<number>(partitions).fill(0);
+  const held = Array.from({ length: partitions }, () => new Map<number, number | undefined>());
+  return async (partition, offsets) => {
+    const last = Math.max(...offsets);
+    while (next[partition]! <= last) {
+      const bucket = await events.findOne(
+        { _id: eventBucketId(topic, partition, next[partition]!) },
+        { projection: { to: 1, 'events.offset': 1, 'events.extra.sent_at': 1 } },
+      );
+      if (bucket === null) break;
+      for (const e of bucket.events) held[partition]!.set(e.offset, sentAtOf(e));
+      next[partition] = bucket.to + 1;
+    }
+    const found = offsets.map((o) => held[partition]!.get(o));
+    // The marks only move on: what they have passed is never asked for again.
+    for (const offset of held[partition]!.keys()) if (offset <= last) held[partition]!.delete(offset);
+    return found;
+  };
+}
+
 /** Up to `n` offsets spread evenly over [from, to], both ends included. */
 function spread(from: number, to: number, n: number): number[] {
   if (to - from + 1 <= n) return Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -51,7 +108,7 @@ function spread(from: number, to: number, n: number): number[] {
  */
 async function pollLatencies(
   rollups: Collection<TotalsDoc>,
-  events: Collection<LatencyDoc>,
+  sentAt: SentAtReader,
   topic: string,
   partitions: number,
   expected: () => number,
@@ -69,11 +126,8 @@ async function pollLatencies(
     for (let p = 0; p < partitions; p++) {
       const through = totals?.hw[partitionKey(topic, p)];
       if (through === undefined || through + 1 <= counted[p]!) continue;
-      for (const offset of spread(counted[p]!, through, SAMPLED_PER_POLL)) {
-        const doc = await events.findOne({ _id: recordId(topic, p, offset) }, { projection: { extra: 1 } });
-        const sentAt = doc?.extra?.sent_at;
-        if (typeof sentAt === 'number') latencies.push(seenAt - sentAt);
-      }
+      for (const sent of await sentAt(p, spread(counted[p]!, through, SAMPLED_PER_POLL)))
+        if (sent !== undefined) latencies.push(seenAt - sent);
       counted[p] = through + 1;
     }
     polls++;
@@ -89,12 +143,13 @@ export async function latencyRun(
   batch: BatchSetting,
   rate: number,
   seconds: number,
+  layout: EventsLayout,
 ): Promise<{ row: PipelineBenchRow; note: string | null }> {
-  const row = emptyRow('latency', workers, batch);
-  const topic = `${ctx.topic}-rate`;
+  const row = emptyRow('latency', workers, batch, null, layout);
+  const topic = `${ctx.topic}-rate-${layout}`;
   ctx.topics.push(topic);
   await ctx.admin.create(topic, ctx.partitions);
-  const config = runConfig(ctx, 'latency', workers, batch, freshDb(ctx), topic);
+  const config = runConfig(ctx, 'latency', workers, batch, { db: freshDb(ctx), layout }, topic);
   const child = spawnChild({ mode: 'e2e', config, workers });
   const producer = new EventProducer({ ...ctx.config.kafka, topic }, 'bench-latency');
   let note: string | null = null;
@@ -107,7 +162,9 @@ export async function latencyRun(
     let producing = true;
     const polled = pollLatencies(
       db.collection<TotalsDoc>(COLLECTIONS.rollups),
-      db.collection<LatencyDoc>(COLLECTIONS.events),
+      layout === 'buckets'
+        ? bucketReader(db.collection<LatencyBucket>(COLLECTIONS.events), topic, ctx.partitions)
+        : documentReader(db.collection<LatencyDoc>(COLLECTIONS.events), topic),
       topic,
       ctx.partitions,
       () => (producing ? Infinity : sent),

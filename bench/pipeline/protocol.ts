@@ -9,7 +9,7 @@ import type { StatementCounts } from '../statements.ts';
 
 export type BatchSetting = 'adaptive' | number;
 
-export type ChildConfig = Pick<Config, 'kafka' | 'mongo' | 'ingest' | 'logLevel'>;
+export type ChildConfig = Pick<Config, 'kafka' | 'mongo' | 'ingest' | 'store' | 'logLevel'>;
 
 /**
  * consume: W Ingestors (one per thread, as IngestPool runs them) with a writer that stores nothing.
@@ -24,8 +24,9 @@ export interface IngestJob {
 
 /**
  * store: W threads write the decoded stream with EventStore.write, each its own partitions.
- * raw: the same batches of the same events, as the documents EventStore.write inserts (toEventDoc),
- * through one insertMany each into `events` and nothing else: the store's own insert limit.
+ * raw: the same batches of the same events, as the documents EventStore.write inserts (toEventDoc,
+ * or in the buckets layout the buckets a first delivery inserts), through one insertMany each into
+ * `events` and nothing else: the store's own insert limit.
  */
 export interface StoreJob {
   mode: 'store' | 'raw';

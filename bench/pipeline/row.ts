@@ -6,6 +6,7 @@ import { barChartSvg, compactNumber } from '../chart.ts';
 import type { ProcSample } from '../measured-process.ts';
 import type { BatchSetting, BatchSizes } from './protocol.ts';
 import type { StoreUsage } from '../store-sampler.ts';
+import type { EventsLayout } from '../../src/store/index.ts';
 import { describeStatements, type StatementCounts, totalStatements } from '../statements.ts';
 
 /**
@@ -19,6 +20,8 @@ export type PipelineBenchRow = {
   phase: PipelinePhase;
   /** Devices already in the database when the phase began (its stored level); null: no store. */
   stored: number | null;
+  /** How the phase's database stores events (EVENTS_LAYOUT); null: no store, or the brief's own. */
+  layout: EventsLayout | null;
   workers: number | null;
   batch: string | null;
   events: number;
@@ -70,10 +73,12 @@ export function emptyRow(
   workers: number | null,
   batch: BatchSetting | null,
   stored: number | null = null,
+  layout: EventsLayout | null = null,
 ): PipelineBenchRow {
   return {
     phase,
     stored,
+    layout,
     workers,
     batch: batch === null ? null : String(batch),
     events: 0,
@@ -157,9 +162,9 @@ function hasRate(row: PipelineBenchRow): boolean {
 
 /**
  * The ratios of the table, each between rows of the same run:
- * - vsCeiling: e2e / min(consume, store) of the same setting (and stored level, for the store);
- * - vsRaw: store and e2e / raw of the same stored level and setting;
- * - vsStored0: raw, store, e2e and brief / the same at stored level 0;
+ * - vsCeiling: e2e / min(consume, store) of the same setting (and stored level and layout, for the store);
+ * - vsRaw: store and e2e / raw of the same stored level, layout and setting;
+ * - vsStored0: raw, store, e2e and brief / the same at stored level 0 (and the same layout);
  * - timeVsBrief: e2e time / brief time at the same level and worker count (brief rate / e2e rate).
  * A failed row (not merely capped) has no rate and gives no ratio.
  */
@@ -170,8 +175,15 @@ export function fillRatios(rows: PipelineBenchRow[]): void {
     stored: number | null,
     batch: string | null = r.batch,
   ): number | null => {
+    // The consume ceiling stores nothing and the brief stores its own way: any layout's row matches.
+    const layout = phase === 'consume' || phase === 'brief' ? null : r.layout;
     const c = rows.find(
-      (x) => x.phase === phase && x.workers === r.workers && x.batch === batch && x.stored === stored,
+      (x) =>
+        x.phase === phase &&
+        x.workers === r.workers &&
+        x.batch === batch &&
+        x.stored === stored &&
+        x.layout === layout,
     );
     return c === undefined || !hasRate(c) ? null : c.eventsPerSec;
   };
@@ -218,9 +230,12 @@ export function pipelineChart(report: BenchReport<PipelineBenchRow>): string {
         ? report.rows.find((r) => r.phase === 'e2e' && r.stored === row.stored && r.workers === row.workers)
         : row;
     const batch = peer?.batch ?? row.batch;
-    const key = `${row.stored}/${row.workers}/${batch}`;
+    const layout = peer?.layout ?? row.layout;
+    const key = `${row.stored}/${row.workers}/${batch}/${layout}`;
     const cell = cells.get(key) ?? {
-      label: `${setting({ ...row, batch })}\n${row.stored === null ? 'no store' : `${compactNumber(row.stored)} stored`}`,
+      label:
+        `${setting({ ...row, batch })}\n${row.stored === null ? 'no store' : `${compactNumber(row.stored)} stored`}` +
+        (layout === null || layout === 'documents' ? '' : `, ${layout}`),
       values: [null, null, null, null, null],
     };
     cell.values[s] = hasRate(row) ? row.eventsPerSec : null;

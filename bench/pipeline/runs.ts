@@ -25,7 +25,7 @@ import type { Config } from '../../src/config/index.ts';
 import { describeError } from '../../src/errors/index.ts';
 import { EventProducer, type TopicAdmin } from '../../src/kafka/index.ts';
 import { resolveStateDir } from '../../src/local-services/index.ts';
-import type { MongoHandle } from '../../src/store/index.ts';
+import type { EventsLayout, MongoHandle } from '../../src/store/index.ts';
 import { runProducer } from '../../src/producer/index.ts';
 import { MeasuredProcess, type ProcSample, readProcSample } from '../measured-process.ts';
 import { type BenchStream, benchRecords } from './data.ts';
@@ -52,10 +52,15 @@ export interface Source {
   total: number;
 }
 
-/** The database a stored level's phases write into, and the devices it held before them. */
-export interface Level {
-  stored: number;
+/** A database a phase writes into, and how it stores events. */
+export interface Target {
   db: string;
+  layout: EventsLayout;
+}
+
+/** The database a stored level's phases write into, and the devices it held before them. */
+export interface Level extends Target {
+  stored: number;
 }
 
 export interface Context {
@@ -134,8 +139,9 @@ export async function fillTopic(ctx: Context, topic: string, stream: BenchStream
 
 /** The environment of a child, from the typed config alone (nothing else leaks in). */
 export function childEnv(config: ChildConfig): Record<string, string> {
-  const { kafka, mongo, ingest } = config;
+  const { kafka, mongo, ingest, store } = config;
   return {
+    EVENTS_LAYOUT: store.eventsLayout,
     KAFKA_BROKERS: kafka.brokers.join(','),
     KAFKA_TOPIC: kafka.topic,
     KAFKA_GROUP: kafka.group,
@@ -208,22 +214,23 @@ export function freshGroup(ctx: Context, what: string): string {
 
 /**
  * A child config for one run: `topic` (the child's records' topic: consumed, or named in the ids
- * of a store run's events), a fresh group, database `db` (none: the configured one, unused), the
- * flush settings of `batch`.
+ * of a store run's events), a fresh group, the target's database and events layout (none: the
+ * configured ones, unused), the flush settings of `batch`.
  */
 export function runConfig(
   ctx: Context,
   what: string,
   workers: number,
   batch: BatchSetting,
-  db: string | null,
+  target: Target | null,
   topic: string,
 ): ChildConfig {
   const group = freshGroup(ctx, `${what}-w${workers}-b${batch}`);
   refreshServers(ctx);
   return {
     kafka: { ...ctx.config.kafka, topic, group },
-    mongo: { ...ctx.config.mongo, db: db ?? ctx.config.mongo.db },
+    mongo: { ...ctx.config.mongo, db: target?.db ?? ctx.config.mongo.db },
+    store: { ...ctx.config.store, eventsLayout: target?.layout ?? ctx.config.store.eventsLayout },
     ingest: { ...ingestFor(ctx.config.ingest, batch), workers },
     // info: the Ingestor logs "joined group", where the timing starts.
     logLevel: 'info',
@@ -295,8 +302,8 @@ export async function ingestRun(
   level: Level | null,
   profileDir?: string,
 ): Promise<PipelineBenchRow> {
-  const row = emptyRow(mode, workers, batch, level?.stored ?? null);
-  const config = runConfig(ctx, mode, workers, batch, level?.db ?? null, source.topic);
+  const row = emptyRow(mode, workers, batch, level?.stored ?? null, level?.layout ?? null);
+  const config = runConfig(ctx, mode, workers, batch, level, source.topic);
   const child = spawnChild({ mode, config, workers }, profileDir);
   let sampler: StoreSampler | null = null;
   try {
@@ -372,8 +379,8 @@ export async function storeCeiling(
   stream: BenchStream,
   topic: string,
 ): Promise<PipelineBenchRow> {
-  const row = emptyRow(mode, workers, batch, level.stored);
-  const config = runConfig(ctx, mode, workers, batch, level.db, topic);
+  const row = emptyRow(mode, workers, batch, level.stored, level.layout);
+  const config = runConfig(ctx, mode, workers, batch, level, topic);
   const child = spawnChild({
     mode,
     config,

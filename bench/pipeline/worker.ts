@@ -10,9 +10,12 @@ import { describeError } from '../../src/errors/index.ts';
 import { type BatchWriter, createFlushPolicy, Ingestor, takeLimits } from '../../src/ingest/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import {
+  type BucketDoc,
+  bucketsOf,
   COLLECTIONS,
   detectStoreProfile,
   type EventDoc,
+  type EventsLayout,
   EventStore,
   isDuplicateKeyOnly,
   isRetriableStoreError,
@@ -89,7 +92,8 @@ async function openStore(
   await client.connect();
   const db = client.db(job.config.mongo.db);
   const mongo = { client, db, close: () => client.close() };
-  return { mongo, store: new EventStore(db, { profile: await detectStoreProfile(db) }) };
+  const profile = await detectStoreProfile(db);
+  return { mongo, store: new EventStore(db, { profile, layout: job.config.store.eventsLayout }) };
 }
 
 /** The Ingestor as IngestPool runs it, its writer wrapped to count batch sizes. */
@@ -142,15 +146,20 @@ function takeBatch(
 }
 
 /**
- * The raw insert ceiling's write: the batch's event documents, one unordered insertMany, nothing
+ * The raw insert ceiling's write: the batch's events as EventStore.write stores them in `layout`
+ * (event documents, or the buckets a first delivery inserts), one unordered insertMany, nothing
  * else; duplicates (a retried batch) pass, as in EventStore.write.
  */
-async function insertRaw(events: Collection<EventDoc>, batch: StoreBatch): Promise<void> {
+async function insertRaw(
+  events: Collection<EventDoc | BucketDoc>,
+  batch: StoreBatch,
+  layout: EventsLayout,
+): Promise<void> {
   if (batch.events.length === 0) return;
   const now = new Date();
   try {
     await events.insertMany(
-      batch.events.map((e) => toEventDoc(e, now)),
+      layout === 'buckets' ? bucketsOf(batch.events, now) : batch.events.map((e) => toEventDoc(e, now)),
       { ordered: false },
     );
   } catch (error) {
@@ -168,9 +177,9 @@ async function store(job: StoreJob & { workerId: number; owned: number[] }): Pro
   const records = decodedRecords(job.stream, job.config.kafka.topic, job.partitions, job.owned, ingest);
   const statements: StatementCounts = {};
   const { mongo, store: eventStore } = await openStore(job, statements);
-  const events = mongo.db.collection<EventDoc>(COLLECTIONS.events);
+  const events = mongo.db.collection<EventDoc | BucketDoc>(COLLECTIONS.events);
   const write = async (b: StoreBatch): Promise<void> => {
-    if (job.mode === 'raw') await insertRaw(events, b);
+    if (job.mode === 'raw') await insertRaw(events, b, job.config.store.eventsLayout);
     else await eventStore.write(b);
   };
   try {

@@ -5,7 +5,7 @@
  * What other folders may import from src/store/; its other files are internal (eslint.config.js).
  */
 export { detectStoreProfile, type StoreProfile } from './backend.ts';
-export { type BucketDoc, bucketsOf } from './buckets.ts';
+export { type BucketDoc, bucketsOf, eventBucketId } from './buckets.ts';
 export { decodeDeviceDetails } from './device-details.ts';
 export { deleteByIds, readByIds } from './docs.ts';
 export { toEventDoc } from './event-docs.ts';

@@ -21,6 +21,10 @@ const CASES: { args: string[]; says: RegExp }[] = [
     args: ['bench', 'pipeline', '--timestamps', 'yesterday'],
     says: /--timestamps .*expected one of backfill, live, got "yesterday"/,
   },
+  {
+    args: ['bench', 'pipeline', '--layout', 'documents,rows'],
+    says: /--layout .*expected documents or buckets, got "rows"/,
+  },
   { args: ['bench', 'grid', '--devices', '0'], says: /--devices .*expected 1\.\.10000000, got 0/ },
   { args: ['bench', 'timestamps', '--seconds', '-1'], says: /--seconds .*expected 1\.\.600, got -1/ },
   { args: ['bench', 'point-ops', '--sizes', '1000,0'], says: /--sizes .*expected 1\.\.10000000, got 0/ },

@@ -216,6 +216,31 @@ describe('pipeline benchmark: ratios across phases and levels', () => {
     assert.equal(rows[0]!.vsStored0, null);
   });
 
+  it('relates each layout to its own raw and store rows, and every layout to the one brief', () => {
+    const inLayout = (r: PipelineBenchRow, layout: 'documents' | 'buckets'): PipelineBenchRow => ({
+      ...r,
+      layout,
+    });
+    const rows = [
+      row('consume', null, 100_000),
+      inLayout(row('raw', 0, 20_000), 'documents'),
+      inLayout(row('store', 0, 8_000), 'documents'),
+      inLayout(row('e2e', 0, 4_000), 'documents'),
+      row('brief', 0, 5_000, null),
+      inLayout(row('raw', 0, 40_000), 'buckets'),
+      inLayout(row('store', 0, 10_000), 'buckets'),
+      inLayout(row('e2e', 0, 5_000), 'buckets'),
+    ];
+    fillRatios(rows);
+    const [, , , e2eDocs, , , , e2eBuckets] = rows;
+    assert.equal(e2eDocs!.vsRaw, 0.2);
+    assert.equal(e2eDocs!.vsCeiling, 0.5);
+    assert.equal(e2eBuckets!.vsRaw, 0.13);
+    assert.equal(e2eBuckets!.vsCeiling, 0.5);
+    assert.equal(e2eBuckets!.timeVsBrief, 1);
+    assert.equal(e2eBuckets!.vsStored0, 1);
+  });
+
   it('charts each phase per stored level, the consume ceiling apart', () => {
     const rows = [
       row('produce', null, 300_000, null),
