@@ -18,8 +18,8 @@ export interface BucketRound {
   read: ReadonlyMap<string, Guarded | null>;
   classification: Classification;
   runs: { pk: string; from: number; to: number }[];
-  /** Events in buckets this round inserted. */
-  inserted: number;
+  /** Ids of the events in buckets this round inserted. */
+  insertedIds: string[];
 }
 
 function lowest(records: readonly { offset: number }[]): number {
@@ -57,7 +57,7 @@ export async function decideBuckets(
 
   const decided: { events: DeviceEvent[]; deadLetters: DeadLetter[] } = { events: [], deadLetters: [] };
   const runs: BucketRound['runs'] = [];
-  let inserted = 0;
+  const insertedIds: string[] = [];
   for (const [pk, list] of byPartition) {
     const open: (DeviceEvent | DeadLetter)[] = [];
     for (const r of list) {
@@ -80,7 +80,7 @@ export async function decideBuckets(
     decided.events.push(...run.events);
     decided.deadLetters.push(...run.deadLetters);
     runs.push(...run.runs.map((r) => ({ pk, ...r })));
-    inserted += run.inserted;
+    insertedIds.push(...run.insertedIds);
   }
   let classification = classify(decided, { log, legacyMarks: {} });
   if (classification.storedEventsNeeded.length > 0) {
@@ -104,5 +104,5 @@ export async function decideBuckets(
     );
     classification = classify(decided, { log, legacyMarks: {}, storedEvents });
   }
-  return { read, classification, runs, inserted };
+  return { read, classification, runs, insertedIds };
 }

@@ -80,8 +80,8 @@ export interface DecidedRun {
   deadLetters: DeadLetter[];
   /** The buckets' runs, for the record log. */
   runs: { from: number; to: number }[];
-  /** Events this write stored (the rest were in a bucket another delivery inserted). */
-  inserted: number;
+  /** Ids of the events this write stored (the rest were in a bucket another delivery inserted). */
+  insertedIds: string[];
 }
 
 type Record_ = { offset: number; event: DeviceEvent | null; deadLetter: DeadLetter | null };
@@ -107,7 +107,7 @@ export async function decideRun(
       event: 'reason' in r ? null : r,
       deadLetter: 'reason' in r ? r : null,
     }));
-  const out: DecidedRun = { events: [], deadLetters: [], runs: [], inserted: 0 };
+  const out: DecidedRun = { events: [], deadLetters: [], runs: [], insertedIds: [] };
   if (sorted.length === 0) return out;
   const { topic, partition } = sorted[0]!.event ?? sorted[0]!.deadLetter!;
   if (sorted[0]!.offset !== mark + 1) {
@@ -157,12 +157,13 @@ export async function decideRun(
     }
     const held = new Map(stored.events.map((e) => [e.offset, e]));
     out.runs.push({ from: stored.from, to: stored.to });
-    if (stored === bucket) out.inserted += bucket.events.length;
     for (; i < sorted.length && sorted[i]!.offset <= stored.to; i++) {
       const r = sorted[i]!;
       const e = held.get(r.offset);
-      if (e !== undefined)
-        out.events.push(stored === bucket ? r.event! : fromBucketEvent(stored, e, r.event?.bytes ?? 0));
+      if (e !== undefined && stored === bucket) {
+        out.events.push(r.event!);
+        out.insertedIds.push(r.event!.id);
+      } else if (e !== undefined) out.events.push(fromBucketEvent(stored, e, r.event?.bytes ?? 0));
       else out.deadLetters.push(r.deadLetter ?? decidedDeadLetter(r.event!));
     }
   }
@@ -237,7 +238,7 @@ function merge(into: DecidedRun, from: DecidedRun): void {
   into.events.push(...from.events);
   into.deadLetters.push(...from.deadLetters);
   into.runs.push(...from.runs);
-  into.inserted += from.inserted;
+  into.insertedIds.push(...from.insertedIds);
 }
 
 /** Inserts the bucket, or returns the one another delivery inserted under its id. */

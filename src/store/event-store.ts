@@ -42,9 +42,37 @@ export interface StoreResult {
   stepMs?: Partial<Record<StoreStep, number>>;
 }
 
-/** A result to count into, timed by `clock`. */
-function nothingStored(clock: StepClock): StoreResult {
-  return { inserted: 0, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0, stepMs: clock.ms };
+/**
+ * What one write did with each record it counted, by record id: true where this write stored it,
+ * false where an earlier delivery had (events and dead letters apart), and its time by step.
+ */
+interface Written {
+  events: Map<string, boolean>;
+  deadLetters: Map<string, boolean>;
+  stepMs: Partial<Record<StoreStep, number>>;
+}
+
+function nothingWritten(clock: StepClock): Written {
+  return { events: new Map(), deadLetters: new Map(), stepMs: clock.ms };
+}
+
+/** One batch's share of a write: its own records' counts, and of the time its share of the records. */
+function resultOf(batch: StoreBatch, written: Written, share: number): StoreResult {
+  const result: StoreResult = { inserted: 0, duplicates: 0, deadLetters: 0, deadLetterDuplicates: 0 };
+  // A record delivered twice in one batch is stored once: its second copy counts as a duplicate.
+  const seen = new Set<string>();
+  for (const r of [...batch.events, ...batch.deadLetters]) {
+    const again = seen.has(r.id);
+    seen.add(r.id);
+    const event = written.events.get(r.id);
+    if (event === true && !again) result.inserted++;
+    else if (event !== undefined) result.duplicates++;
+    const dead = written.deadLetters.get(r.id);
+    if (dead === true && !again) result.deadLetters++;
+    else if (dead !== undefined) result.deadLetterDuplicates++;
+  }
+  result.stepMs = Object.fromEntries(Object.entries(written.stepMs).map(([step, ms]) => [step, ms * share]));
+  return result;
 }
 
 /** A dead letter a replay decodes into an event now. */
@@ -163,6 +191,31 @@ export class EventStore {
   }
 
   async write(batch: StoreBatch, now = new Date()): Promise<StoreResult> {
+    return (await this.writeMany([batch], now))[0]!;
+  }
+
+  /**
+   * Writes several batches (of distinct partitions: one per consumer of a thread) as one: one
+   * insert, one round under the rollup lease, so writers of one process do not take turns for it.
+   * Returns each batch's own counts; the step times are shared out by records.
+   */
+  async writeMany(batches: readonly StoreBatch[], now = new Date()): Promise<StoreResult[]> {
+    const merged: StoreBatch =
+      batches.length === 1
+        ? batches[0]!
+        : { events: batches.flatMap((b) => b.events), deadLetters: batches.flatMap((b) => b.deadLetters) };
+    const written = await this.#writeBatch(merged, now);
+    const records = merged.events.length + merged.deadLetters.length;
+    return batches.map((b) =>
+      resultOf(
+        b,
+        written,
+        records === 0 ? 1 / batches.length : (b.events.length + b.deadLetters.length) / records,
+      ),
+    );
+  }
+
+  async #writeBatch(batch: StoreBatch, now: Date): Promise<Written> {
     await loadBitmaps();
     const schema = await this.#recordedSchema();
     const clock = new StepClock();
@@ -179,8 +232,8 @@ export class EventStore {
       events: batch.events.filter((e) => !refusedIds.has(e.id)),
       deadLetters: [...batch.deadLetters, ...refused],
     };
-    const result = nothingStored(clock);
-    if (delivery.events.length === 0 && delivery.deadLetters.length === 0) return result;
+    const written = nothingWritten(clock);
+    if (delivery.events.length === 0 && delivery.deadLetters.length === 0) return written;
 
     const decided = await this.#rollUp(clock, async () => {
       const { read, classification } = await this.#decide(delivery, schema);
@@ -203,18 +256,15 @@ export class EventStore {
 
     // After the decision: the dead letters stored, and no event document for a record that is not
     // one (this delivery's, or one a delivery that stopped before deciding left behind).
-    const deadLetters = await this.#storeDeadLetters(decided.deadLetters, now);
+    await this.#storeDeadLetters(decided.deadLetters, now, written);
     await deleteByIds(this.#events, decided.notEvents, this.#profile);
     const counted = new Set(decided.events.map((e) => e.id));
     batch.events.forEach((e, i) => {
-      if (!counted.has(e.id)) return;
-      if (inserted.duplicateIndexes.has(i)) result.duplicates++;
-      else result.inserted++;
+      if (counted.has(e.id))
+        written.events.set(e.id, written.events.get(e.id) === true || !inserted.duplicateIndexes.has(i));
     });
-    result.deadLetters = deadLetters.inserted;
-    result.deadLetterDuplicates = deadLetters.duplicates;
     clock.lap('finish');
-    return result;
+    return written;
   }
 
   /**
@@ -222,9 +272,9 @@ export class EventStore {
    * that stores their run (this write's, or the one another delivery inserted first), inside the
    * round, then counted like any others.
    */
-  async #writeBuckets(batch: StoreBatch, now: Date, clock: StepClock): Promise<StoreResult> {
-    const result = nothingStored(clock);
-    if (batch.events.length === 0 && batch.deadLetters.length === 0) return result;
+  async #writeBuckets(batch: StoreBatch, now: Date, clock: StepClock): Promise<Written> {
+    const written = nothingWritten(clock);
+    if (batch.events.length === 0 && batch.deadLetters.length === 0) return written;
     const decided = await this.#rollUp(clock, async () => {
       const round = await decideBuckets(this.#db, this.#profile, batch, now);
       clock.lap('decide');
@@ -244,17 +294,18 @@ export class EventStore {
         },
       };
     });
-    const deadLetters = await this.#storeDeadLetters(decided.classification.deadLetters, now);
-    result.inserted = decided.inserted;
-    result.duplicates = decided.classification.events.length - decided.inserted;
-    result.deadLetters = deadLetters.inserted;
-    result.deadLetterDuplicates = deadLetters.duplicates;
+    await this.#storeDeadLetters(decided.classification.deadLetters, now, written);
+    const stored = new Set(decided.insertedIds);
+    for (const e of decided.classification.events) written.events.set(e.id, stored.has(e.id));
     clock.lap('finish');
-    return result;
+    return written;
   }
 
-  /** Inserts the dead letters decided; one the store refuses stops the write (no retry helps). */
-  async #storeDeadLetters(list: readonly DeadLetter[], now: Date) {
+  /**
+   * Inserts the dead letters decided, noting in `written` which were stored before; one the store
+   * refuses stops the write (no retry helps).
+   */
+  async #storeDeadLetters(list: readonly DeadLetter[], now: Date, written: Written): Promise<void> {
     const deadLetters = await this.#insert(
       this.#deadLetters,
       list.map((d) => toDeadLetterDoc(d, now)),
@@ -267,7 +318,7 @@ export class EventStore {
         `the store refused a dead letter (code ${r.code}): ${r.message}`,
       );
     }
-    return deadLetters;
+    list.forEach((d, i) => written.deadLetters.set(d.id, !deadLetters.duplicateIndexes.has(i)));
   }
 
   /**
