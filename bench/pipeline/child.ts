@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { describeError } from '../../src/errors/index.ts';
+import { planMemory } from '../../src/ingest/index.ts';
 import { connectMongo, ensureSchema } from '../../src/store/index.ts';
 import {
   type BatchSizes,
@@ -95,10 +96,17 @@ async function run(job: ChildJob): Promise<void> {
   }
   const fed = job.mode === 'store' || job.mode === 'raw';
   const partitions = fed ? job.partitions : 0;
-  const workers = Array.from({ length: job.workers }, (_, workerId) =>
+  // Consumers share threads as IngestPool places them (INGEST_THREADS); a store job's writers each
+  // have one of their own.
+  const threads = fed ? job.workers : planMemory(job.config.ingest).threads;
+  const perThread = Math.ceil(job.workers / threads);
+  const workers = Array.from({ length: threads }, (_, workerId) =>
     startWorker({
       ...job,
       workerId,
+      workerIds: Array.from({ length: job.workers }, (_, id) => id).filter(
+        (id) => Math.floor(id / perThread) === workerId,
+      ),
       owned: Array.from({ length: partitions }, (_, p) => p).filter((p) => p % job.workers === workerId),
     }),
   );

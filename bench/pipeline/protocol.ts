@@ -12,7 +12,7 @@ export type BatchSetting = 'adaptive' | number;
 export type ChildConfig = Pick<Config, 'kafka' | 'mongo' | 'ingest' | 'store' | 'logLevel'>;
 
 /**
- * consume: W Ingestors (one per thread, as IngestPool runs them) with a writer that stores nothing.
+ * consume: W Ingestors (on threads as IngestPool places them) with a writer that stores nothing.
  * e2e: the same Ingestors writing to EventStore, as `ipstream ingest` does.
  * Both run until "stop" arrives on the child's stdin, then store and commit what they read.
  */
@@ -40,7 +40,12 @@ export interface StoreJob {
 
 export type ChildJob = IngestJob | StoreJob;
 
-export type WorkerJob = ChildJob & { workerId: number; owned: number[] };
+/**
+ * One thread's share: `workerIds`, its consumers (ingest jobs: spread over threads as IngestPool
+ * spreads them, INGEST_THREADS), or the one writer `workerId` and the partitions it `owned` (store
+ * jobs).
+ */
+export type WorkerJob = ChildJob & { workerId: number; workerIds: number[]; owned: number[] };
 
 /** Sizes of the batches one worker (or all of them) handed to the writer. */
 export interface BatchSizes {

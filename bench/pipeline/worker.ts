@@ -7,7 +7,13 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { type Collection, MongoClient } from 'mongodb';
 import type { DeadLetter, Decoded, DeviceEvent } from '../../src/events/index.ts';
 import { describeError } from '../../src/errors/index.ts';
-import { type BatchWriter, createFlushPolicy, Ingestor, takeLimits } from '../../src/ingest/index.ts';
+import {
+  type BatchWriter,
+  createFlushPolicy,
+  Ingestor,
+  takeLimits,
+  WriteCombiner,
+} from '../../src/ingest/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import {
   type BucketDoc,
@@ -21,6 +27,7 @@ import {
   isRetriableStoreError,
   type MongoHandle,
   type StoreBatch,
+  type StoreResult,
   toEventDoc,
 } from '../../src/store/index.ts';
 import { withRetry } from '../../src/retry/index.ts';
@@ -53,24 +60,23 @@ function nextMessage(type: ParentToWorker['type']): Promise<void> {
   });
 }
 
-/** A writer that counts batch sizes and hands the batch to `inner` (or nowhere). */
+/** A writer that counts batch sizes and hands the batches to `inner` (or nowhere). */
 function countingWriter(sizes: BatchSizes, inner: EventStore | null): BatchWriter {
-  return {
-    async write(batch) {
-      addBatch(sizes, batch.events.length + batch.deadLetters.length);
-      if (inner !== null) {
-        const result = await inner.write(batch);
-        sizes.duplicates += result.duplicates;
-        return result;
-      }
-      return {
-        inserted: batch.events.length,
+  const writeMany = async (batches: readonly StoreBatch[]): Promise<StoreResult[]> => {
+    for (const b of batches) addBatch(sizes, b.events.length + b.deadLetters.length);
+    if (inner === null) {
+      return batches.map((b) => ({
+        inserted: b.events.length,
         duplicates: 0,
-        deadLetters: batch.deadLetters.length,
+        deadLetters: b.deadLetters.length,
         deadLetterDuplicates: 0,
-      };
-    },
+      }));
+    }
+    const results = await inner.writeMany(batches);
+    for (const r of results) sizes.duplicates += r.duplicates;
+    return results;
   };
+  return { writeMany, write: async (batch) => (await writeMany([batch]))[0]! };
 }
 
 /**
@@ -96,28 +102,38 @@ async function openStore(
   return { mongo, store: new EventStore(db, { profile, layout: job.config.store.eventsLayout }) };
 }
 
-/** The Ingestor as IngestPool runs it, its writer wrapped to count batch sizes. */
-async function ingest(job: IngestJob & { workerId: number }): Promise<void> {
+/**
+ * The thread's Ingestors as IngestPool runs them (one store and one WriteCombiner per thread), the
+ * writer wrapped to count batch sizes.
+ */
+async function ingest(job: IngestJob & { workerIds: number[] }): Promise<void> {
   const sizes = emptySizes();
   const statements: StatementCounts = {};
   const opened = job.mode === 'e2e' ? await openStore(job, statements) : null;
   try {
-    const ingestor = new Ingestor({
-      config: job.config,
-      workerId: job.workerId,
-      log: createLogger(job.config.logLevel, `bench-${job.mode}-${job.workerId}`),
-      onStats: () => undefined,
-      store: countingWriter(sizes, opened?.store ?? null),
-    });
+    const store = countingWriter(sizes, opened?.store ?? null);
+    const combiner = new WriteCombiner();
+    const ingestors = job.workerIds.map(
+      (workerId) =>
+        new Ingestor({
+          config: job.config,
+          workerId,
+          log: createLogger(job.config.logLevel, `bench-${job.mode}-${workerId}`),
+          onStats: () => undefined,
+          store,
+          combiner,
+        }),
+    );
     const stop = nextMessage('stop');
-    await ingestor.start();
+    await Promise.all(ingestors.map((i) => i.start()));
     send({ type: 'ready' });
     await stop;
     const started = performance.now();
-    await ingestor.stop();
-    const stats = ingestor.stats;
-    sizes.finalCountLimits.push(stats.policy.countLimit);
-    sizes.storeRetries = stats.storeRetries;
+    await Promise.all(ingestors.map((i) => i.stop()));
+    for (const { stats } of ingestors) {
+      sizes.finalCountLimits.push(stats.policy.countLimit);
+      sizes.storeRetries += stats.storeRetries;
+    }
     send({ type: 'done', sizes, elapsedMs: performance.now() - started, statements });
   } finally {
     await opened?.mongo.close();
@@ -221,7 +237,7 @@ async function store(job: StoreJob & { workerId: number; owned: number[] }): Pro
   }
 }
 
-function isFed(j: WorkerJob): j is StoreJob & { workerId: number; owned: number[] } {
+function isFed(j: WorkerJob): j is StoreJob & WorkerJob {
   return j.mode === 'store' || j.mode === 'raw';
 }
 

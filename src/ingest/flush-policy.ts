@@ -46,7 +46,11 @@
 import { SETTINGS } from '../config/index.ts';
 import { ConfigError, ValidationError } from '../errors/index.ts';
 
-export type FlushReason = 'age' | 'count' | 'bytes' | 'drain';
+/**
+ * Why a flush began: its buffer's age, count or bytes, a drain at stop, or `joined`: another
+ * consumer of its thread began a write, and its records went with it (write-combiner.ts).
+ */
+export type FlushReason = 'age' | 'count' | 'bytes' | 'drain' | 'joined';
 
 export interface FlushPolicyOptions {
   /** Flush once the oldest buffered record is this old (ms). Default 1000. */

@@ -24,12 +24,15 @@ import { byTopic, OffsetCommitter } from './committer.ts';
 import { createFlushPolicy, type FlushPolicy, type FlushReason, takeLimits } from './flush-policy.ts';
 import { type MemoryPlan, planMemory } from './memory-budget.ts';
 import { countIn, emptyStats, errorKind, type WorkerStats } from './stats.ts';
+import type { WriteCombiner } from './write-combiner.ts';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
 /** What a flush hands its batch to (EventStore, or a stand-in in benchmarks). */
 export interface BatchWriter {
   write(batch: StoreBatch): Promise<StoreResult>;
+  /** Several batches as one write, each batch's counts apart (EventStore.writeMany). */
+  writeMany?(batches: readonly StoreBatch[]): Promise<StoreResult[]>;
   /**
    * Per partition (`partitionKey`), the highest offset the store has applied, if it can say;
    * absent partitions have none. Lets the gap check accept records another member stored.
@@ -48,6 +51,8 @@ export interface IngestorOptions {
    * writer to measure the consume ceiling with exactly this code path.
    */
   store?: BatchWriter;
+  /** Shared by the consumers of a thread: their writes in flight at once go as one (write-combiner.ts). */
+  combiner?: WriteCombiner;
   /** This consumer's bounds from INGEST_MEMORY_MB (default: planned from `config.ingest`). */
   memory?: Pick<MemoryPlan, 'bufferBytes' | 'batchBytes' | 'fetchBytes' | 'deviceCacheEntries'>;
   /** How long `stop` keeps retrying a failing store before giving up (records stay uncommitted). */
@@ -122,6 +127,8 @@ export class Ingestor {
   #restarting = false;
   /** The consumer restart in progress, if any (stop waits for it: it may have commits to send). */
   #restart: Promise<void> | undefined;
+  /** Leaves the thread's write combiner (on stop). */
+  #leaveCombiner: (() => void) | undefined;
   /** Commits what was stored, retrying those that fail (committer.ts). */
   readonly #commits: OffsetCommitter;
   /** Partitions (`topic:partition`) whose buffered records were dropped since the consumer started. */
@@ -176,6 +183,7 @@ export class Ingestor {
 
   async start(): Promise<void> {
     this.#store = this.#options.store ?? (await this.#openStore());
+    this.#leaveCombiner = this.#options.combiner?.join(() => this.#flushWithOthers());
     await this.#startConsumer();
     this.#statsTimer = setInterval(() => this.#options.onStats(this.stats), 1000);
   }
@@ -288,6 +296,12 @@ export class Ingestor {
     }
   }
 
+  /** Another consumer of the thread begins a write: what this one holds goes with it. */
+  #flushWithOthers(): void {
+    if (this.#failed || this.#stopping || this.#flushing !== null || this.#buffer.count === 0) return;
+    this.#runFlush('joined');
+  }
+
   #runFlush(reason: FlushReason): void {
     clearTimeout(this.#ageTimer);
     this.#ageTimer = undefined;
@@ -397,7 +411,8 @@ export class Ingestor {
    */
   async #write(batch: Batch): Promise<StoreResult> {
     try {
-      const outcome = await this.#store!.write(batch);
+      const store = this.#store!;
+      const outcome = await (this.#options.combiner?.write(batch, store) ?? store.write(batch));
       this.#failingSince = undefined;
       return outcome;
     } catch (error) {
@@ -582,6 +597,7 @@ export class Ingestor {
     await this.#closeConsumer();
     this.#commits.cancel();
     clearInterval(this.#statsTimer);
+    this.#leaveCombiner?.();
     this.#options.onStats(this.stats);
     this.#ownStore?.close();
     await this.#mongo?.close();

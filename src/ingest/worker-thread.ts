@@ -5,6 +5,7 @@ import { asKafkaError } from '../kafka/index.ts';
 import { createLogger } from '../log/index.ts';
 import { Ingestor } from './ingestor.ts';
 import { watchEventLoop } from './loop-stall.ts';
+import { WriteCombiner } from './write-combiner.ts';
 import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
 
 const port = parentPort;
@@ -12,6 +13,7 @@ if (port === null) throw new InternalError('worker-thread.ts must run in a worke
 const { config, workerIds, memory } = workerData as WorkerInit;
 const send = (message: WorkerToPool): void => port.postMessage(message);
 const consumers: Ingestor[] = [];
+const combiner = new WriteCombiner();
 let stopping = false;
 watchEventLoop(createLogger(config.logLevel, 'ingest-thread'));
 
@@ -21,6 +23,7 @@ async function startConsumer(workerId: number): Promise<void> {
     config,
     workerId,
     memory,
+    combiner,
     log,
     onStats: (stats) => send({ type: 'stats', stats }),
     // The pool ends this thread and starts a replacement, which reads from the last commits.
