@@ -212,14 +212,14 @@ export const SETTINGS = {
       schema: Type.Integer({ minimum: 1, maximum: 256 }),
       default: 2,
       parse: integer,
-      doc: 'consumers (group members) per ingest process, each on a worker thread of its own unless `INGEST_THREADS` says fewer',
+      doc: 'consumers (group members) per ingest process, two to a worker thread unless `INGEST_THREADS` says otherwise',
     }),
     threads: setting({
       env: 'INGEST_THREADS',
       schema: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
       default: undefined,
       parse: integer,
-      doc: 'worker threads the consumers share (unset: one each); a thread costs about 100 MB before it holds a record, so fewer leave each consumer more of `INGEST_MEMORY_MB`',
+      doc: 'worker threads the consumers share (unset: one per two consumers); the consumers of a thread write their batches together, and a thread costs about 100 MB before it holds a record, so fewer leave each consumer more of `INGEST_MEMORY_MB`; more spread decoding over more cores',
     }),
     memoryMb: setting({
       env: 'INGEST_MEMORY_MB',

@@ -40,11 +40,19 @@ const DEVICE_CACHE_ENTRY_BYTES = 256;
 /** The least share a consumer can do useful work in: a fetch, a small buffer, a small batch. */
 export const MIN_CONSUMER_MB = 16;
 
+/**
+ * Consumers on one worker thread unless INGEST_THREADS says otherwise. Consumers of a thread write
+ * together (write-combiner.ts); on the 100k drain two consumers on one thread took 40 µs of CPU per
+ * event and peaked at 550 MB, against 63 µs and 790 MB on a thread each, at the same rate
+ * (docs/benchmarks.md, "Consumers that share a thread").
+ */
+export const CONSUMERS_PER_THREAD = 2;
+
 export interface MemoryBudgetInput {
   memoryMb: number;
   /** Consumers in the process. */
   workers: number;
-  /** Worker threads they share (undefined: one each). */
+  /** Worker threads they share (undefined: one per CONSUMERS_PER_THREAD). */
   threads?: number | undefined;
   /** An explicit INGEST_MAX_BUFFER_BYTES, checked against the share instead of derived. */
   maxBufferBytes?: number | undefined;
@@ -89,7 +97,7 @@ export function consumersThatFit(memoryMb: number, threads: number): number {
  */
 export function planMemory(input: MemoryBudgetInput): MemoryPlan {
   const { memoryMb, workers } = input;
-  const threads = Math.min(input.threads ?? workers, workers);
+  const threads = Math.min(input.threads ?? Math.ceil(workers / CONSUMERS_PER_THREAD), workers);
   const fixed = fixedMb(memoryMb, threads);
   const free = memoryMb - fixed;
   if (free < workers * MIN_CONSUMER_MB) {

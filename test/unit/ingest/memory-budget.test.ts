@@ -86,12 +86,15 @@ describe('planMemory', () => {
     );
   });
 
-  it('gives each consumer a thread of its own unless INGEST_THREADS says otherwise', () => {
+  it('puts two consumers on a thread unless INGEST_THREADS says otherwise', () => {
     assert.deepEqual(
       planMemory({ memoryMb: 1024, workers: 3 }),
-      planMemory({ memoryMb: 1024, workers: 3, threads: 3 }),
+      planMemory({ memoryMb: 1024, workers: 3, threads: 2 }),
     );
-    assert.equal(planMemory({ memoryMb: 1024, workers: 3 }).consumersPerThread, 1);
+    assert.equal(planMemory({ memoryMb: 1024, workers: 3 }).consumersPerThread, 2);
+    assert.equal(planMemory({ memoryMb: 1024, workers: 2 }).threads, 1);
+    assert.equal(planMemory({ memoryMb: 1024, workers: 1 }).threads, 1);
+    assert.equal(planMemory({ memoryMb: 1024, workers: 3, threads: 3 }).consumersPerThread, 1);
   });
 
   it('counts threads beyond the consumers as not started', () => {
