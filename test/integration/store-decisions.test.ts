@@ -11,7 +11,7 @@ import {
   storedEvents,
 } from '../../src/store/index.ts';
 import { testConfig } from '../support/config.ts';
-import { eventAt, eventsAt } from '../support/events.ts';
+import { deadLetterAt, eventAt, eventsAt } from '../support/events.ts';
 import { assertRollupsMatchEvents } from '../support/recount.ts';
 
 // A record can be delivered twice (a crash before the commit, a rebalance) by ingest processes that
@@ -31,18 +31,13 @@ const MINUTE = 60_000;
 
 /** The record at `offset` as a dead letter (what a smaller MAX_RECORD_BYTES made of it). */
 function deadAt(partition: number, offset: number): DeadLetter {
-  return {
-    id: `t/${partition}/${offset}`,
-    topic: 't',
-    partition,
-    offset,
+  return deadLetterAt(partition, offset, {
     reason: 'OVERSIZED',
     message: 'the value has 300 bytes; the maximum is 256',
-    key: null,
     value: '{"timestamp":"2024-09-18T14:30:00Z","device_ip":"10.1.1.200","error_code":7,"pad":"…"}',
     valueBytes: 300,
     bytes: 300,
-  };
+  });
 }
 
 /** Offsets 0..9 in the hour's first minute, but offset 5 half an hour later in a minute of its own. */

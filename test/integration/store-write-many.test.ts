@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Db, MongoClient } from 'mongodb';
-import type { DeadLetter } from '../../src/events/index.ts';
 import { FERRETDB_PROFILE } from '../../src/store/backend.ts';
 import { totals } from '../../src/query/index.ts';
 import { COLLECTIONS, countStoredEvents, ensureSchema, EventStore } from '../../src/store/index.ts';
 import { testConfig } from '../support/config.ts';
-import { eventsAt } from '../support/events.ts';
+import { deadLetterAt, eventsAt } from '../support/events.ts';
 import { assertRollupsMatchEvents } from '../support/recount.ts';
 
 // The consumers of one ingest thread write their batches as one when they meet (write-combiner.ts):
@@ -15,21 +14,6 @@ import { assertRollupsMatchEvents } from '../support/recount.ts';
 
 const HOUR = Date.UTC(2024, 8, 18, 14);
 const shape = (o: number) => ({ ts: HOUR + o * 1000, ip: `10.2.0.${o % 4}`, errorCode: 500 });
-
-function deadAt(partition: number, offset: number): DeadLetter {
-  return {
-    id: `t/${partition}/${offset}`,
-    topic: 't',
-    partition,
-    offset,
-    reason: 'INVALID_JSON',
-    message: 'not JSON',
-    key: null,
-    value: '{',
-    valueBytes: 1,
-    bytes: 1,
-  };
-}
 
 for (const layout of ['documents', 'buckets'] as const)
   describe(`EventStore.writeMany (${layout})`, () => {
@@ -54,11 +38,11 @@ for (const layout of ['documents', 'buckets'] as const)
       stores.push(store);
       // Partition 0 was half stored by an earlier delivery; partition 2 holds a dead letter.
       await store.write({ events: eventsAt(0, 0, 5, shape), deadLetters: [] });
-      await store.write({ events: [], deadLetters: [deadAt(1, 0)] });
+      await store.write({ events: [], deadLetters: [deadLetterAt(1, 0)] });
       const batches = [
         { events: eventsAt(0, 0, 10, shape), deadLetters: [] },
-        { events: eventsAt(1, 1, 4, shape), deadLetters: [deadAt(1, 0), deadAt(1, 4)] },
-        { events: eventsAt(2, 0, 7, shape), deadLetters: [deadAt(2, 7)] },
+        { events: eventsAt(1, 1, 4, shape), deadLetters: [deadLetterAt(1, 0), deadLetterAt(1, 4)] },
+        { events: eventsAt(2, 0, 7, shape), deadLetters: [deadLetterAt(2, 7)] },
       ];
       const results = await store.writeMany(batches);
       assert.deepEqual(

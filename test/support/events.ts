@@ -1,4 +1,4 @@
-import type { DeviceEvent } from '../../src/events/index.ts';
+import type { DeadLetter, DeviceEvent } from '../../src/events/index.ts';
 
 /** What a test decides about the event at an offset; the rest follows from its coordinates. */
 export type EventShape = Partial<Pick<DeviceEvent, 'ts' | 'ip' | 'errorCode' | 'bytes'>>;
@@ -25,4 +25,21 @@ export function eventsAt(
   shape: (offset: number) => EventShape,
 ): DeviceEvent[] {
   return Array.from({ length: to - from }, (_, i) => eventAt(partition, from + i, shape(from + i)));
+}
+
+/** The record of topic `t` at `partition`/`offset` as a dead letter (invalid JSON unless `shape` says). */
+export function deadLetterAt(partition: number, offset: number, shape: Partial<DeadLetter> = {}): DeadLetter {
+  return {
+    id: `t/${partition}/${offset}`,
+    topic: 't',
+    partition,
+    offset,
+    reason: 'INVALID_JSON',
+    message: 'not JSON',
+    key: null,
+    value: '{',
+    valueBytes: 1,
+    bytes: 1,
+    ...shape,
+  };
 }
