@@ -29,6 +29,7 @@ const PANELS = [
   'Dead letters by reason',
   'Store errors',
   'API latency by route',
+  'Store time by step',
 ];
 
 let promtool: string;
