@@ -10,7 +10,7 @@ import { TIMESTAMP_SPREADS, type TimestampMode } from './pipeline/data.ts';
 import { printTable } from './report.ts';
 import { intOption, listOption, numberOption } from '../src/cli/index.ts';
 import { requireServices } from '../src/app/index.ts';
-import type { EventsLayout } from '../src/store/index.ts';
+import { EVENTS_LAYOUTS, type EventsLayout } from '../src/store/index.ts';
 
 interface PipelineFlags {
   events: number;
@@ -43,11 +43,10 @@ function timestampMode(raw: string): TimestampMode {
   return raw as TimestampMode;
 }
 
-const LAYOUTS: readonly EventsLayout[] = ['documents', 'buckets'];
-
 function eventsLayout(raw: string): EventsLayout {
-  const layout = LAYOUTS.find((l) => l === raw.trim());
-  if (layout === undefined) throw new InvalidArgumentError(`expected ${LAYOUTS.join(' or ')}, got "${raw}"`);
+  const layout = EVENTS_LAYOUTS.find((l) => l === raw.trim());
+  if (layout === undefined)
+    throw new InvalidArgumentError(`expected ${EVENTS_LAYOUTS.join(' or ')}, got "${raw}"`);
   return layout;
 }
 

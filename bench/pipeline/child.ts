@@ -98,14 +98,13 @@ async function run(job: ChildJob): Promise<void> {
   const partitions = fed ? job.partitions : 0;
   // Consumers share threads as IngestPool places them (INGEST_THREADS); a store job's writers each
   // have one of their own.
-  const threads = fed ? job.workers : planMemory(job.config.ingest).threads;
-  const perThread = Math.ceil(job.workers / threads);
-  const workers = Array.from({ length: threads }, (_, workerId) =>
+  const plan = fed ? { threads: job.workers, consumersPerThread: 1 } : planMemory(job.config.ingest);
+  const workers = Array.from({ length: plan.threads }, (_, workerId) =>
     startWorker({
       ...job,
       workerId,
       workerIds: Array.from({ length: job.workers }, (_, id) => id).filter(
-        (id) => Math.floor(id / perThread) === workerId,
+        (id) => Math.floor(id / plan.consumersPerThread) === workerId,
       ),
       owned: Array.from({ length: partitions }, (_, p) => p).filter((p) => p % job.workers === workerId),
     }),

@@ -14,7 +14,6 @@ import {
   isRetriableStoreError,
   isUnreachableStoreError,
   type MongoHandle,
-  type StoreBatch,
   type StoreResult,
 } from '../store/index.ts';
 import { backoffDelay, withRetry } from '../retry/index.ts';
@@ -24,15 +23,12 @@ import { byTopic, OffsetCommitter } from './committer.ts';
 import { createFlushPolicy, type FlushPolicy, type FlushReason, takeLimits } from './flush-policy.ts';
 import { type MemoryPlan, planMemory } from './memory-budget.ts';
 import { countIn, emptyStats, errorKind, type WorkerStats } from './stats.ts';
-import type { WriteCombiner } from './write-combiner.ts';
+import type { CombinableWriter, WriteCombiner } from './write-combiner.ts';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
 /** What a flush hands its batch to (EventStore, or a stand-in in benchmarks). */
-export interface BatchWriter {
-  write(batch: StoreBatch): Promise<StoreResult>;
-  /** Several batches as one write, each batch's counts apart (EventStore.writeMany). */
-  writeMany?(batches: readonly StoreBatch[]): Promise<StoreResult[]>;
+export interface BatchWriter extends CombinableWriter {
   /**
    * Per partition (`partitionKey`), the highest offset the store has applied, if it can say;
    * absent partitions have none. Lets the gap check accept records another member stored.

@@ -13,6 +13,7 @@ import { isRetriableStoreError, type StoreBatch, type StoreResult } from '../sto
 /** What the combiner writes through: a store, merging batches when it can. */
 export interface CombinableWriter {
   write(batch: StoreBatch): Promise<StoreResult>;
+  /** Several batches as one write, each batch's counts apart (EventStore.writeMany). */
   writeMany?(batches: readonly StoreBatch[]): Promise<StoreResult[]>;
 }
 
@@ -27,7 +28,7 @@ export class WriteCombiner {
   #writing = false;
   /** Each member's "flush what you hold now, unless you are writing". */
   readonly #members = new Set<() => void>();
-  /** Writes that carried more than one batch, and the batches they carried (for stats and tests). */
+  /** Writes that carried more than one batch, and the batches they carried (tests read them). */
   readonly merged = { writes: 0, batches: 0 };
 
   /** Takes part in the thread's writes: `flushNow` is called when one is about to begin. Returns leave. */

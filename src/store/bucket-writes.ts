@@ -12,6 +12,7 @@ import { type BucketDoc, decideRun, eventBucketId, fromBucketEvent } from './buc
 import { type Classification, classify, recordLogId, RecordLogView } from './decisions.ts';
 import { readByIds } from './docs.ts';
 import { TOTALS_ID } from './levels.ts';
+import { groupBy } from './rollup-batch.ts';
 import { COLLECTIONS, type Guarded, type TotalsDoc } from './schema.ts';
 
 export interface BucketRound {
@@ -34,14 +35,8 @@ export async function decideBuckets(
   batch: { events: readonly DeviceEvent[]; deadLetters: readonly DeadLetter[] },
   now: Date,
 ): Promise<BucketRound> {
-  const records = [...batch.events, ...batch.deadLetters];
-  const byPartition = new Map<string, (DeviceEvent | DeadLetter)[]>();
-  for (const r of records) {
-    const pk = partitionKey(r.topic, r.partition);
-    const list = byPartition.get(pk);
-    if (list === undefined) byPartition.set(pk, [r]);
-    else list.push(r);
-  }
+  const records: (DeviceEvent | DeadLetter)[] = [...batch.events, ...batch.deadLetters];
+  const byPartition = groupBy(records, (r) => partitionKey(r.topic, r.partition));
   // The record logs of the batch's offsets, and of the offset before each partition's first.
   const ids = new Set<string>([TOTALS_ID]);
   for (const [pk, list] of byPartition) {

@@ -18,9 +18,10 @@
  */
 import type { Collection } from 'mongodb';
 import { BSON } from 'bson';
-import { type DeadLetter, type DeviceEvent } from '../events/index.ts';
+import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/index.ts';
 import { IpstreamError } from '../errors/index.ts';
 import { decidedDeadLetter, refusedEvent, storedDeviceEvent } from './event-docs.ts';
+import { groupBy } from './rollup-batch.ts';
 import { insertOutcome } from './write-errors.ts';
 
 /** One event in a bucket: the event document's fields but its coordinates' partition and topic. */
@@ -215,15 +216,8 @@ function runBucket(
  * buckets without deciding.
  */
 export function bucketsOf(events: readonly DeviceEvent[], ingestedAt: Date): BucketDoc[] {
-  const byPartition = new Map<string, DeviceEvent[]>();
-  for (const e of events) {
-    const key = `${e.topic}\u0000${e.partition}`;
-    const list = byPartition.get(key);
-    if (list === undefined) byPartition.set(key, [e]);
-    else list.push(e);
-  }
   const buckets: BucketDoc[] = [];
-  for (const list of byPartition.values()) {
+  for (const list of groupBy(events, (e) => partitionKey(e.topic, e.partition)).values()) {
     const sorted = list.sort((a, b) => a.offset - b.offset).map((e) => ({ offset: e.offset, event: e }));
     for (let i = 0; i < sorted.length;) {
       const j = runEnd(sorted, i);

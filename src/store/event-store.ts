@@ -466,21 +466,14 @@ export class EventStore {
     };
   }
 
-  /** Inserts documents whose _id makes a replay a no-op; documents the server refuses are returned. */
+  /**
+   * Inserts documents whose _id makes a replay a no-op; returns which were there already and which
+   * the server refused, by index.
+   */
   async #insert<D extends { _id: string }>(collection: Collection<D>, docs: D[]) {
-    const result = {
-      inserted: 0,
-      duplicates: 0,
-      duplicateIndexes: new Set<number>(),
-      refused: [] as { index: number; code: number; message: string }[],
-    };
-    if (docs.length === 0) return result;
-    const outcome = await insertUnordered(collection, docs);
-    result.duplicates = outcome.duplicates.length;
-    result.duplicateIndexes = new Set(outcome.duplicates);
-    result.refused = outcome.refused;
-    result.inserted = docs.length - result.duplicates - result.refused.length;
-    return result;
+    const outcome =
+      docs.length === 0 ? { duplicates: [], refused: [] } : await insertUnordered(collection, docs);
+    return { duplicateIndexes: new Set(outcome.duplicates), refused: outcome.refused };
   }
 
   /**

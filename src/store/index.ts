@@ -42,7 +42,13 @@ export {
   TOTALS_ID,
 } from './levels.ts';
 export { connectMongo, type MongoHandle } from './mongo.ts';
-export { type EventsLayout, recordedSchema, SCHEMA_VERSION, type SchemaDoc } from './schema-version.ts';
+export {
+  EVENTS_LAYOUTS,
+  type EventsLayout,
+  recordedSchema,
+  SCHEMA_VERSION,
+  type SchemaDoc,
+} from './schema-version.ts';
 export { expireEvents } from './retention.ts';
 export { isRetriableStoreError, isUnreachableStoreError } from './retry.ts';
 export { planRollups, toRollupEvent, touchedDocs } from './rollup-plan.ts';

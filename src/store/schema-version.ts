@@ -22,8 +22,9 @@ import { SERVER_CODES, serverCode } from './server-codes.ts';
 /** The schema this ipstream writes. */
 export const SCHEMA_VERSION = 2;
 
-/** How the events themselves are stored (EVENTS_LAYOUT); fixed for the life of a database. */
-export type EventsLayout = 'documents' | 'buckets';
+/** How the events themselves can be stored (EVENTS_LAYOUT); fixed for the life of a database. */
+export const EVENTS_LAYOUTS = ['documents', 'buckets'] as const;
+export type EventsLayout = (typeof EVENTS_LAYOUTS)[number];
 
 export interface SchemaDoc extends Document {
   _id: 'schema';
