@@ -37,8 +37,8 @@ export function ipstreamPeer(ctx: PeerContext, o: IpstreamPeerOptions): Peer {
     target: {
       db: o.db,
       collection: COLLECTIONS.events,
-      seqPath: 'extra.seq',
-      ...(o.layout === 'buckets' ? { arrayPath: 'events' } : {}),
+      // A bucket keeps each event's extra fields in one array, `extra`.
+      ...(o.layout === 'buckets' ? { arrayPath: 'extra', seqPath: 'seq' } : { seqPath: 'extra.seq' }),
     },
     start(): Promise<PeerProcess> {
       const proc = new MeasuredProcess(

@@ -9,6 +9,7 @@ import { partitionKey, recordId } from '../../src/events/index.ts';
 import { EventProducer } from '../../src/kafka/index.ts';
 import { runProducer } from '../../src/producer/index.ts';
 import {
+  type BucketDoc,
   COLLECTIONS,
   eventBucketId,
   type EventsLayout,
@@ -42,11 +43,7 @@ interface LatencyDoc {
   extra?: { sent_at?: unknown };
 }
 
-interface LatencyBucket {
-  _id: string;
-  to: number;
-  events: { offset: number; extra?: { sent_at?: unknown } }[];
-}
+type LatencyBucket = Pick<BucketDoc, '_id' | 'to' | 'offset' | 'extra'>;
 
 /** The sent_at of records by partition and offset, read by _id alone in either events layout. */
 type SentAtReader = (partition: number, offsets: readonly number[]) => Promise<(number | undefined)[]>;
@@ -80,10 +77,13 @@ function bucketReader(events: Collection<LatencyBucket>, topic: string, partitio
     while (next[partition]! <= last) {
       const bucket = await events.findOne(
         { _id: eventBucketId(topic, partition, next[partition]!) },
-        { projection: { to: 1, 'events.offset': 1, 'events.extra.sent_at': 1 } },
+        // Whole `extra`: projecting a field inside it would drop the nulls that keep positions.
+        { projection: { to: 1, offset: 1, extra: 1 } },
       );
       if (bucket === null) break;
-      for (const e of bucket.events) held[partition]!.set(e.offset, sentAtOf(e));
+      bucket.offset.forEach((offset, i) =>
+        held[partition]!.set(offset, sentAtOf({ extra: bucket.extra?.[i] ?? undefined })),
+      );
       next[partition] = bucket.to + 1;
     }
     const found = offsets.map((o) => held[partition]!.get(o));

@@ -8,7 +8,7 @@ import type { Db } from 'mongodb';
 import { type DeadLetter, type DeviceEvent, partitionKey } from '../events/index.ts';
 import { IpstreamError } from '../errors/index.ts';
 import type { StoreProfile } from './backend.ts';
-import { type BucketDoc, decideRun, eventBucketId, fromBucketEvent } from './buckets.ts';
+import { type BucketDoc, bucketEvents, decideRun, eventBucketId, fromBucketEvent } from './buckets.ts';
 import { type Classification, classify, recordLogId, RecordLogView } from './decisions.ts';
 import { readByIds } from './docs.ts';
 import { TOTALS_ID } from './levels.ts';
@@ -90,7 +90,7 @@ export async function decideBuckets(
     const storedEvents = new Map(
       wanted.map((d, i) => {
         const bucket = bucketIds[i] === null ? null : (docs.get(bucketIds[i]!) ?? null);
-        const e = bucket?.events.find((x) => x.offset === d.offset);
+        const e = bucket === null ? undefined : bucketEvents(bucket).find((x) => x.offset === d.offset);
         return [
           d.id,
           bucket === null || e === undefined ? null : fromBucketEvent(bucket, e, d.bytes),
