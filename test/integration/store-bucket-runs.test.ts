@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Db, MongoClient } from 'mongodb';
+import { type Db, type Document, MongoClient } from 'mongodb';
 import { FERRETDB_PROFILE } from '../../src/store/backend.ts';
-import { type BucketDoc, decideRun, eventBucketId } from '../../src/store/buckets.ts';
+import { type BucketDoc, decideRun, eventBucketId, toBucketEvent } from '../../src/store/buckets.ts';
 import { COLLECTIONS, countStoredEvents, ensureSchema, EventStore } from '../../src/store/index.ts';
 import { testConfig } from '../support/config.ts';
 import { eventsAt } from '../support/events.ts';
@@ -29,7 +29,8 @@ describe('buckets: a run longer than the batch that takes it', () => {
     stores.push(store);
     // The first write records the layout; then the crashed delivery's bucket, with no record log.
     await store.write({ events: [], deadLetters: [] });
-    await decideRun(db.collection(COLLECTIONS.events), -1, events.slice(0, through + 1), new Date());
+    if (through >= 0)
+      await decideRun(db.collection(COLLECTIONS.events), -1, events.slice(0, through + 1), new Date());
     return { db, store };
   };
 
@@ -76,17 +77,43 @@ describe('buckets: a run longer than the batch that takes it', () => {
     const second = await store.write({ events: events.slice(10), deadLetters: [] });
     assert.equal(second.inserted, 10);
     assert.equal(await countStoredEvents(db), 40);
-    const runs = await db
-      .collection<BucketDoc>(COLLECTIONS.events)
-      .find({}, { projection: { from: 1, to: 1 } })
-      .toArray();
-    assert.deepEqual(
-      runs.map((b): [number, number] => [b.from, b.to]).sort((a, b) => a[0] - b[0]),
-      [
-        [0, 29],
-        [30, 39],
-      ],
-    );
+    await assertRuns(db);
+    await assertRollupsMatchEvents(db);
+  });
+
+  it('a run whose bucket holds its events as objects (the form before arrays per field) is taken alike', async () => {
+    const { db, store } = await withCrashedRun('bucket-runs-objects', -1);
+    const run = events.slice(0, 30);
+    await db.collection<Document & { _id: string }>(COLLECTIONS.events).insertOne({
+      _id: eventBucketId('t', 0, 0),
+      topic: 't',
+      partition: 0,
+      from: 0,
+      to: 29,
+      events: run.map(toBucketEvent),
+      ingestedAt: new Date(),
+    });
+    const first = await store.write({ events: events.slice(0, 10), deadLetters: [] });
+    assert.equal(first.inserted, 0, 'the bucket held the batch');
+    const second = await store.write({ events: events.slice(10), deadLetters: [] });
+    assert.equal(second.inserted, 10);
+    assert.equal(await countStoredEvents(db), 40);
+    await assertRuns(db);
     await assertRollupsMatchEvents(db);
   });
 });
+
+/** The crashed run's bucket, [0, 29], and the one the batch past it started, [30, 39]. */
+async function assertRuns(db: Db): Promise<void> {
+  const runs = await db
+    .collection<BucketDoc>(COLLECTIONS.events)
+    .find({}, { projection: { from: 1, to: 1 } })
+    .toArray();
+  assert.deepEqual(
+    runs.map((b): [number, number] => [b.from, b.to]).sort((a, b) => a[0] - b[0]),
+    [
+      [0, 29],
+      [30, 39],
+    ],
+  );
+}
