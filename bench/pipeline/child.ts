@@ -98,8 +98,9 @@ async function run(job: ChildJob): Promise<void> {
   const partitions = fed ? job.partitions : 0;
   // Consumers share threads as IngestPool places them (INGEST_THREADS); a store job's writers each
   // have one of their own.
+  // With no thread (the main thread hosts the consumers in ipstream), one benchmark thread hosts them.
   const plan = fed ? { threads: job.workers, consumersPerThread: 1 } : planMemory(job.config.ingest);
-  const workers = Array.from({ length: plan.threads }, (_, workerId) =>
+  const workers = Array.from({ length: Math.max(plan.threads, 1) }, (_, workerId) =>
     startWorker({
       ...job,
       workerId,

@@ -6,7 +6,8 @@
 export { runApi } from './api.ts';
 export { runDeadLetterReplay } from './dead-letter-replay.ts';
 export { runIngest } from './ingest.ts';
+export { boundMainThreadHeap } from './main-heap.ts';
 export { requireServices } from './services.ts';
 export { untilStopSignal } from './signals.ts';
 export { DEFAULT_PARTITIONS, ensureTopic } from './topic.ts';
-export { runUp } from './up.ts';
+export { runUp, upMaxWorkers } from './up.ts';

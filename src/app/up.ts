@@ -9,6 +9,7 @@ import {
   startPartitionAutoscaler,
 } from '../scaling/index.ts';
 import { servicesDown, servicesStatus, servicesUp } from '../local-services/index.ts';
+import { holdsConsumers } from '../ingest/index.ts';
 import { runApi } from './api.ts';
 import { runIngest } from './ingest.ts';
 import { ensureTopic } from './topic.ts';
@@ -22,6 +23,16 @@ export interface UpOptions {
   partitions?: number;
   maxPartitions: number;
   maxWorkers: number;
+}
+
+/** The most workers `up` adds as the topic grows, unless told: what INGEST_MEMORY_MB holds of it. */
+const UP_MAX_WORKERS = 4;
+
+/** UP_MAX_WORKERS, or fewer when the memory budget cannot hold them (never below INGEST_WORKERS). */
+export function upMaxWorkers(config: Config): number {
+  let n = UP_MAX_WORKERS;
+  while (n > config.ingest.workers && !holdsConsumers(config.ingest.memoryMb, n, config.ingest.threads)) n--;
+  return Math.max(n, config.ingest.workers);
 }
 
 export interface RunningUp {

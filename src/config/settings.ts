@@ -216,10 +216,10 @@ export const SETTINGS = {
     }),
     threads: setting({
       env: 'INGEST_THREADS',
-      schema: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+      schema: Type.Optional(Type.Integer({ minimum: 0, maximum: 256 })),
       default: undefined,
       parse: integer,
-      doc: 'worker threads the consumers share (unset: one per two consumers); the consumers of a thread write their batches together, and a thread costs about 100 MB before it holds a record, so fewer leave each consumer more of `INGEST_MEMORY_MB`; more spread decoding over more cores',
+      doc: 'worker threads the consumers share (unset: one per two consumers, or none when `INGEST_MEMORY_MB` cannot hold them; 0: none, the consumers run on the main thread); the consumers of a thread write their batches together, and a thread costs about 100 MB before it holds a record, so fewer leave each consumer more of `INGEST_MEMORY_MB`; more spread decoding over more cores',
     }),
     memoryMb: setting({
       env: 'INGEST_MEMORY_MB',

@@ -15,6 +15,11 @@
  * The fixed costs were measured on Node 24 (docs/benchmarks.md, "Memory"): an idle `ingest` with
  * its consumers on one worker thread holds 258 MB, with two threads 342 MB. A tenth of the budget
  * stays out of every plan, for what the estimates miss.
+ *
+ * With no worker thread (INGEST_THREADS=0, or unset when the budget cannot hold one: 256 MB) the
+ * consumers run on the main thread, whose modules they share. Its heap has no limit of its own (V8
+ * takes the main thread's from the command line only), so there the plan bounds what the consumers
+ * hold and V8 collects as it sees fit.
  */
 import { ConfigError } from '../errors/index.ts';
 
@@ -22,6 +27,12 @@ const MiB = 1024 * 1024;
 
 /** The main thread: modules, the Kafka admin and MongoDB clients, the HTTP side. */
 export const MAIN_THREAD_MB = 176;
+/** What the main thread's heap holds before any record: every module of the process, its clients. */
+const MAIN_HEAP_BASE_MB = 64;
+/** The main thread's semi-space when it hosts the consumers: V8's default grows to tens of MB. */
+export const MAIN_SEMI_SPACE_MB = 2;
+/** The consumers' clients and watch when they run on the main thread, whose modules they share. */
+const MAIN_HOST_MB = 16;
 /** What a worker thread's heap holds before any record: modules and clients. */
 const THREAD_HEAP_BASE_MB = 48;
 /** A worker thread's young generation, set explicitly: V8's default grows with the heap limit. */
@@ -52,7 +63,10 @@ export interface MemoryBudgetInput {
   memoryMb: number;
   /** Consumers in the process. */
   workers: number;
-  /** Worker threads they share (undefined: one per CONSUMERS_PER_THREAD). */
+  /**
+   * Worker threads they share; 0: none, the consumers run on the main thread (undefined: one per
+   * CONSUMERS_PER_THREAD, or none when the budget cannot hold that many).
+   */
   threads?: number | undefined;
   /** An explicit INGEST_MAX_BUFFER_BYTES, checked against the share instead of derived. */
   maxBufferBytes?: number | undefined;
@@ -69,26 +83,50 @@ export interface MemoryPlan {
   fetchBytes: number;
   /** Device ids a consumer keeps in memory (the registry's cache). */
   deviceCacheEntries: number;
-  /** Each worker thread's V8 old-generation limit (MB), for its consumers and its modules. */
+  /** Each worker thread's V8 old-generation limit (MB), for its consumers and its modules (0: no thread). */
   threadHeapMb: number;
   /** Each worker thread's V8 young-generation limit (MB). */
   threadYoungMb: number;
-  /** Worker threads the consumers run on (INGEST_THREADS, at most one per consumer). */
+  /**
+   * With no worker thread: the main thread's V8 old-generation limit (MB), for every module of the
+   * process and the consumers it hosts (0: threads host them). V8 takes it from the command line
+   * only (`boundMainThreadHeap` in src/app/).
+   */
+  mainHeapMb: number;
+  /** Worker threads the consumers run on (INGEST_THREADS, at most one per consumer); 0: the main thread. */
   threads: number;
-  /** Consumers per worker thread (the last thread may hold fewer). */
+  /** Consumers per worker thread (the last thread may hold fewer), or on the main thread. */
   consumersPerThread: number;
 }
 
 const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
 
+/**
+ * One thread per CONSUMERS_PER_THREAD consumers, or none (the main thread) when the budget cannot
+ * hold them on those threads but can on the main thread.
+ */
+function defaultThreads(memoryMb: number, workers: number): number {
+  const threads = Math.ceil(workers / CONSUMERS_PER_THREAD);
+  return consumersThatFit(memoryMb, threads) < workers && consumersThatFit(memoryMb, 0) >= workers
+    ? 0
+    : threads;
+}
+
 /** The fixed part of a process with `threads` worker threads (MB). */
 export function fixedMb(memoryMb: number, threads: number): number {
-  return Math.ceil(memoryMb * RESERVE) + MAIN_THREAD_MB + threads * WORKER_THREAD_MB;
+  const hosts = threads === 0 ? MAIN_HOST_MB : threads * WORKER_THREAD_MB;
+  return Math.ceil(memoryMb * RESERVE) + MAIN_THREAD_MB + hosts;
 }
 
 /** The most consumers `memoryMb` holds on `threads` threads (0: not even one). */
 export function consumersThatFit(memoryMb: number, threads: number): number {
   return Math.max(0, Math.floor((memoryMb - fixedMb(memoryMb, threads)) / MIN_CONSUMER_MB));
+}
+
+/** Whether `memoryMb` holds `workers` consumers on `threads` threads (undefined: the default). */
+export function holdsConsumers(memoryMb: number, workers: number, threads?: number): boolean {
+  const placed = Math.min(threads ?? defaultThreads(memoryMb, workers), workers);
+  return consumersThatFit(memoryMb, placed) >= workers;
 }
 
 /**
@@ -97,25 +135,26 @@ export function consumersThatFit(memoryMb: number, threads: number): number {
  */
 export function planMemory(input: MemoryBudgetInput): MemoryPlan {
   const { memoryMb, workers } = input;
-  const threads = Math.min(input.threads ?? Math.ceil(workers / CONSUMERS_PER_THREAD), workers);
+  const threads = Math.min(input.threads ?? defaultThreads(memoryMb, workers), workers);
   const fixed = fixedMb(memoryMb, threads);
   const free = memoryMb - fixed;
   if (free < workers * MIN_CONSUMER_MB) {
     const needed = Math.ceil(
-      (MAIN_THREAD_MB + threads * WORKER_THREAD_MB + workers * MIN_CONSUMER_MB) / (1 - RESERVE),
+      (fixed - Math.ceil(memoryMb * RESERVE) + workers * MIN_CONSUMER_MB) / (1 - RESERVE),
     );
     const fit = consumersThatFit(memoryMb, threads);
     const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+    const where = threads === 0 ? 'the main thread' : plural(threads, 'thread');
     throw new ConfigError(
-      `INGEST_MEMORY_MB=${memoryMb} cannot hold ${plural(workers, 'consumer')} on ${plural(threads, 'thread')}: ` +
+      `INGEST_MEMORY_MB=${memoryMb} cannot hold ${plural(workers, 'consumer')} on ${where}: ` +
         `${fixed} MB are fixed and each consumer needs ${MIN_CONSUMER_MB} MB; set INGEST_MEMORY_MB to at least ${needed}` +
-        `${fit > 0 ? ` or INGEST_WORKERS to at most ${fit}` : ''}${threads > 1 ? ' or use fewer INGEST_THREADS' : ''}`,
+        `${fit > 0 ? ` or INGEST_WORKERS to at most ${fit}` : ''}${threads > 0 ? ' or use fewer INGEST_THREADS (0: the main thread)' : ''}`,
     );
   }
   // Every thread's heap limit is made for its largest count of consumers, so the shares are made
   // for threads × that count: with uneven threads the limits still add up to the budget.
-  const consumersPerThread = Math.ceil(workers / threads);
-  const consumerBytes = Math.floor((free * MiB) / (threads * consumersPerThread));
+  const consumersPerThread = Math.ceil(workers / Math.max(threads, 1));
+  const consumerBytes = Math.floor((free * MiB) / (Math.max(threads, 1) * consumersPerThread));
   const live = consumerBytes / 2;
   // Shares of the live half, by what each costs beyond its footprint: a batch in flight about 2.5x
   // (documents, BSON, plans), a fetch about 10x (decoded at once).
@@ -136,8 +175,10 @@ export function planMemory(input: MemoryBudgetInput): MemoryPlan {
     // by _id of the device: a slower write, never a wrong id.
     deviceCacheEntries: Math.max(1_000, Math.min(200_000, Math.floor(live / 10 / DEVICE_CACHE_ENTRY_BYTES))),
     fetchBytes,
-    threadHeapMb: THREAD_HEAP_BASE_MB + Math.ceil((consumersPerThread * consumerBytes) / MiB),
+    threadHeapMb:
+      threads === 0 ? 0 : THREAD_HEAP_BASE_MB + Math.ceil((consumersPerThread * consumerBytes) / MiB),
     threadYoungMb: THREAD_YOUNG_MB,
+    mainHeapMb: threads === 0 ? MAIN_HEAP_BASE_MB + Math.ceil((workers * consumerBytes) / MiB) : 0,
     threads,
     consumersPerThread,
   };

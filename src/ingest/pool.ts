@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
 import { IpstreamError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
+import { InProcessThread, type ThreadHandle } from './in-process-thread.ts';
 import { type MemoryPlan, planMemory } from './memory-budget.ts';
 import { emptyStats, retire, type WorkerStats } from './stats.ts';
 import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
@@ -16,9 +17,9 @@ const FAILED_THREAD_GRACE_MS = 30_000;
 
 type Started = ReturnType<typeof Promise.withResolvers<void>>;
 
-/** One worker thread and the consumers it runs. */
+/** One worker thread (or the main thread's host) and the consumers it runs. */
 interface Slot {
-  worker: Worker;
+  worker: ThreadHandle;
   /** Counters of its consumers, by worker id. */
   consumers: Map<number, WorkerStats>;
   /** Settled when each consumer has started (or failed to). */
@@ -31,8 +32,9 @@ interface Slot {
  * own Kafka consumer, spread over INGEST_THREADS worker threads. Kafka assigns the partitions; the
  * pool only starts, watches, restarts and stops the threads and gathers their consumers' counters
  * for /metrics and /api/v1/pipeline. A thread costs an isolate with its own modules and clients
- * (memory-budget.ts), so consumers may share threads; a thread whose consumer fails for good stops
- * its other consumers cleanly and is replaced whole.
+ * (memory-budget.ts), so consumers may share threads, or run on the main thread when the budget
+ * holds no thread; a thread whose consumer fails for good stops its other consumers cleanly and is
+ * replaced whole.
  */
 export class IngestPool {
   readonly #config: WorkerInit['config'];
@@ -87,7 +89,7 @@ export class IngestPool {
   async scaleTo(count: number): Promise<void> {
     const starting: Promise<void>[] = [];
     while (this.size < count) {
-      if (this.#slots.size < this.#memory.threads) {
+      if (this.#slots.size < Math.max(this.#memory.threads, 1)) {
         starting.push(...this.#spawn(Math.min(count - this.size, this.#memory.consumersPerThread)));
       } else {
         const slot = [...this.#slots].reduce((a, b) => (b.consumers.size < a.consumers.size ? b : a));
@@ -116,14 +118,17 @@ export class IngestPool {
   #spawn(n: number): Promise<void>[] {
     const ids = this.#ids(n);
     const init: WorkerInit = { config: this.#config, workerIds: ids, memory: this.#memory };
-    const worker = new Worker(WORKER_URL, {
-      workerData: init,
-      // The heap may not grow past what the plan gives this thread: V8 collects sooner instead.
-      resourceLimits: {
-        maxOldGenerationSizeMb: this.#memory.threadHeapMb,
-        maxYoungGenerationSizeMb: this.#memory.threadYoungMb,
-      },
-    });
+    const worker: ThreadHandle =
+      this.#memory.threads === 0
+        ? new InProcessThread(init)
+        : new Worker(WORKER_URL, {
+            workerData: init,
+            // The heap may not grow past what the plan gives this thread: V8 collects sooner instead.
+            resourceLimits: {
+              maxOldGenerationSizeMb: this.#memory.threadHeapMb,
+              maxYoungGenerationSizeMb: this.#memory.threadYoungMb,
+            },
+          });
     const stopped = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     const slot: Slot = { worker, consumers: new Map(), started: new Map(), stopped };
     this.#register(slot, ids);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type ConfigOverrides, flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
-import { requireServices, runIngest, untilStopSignal } from '../../app/index.ts';
+import { boundMainThreadHeap, requireServices, runIngest, untilStopSignal } from '../../app/index.ts';
 import { formatStoreSteps, sumStats } from '../../ingest/index.ts';
 import { createLogger } from '../../log/index.ts';
 import { intOption, numberOption } from '../options.ts';
@@ -38,7 +38,7 @@ export function registerIngestCommand(program: Command): void {
     .description('consume the topic with N workers in one consumer group and store events in MongoDB')
     .option(
       '--workers <n>',
-      `consumers in this process, a thread each unless INGEST_THREADS says fewer (${flagDefault(SETTINGS.ingest.workers)})`,
+      `consumers in this process, two to a worker thread unless INGEST_THREADS says otherwise (${flagDefault(SETTINGS.ingest.workers)})`,
       intOption(1, 256),
     )
     .option(
@@ -71,8 +71,9 @@ export function registerIngestCommand(program: Command): void {
     )
     .action(async (flags: IngestFlags) => {
       const config = loadConfig(undefined, ingestOverrides(flags));
-      await requireServices(config);
       const log = createLogger(config.logLevel, 'ingest');
+      boundMainThreadHeap(config, log, flags.maxWorkers);
+      await requireServices(config);
       const stop = untilStopSignal();
       const ingest = await runIngest(config, {
         log,

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { flagDefault, loadConfig, SETTINGS } from '../../config/index.ts';
-import { DEFAULT_PARTITIONS, runUp, untilStopSignal } from '../../app/index.ts';
+import {
+  boundMainThreadHeap,
+  DEFAULT_PARTITIONS,
+  runUp,
+  untilStopSignal,
+  upMaxWorkers,
+} from '../../app/index.ts';
 import { createLogger } from '../../log/index.ts';
 import { intOption, numberOption } from '../options.ts';
 import { stepReporter } from '../progress.ts';
@@ -11,7 +17,7 @@ interface UpFlags {
   port?: number;
   partitions?: number;
   maxPartitions: number;
-  maxWorkers: number;
+  maxWorkers?: number;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -22,7 +28,7 @@ export function registerUpCommand(program: Command): void {
     .option('--demo-rate <r>', 'demo events per second', numberOption(1, 100_000), 200)
     .option(
       '--workers <n>',
-      `ingest consumers, a thread each unless INGEST_THREADS says fewer (${flagDefault(SETTINGS.ingest.workers)})`,
+      `ingest consumers, two to a worker thread unless INGEST_THREADS says otherwise (${flagDefault(SETTINGS.ingest.workers)})`,
       intOption(1, 256),
     )
     .option('--port <p>', `HTTP port (${flagDefault(SETTINGS.http.port)})`, intOption(0, 65535))
@@ -37,20 +43,27 @@ export function registerUpCommand(program: Command): void {
       intOption(1, 10_000),
       32,
     )
-    .option('--max-workers <n>', 'workers are added up to n as the topic grows', intOption(1, 256), 4)
+    .option(
+      '--max-workers <n>',
+      'workers are added up to n as the topic grows (default 4, or as many as INGEST_MEMORY_MB holds)',
+      intOption(1, 256),
+    )
     .action(async (flags: UpFlags) => {
       const config = loadConfig(undefined, {
         ...(flags.port !== undefined && { http: { port: flags.port } }),
         ...(flags.workers !== undefined && { ingest: { workers: flags.workers } }),
       });
+      const log = createLogger(config.logLevel, 'up');
+      const maxWorkers = flags.maxWorkers ?? upMaxWorkers(config);
+      boundMainThreadHeap(config, log, maxWorkers);
       const stop = untilStopSignal();
       const up = await runUp(config, {
-        log: createLogger(config.logLevel, 'up'),
+        log,
         step: stepReporter(),
         ...(flags.demo === true && { demoRate: flags.demoRate }),
         ...(flags.partitions !== undefined && { partitions: flags.partitions }),
         maxPartitions: flags.maxPartitions,
-        maxWorkers: flags.maxWorkers,
+        maxWorkers,
       });
       process.stdout.write(
         `\n  dashboard  ${up.url}/\n  API docs   ${up.url}/docs\n\n  Ctrl-C stops everything.\n\n`,

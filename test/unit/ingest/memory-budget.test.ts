@@ -15,6 +15,8 @@ const MiB = 1024 * 1024;
 function plannedMb(memoryMb: number, workers: number, threads: number): number {
   const plan = planMemory({ memoryMb, workers, threads });
   const t = Math.min(threads, workers);
+  // On the main thread: its fixed part and the consumers' shares.
+  if (t === 0) return MAIN_THREAD_MB + (workers * plan.consumerBytes) / MiB;
   const perThreadHeapGrowth = plan.threadHeapMb - 48;
   return MAIN_THREAD_MB + t * WORKER_THREAD_MB + t * perThreadHeapGrowth;
 }
@@ -53,7 +55,7 @@ describe('planMemory', () => {
       fc.property(
         fc.integer({ min: 256, max: 65_536 }),
         fc.integer({ min: 1, max: 256 }),
-        fc.integer({ min: 1, max: 256 }),
+        fc.integer({ min: 0, max: 256 }),
         (memoryMb, workers, threads) => {
           fc.pre(consumersThatFit(memoryMb, Math.min(threads, workers)) >= workers);
           assert.ok(plannedMb(memoryMb, workers, threads) <= memoryMb);
@@ -95,6 +97,33 @@ describe('planMemory', () => {
     assert.equal(planMemory({ memoryMb: 1024, workers: 2 }).threads, 1);
     assert.equal(planMemory({ memoryMb: 1024, workers: 1 }).threads, 1);
     assert.equal(planMemory({ memoryMb: 1024, workers: 3, threads: 3 }).consumersPerThread, 1);
+  });
+
+  it('at 256 MB, where no thread fits, hosts the default two consumers on the main thread', () => {
+    assert.throws(() => planMemory({ memoryMb: 256, workers: 2, threads: 1 }), ConfigError);
+    const plan = planMemory({ memoryMb: 256, workers: 2 });
+    assert.deepEqual(plan, planMemory({ memoryMb: 256, workers: 2, threads: 0 }));
+    assert.equal(plan.threads, 0);
+    assert.equal(plan.consumersPerThread, 2);
+    assert.equal(plan.threadHeapMb, 0, 'no thread, no thread heap');
+    assert.ok(plan.consumerBytes >= 16 * MiB);
+    assert.ok(MAIN_THREAD_MB + (2 * plan.consumerBytes) / MiB <= 256);
+    // Where a thread fits, the default keeps it.
+    assert.equal(planMemory({ memoryMb: 400, workers: 2 }).threads, 1);
+  });
+
+  it('refuses what the main thread cannot hold either, in one line that says so', () => {
+    assert.throws(
+      () => planMemory({ memoryMb: 256, workers: 4 }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.doesNotMatch(error.message, /\n/);
+        assert.match(error.message, /cannot hold 4 consumers on 2 threads/);
+        assert.match(error.message, /INGEST_THREADS \(0: the main thread\)/);
+        return true;
+      },
+    );
+    assert.throws(() => planMemory({ memoryMb: 256, workers: 8, threads: 0 }), /on the main thread/);
   });
 
   it('counts threads beyond the consumers as not started', () => {
