@@ -17,9 +17,9 @@
  * stays out of every plan, for what the estimates miss.
  *
  * With no worker thread (INGEST_THREADS=0, or unset when the budget cannot hold one: 256 MB) the
- * consumers run on the main thread, whose modules they share. Its heap has no limit of its own (V8
- * takes the main thread's from the command line only), so there the plan bounds what the consumers
- * hold and V8 collects as it sees fit.
+ * consumers run on the main thread, whose modules they share (an idle one held 172-188 MB). V8
+ * takes the main thread's heap limits from the command line only, so the plan names them
+ * (mainHeapMb, MAIN_SEMI_SPACE_MB) and the process restarts itself with them (src/app/main-heap.ts).
  */
 import { ConfigError } from '../errors/index.ts';
 
