@@ -1,8 +1,8 @@
 /**
  * Stored events one by one, whichever layout stored them: an event document is one event, a
- * bucket (buckets.ts; it has a run, `from` and `to`) is each of its events. What a user reads with `$unwind`
- * (docs/store.md), for the few readers of events themselves: recounts, comparisons with other
- * systems, exports. The API never reads events.
+ * bucket (buckets.ts; it has a run, `from` and `to`) is each of its events. What a user reads with
+ * an aggregation (docs/store.md), for the few readers of events themselves: recounts, comparisons
+ * with other systems, exports. The API never reads events.
  */
 import type { Db, Document } from 'mongodb';
 import { recordId } from '../events/index.ts';
