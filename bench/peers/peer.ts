@@ -36,7 +36,10 @@ export interface PeerProcess {
 export interface StoreTarget {
   db: string;
   collection: string;
-  /** Where a stored document keeps the record's seq (`seq`, or `extra.seq` in ipstream's events). */
+  /**
+   * Where a stored document keeps the record's seq: `seq`, or `extra.seq` in ipstream's events
+   * (in its buckets, `seq` in each entry of the `extra` array).
+   */
   seqPath: string;
   /** Where a document keeps several records, each with its seq at seqPath (ipstream's buckets). */
   arrayPath?: string;
