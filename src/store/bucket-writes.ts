@@ -87,10 +87,16 @@ export async function decideBuckets(
       return from === undefined ? null : eventBucketId(d.topic, d.partition, from);
     });
     const docs = await readByIds(buckets, [...new Set(bucketIds.filter((id) => id !== null))], profile);
+    // Each bucket's events by offset, read out of its arrays once however many of them are wanted.
+    const held = new Map(
+      [...docs].flatMap(([id, bucket]) =>
+        bucket === null ? [] : [[id, new Map(bucketEvents(bucket).map((e) => [e.offset, e]))] as const],
+      ),
+    );
     const storedEvents = new Map(
       wanted.map((d, i) => {
         const bucket = bucketIds[i] === null ? null : (docs.get(bucketIds[i]!) ?? null);
-        const e = bucket === null ? undefined : bucketEvents(bucket).find((x) => x.offset === d.offset);
+        const e = bucket === null ? undefined : held.get(bucket._id)?.get(d.offset);
         return [
           d.id,
           bucket === null || e === undefined ? null : fromBucketEvent(bucket, e, d.bytes),
