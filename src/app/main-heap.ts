@@ -6,14 +6,14 @@
  * replaces itself with them (execve: the same pid, stdio and environment) before it starts anything.
  */
 import type { Config } from '../config/index.ts';
-import { MAIN_SEMI_SPACE_MB, planMemory } from '../ingest/index.ts';
+import { MAIN_SEMI_SPACE_MB, planProcessMemory } from '../ingest/index.ts';
 import type { Logger } from '../log/index.ts';
 
 const HEAP_FLAGS = /^--max-(old|semi)-space-size=/;
 
 /** The flags the main thread needs, or none when worker threads host the consumers. */
-export function mainThreadHeapFlags(config: Config, maxWorkers = config.ingest.workers): string[] {
-  const plan = planMemory({ ...config.ingest, workers: Math.max(config.ingest.workers, maxWorkers) });
+export function mainThreadHeapFlags(config: Config, maxWorkers?: number): string[] {
+  const plan = planProcessMemory(config.ingest, maxWorkers);
   if (plan.threads !== 0) return [];
   return [`--max-old-space-size=${plan.mainHeapMb}`, `--max-semi-space-size=${MAIN_SEMI_SPACE_MB}`];
 }

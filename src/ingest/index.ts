@@ -8,7 +8,7 @@ export { replayDeadLetters, type ReplayOptions, type ReplayReport } from './dead
 export { createFlushPolicy, takeLimits } from './flush-policy.ts';
 export { waitUntilIdle } from './idle-watch.ts';
 export { type BatchWriter, Ingestor } from './ingestor.ts';
-export { holdsConsumers, MAIN_SEMI_SPACE_MB, planMemory } from './memory-budget.ts';
+export { holdsConsumers, MAIN_SEMI_SPACE_MB, planMemory, planProcessMemory } from './memory-budget.ts';
 export { IngestPool } from './pool.ts';
 export type { WorkerStats } from './stats.ts';
 export { formatStoreSteps, sumStats } from './totals.ts';

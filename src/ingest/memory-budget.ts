@@ -123,10 +123,22 @@ export function consumersThatFit(memoryMb: number, threads: number): number {
   return Math.max(0, Math.floor((memoryMb - fixedMb(memoryMb, threads)) / MIN_CONSUMER_MB));
 }
 
+/** The threads `workers` consumers run on: INGEST_THREADS or the default, never more than consumers. */
+function placedThreads(memoryMb: number, workers: number, threads: number | undefined): number {
+  return Math.min(threads ?? defaultThreads(memoryMb, workers), workers);
+}
+
 /** Whether `memoryMb` holds `workers` consumers on `threads` threads (undefined: the default). */
 export function holdsConsumers(memoryMb: number, workers: number, threads?: number): boolean {
-  const placed = Math.min(threads ?? defaultThreads(memoryMb, workers), workers);
-  return consumersThatFit(memoryMb, placed) >= workers;
+  return consumersThatFit(memoryMb, placedThreads(memoryMb, workers, threads)) >= workers;
+}
+
+/**
+ * The plan of a process that starts `input.workers` consumers and may add up to `maxWorkers`: made
+ * for the most it may hold, so that the pool and the main thread's heap limits agree.
+ */
+export function planProcessMemory(input: MemoryBudgetInput, maxWorkers = input.workers): MemoryPlan {
+  return planMemory({ ...input, workers: Math.max(input.workers, maxWorkers) });
 }
 
 /**
@@ -135,7 +147,7 @@ export function holdsConsumers(memoryMb: number, workers: number, threads?: numb
  */
 export function planMemory(input: MemoryBudgetInput): MemoryPlan {
   const { memoryMb, workers } = input;
-  const threads = Math.min(input.threads ?? defaultThreads(memoryMb, workers), workers);
+  const threads = placedThreads(memoryMb, workers, input.threads);
   const fixed = fixedMb(memoryMb, threads);
   const free = memoryMb - fixed;
   if (free < workers * MIN_CONSUMER_MB) {
@@ -153,8 +165,10 @@ export function planMemory(input: MemoryBudgetInput): MemoryPlan {
   }
   // Every thread's heap limit is made for its largest count of consumers, so the shares are made
   // for threads × that count: with uneven threads the limits still add up to the budget.
-  const consumersPerThread = Math.ceil(workers / Math.max(threads, 1));
-  const consumerBytes = Math.floor((free * MiB) / (Math.max(threads, 1) * consumersPerThread));
+  // With no thread, the main thread hosts them all.
+  const hosts = Math.max(threads, 1);
+  const consumersPerThread = Math.ceil(workers / hosts);
+  const consumerBytes = Math.floor((free * MiB) / (hosts * consumersPerThread));
   const live = consumerBytes / 2;
   // Shares of the live half, by what each costs beyond its footprint: a batch in flight about 2.5x
   // (documents, BSON, plans), a fetch about 10x (decoded at once).

@@ -3,7 +3,7 @@ import type { Config } from '../config/index.ts';
 import { IpstreamError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { InProcessThread, type ThreadHandle } from './in-process-thread.ts';
-import { type MemoryPlan, planMemory } from './memory-budget.ts';
+import { type MemoryPlan, planProcessMemory } from './memory-budget.ts';
 import { emptyStats, retire, type WorkerStats } from './stats.ts';
 import type { PoolToWorker, WorkerInit, WorkerToPool } from './worker-protocol.ts';
 
@@ -61,7 +61,7 @@ export class IngestPool {
       store: config.store,
       logLevel: config.logLevel,
     };
-    this.#memory = planMemory({ ...config.ingest, workers: Math.max(config.ingest.workers, maxWorkers) });
+    this.#memory = planProcessMemory(config.ingest, maxWorkers);
     this.#log = log;
   }
 
