@@ -11,11 +11,15 @@ import { FencedLease, type HeldLease } from './lease.ts';
 import { DeviceRegistry } from './registry.ts';
 import {
   type CurrentDocs,
+  deviceStatsEntries,
+  onePerOffset,
   type PlannedWrite,
   type RollupBatch,
   type RollupCollection,
   REPLAY_PK,
+  planDeviceStats,
   planRollupsReading,
+  type RollupEvent,
   toRollupEvent,
   touchedDocs,
 } from './rollup-plan.ts';
@@ -113,6 +117,16 @@ export interface EventStoreOptions {
 }
 
 const MAX_ROUNDS = 20;
+
+/** The main plan leaves device_stats to #writeDeviceStats. */
+const APART = { deviceStats: false } as const;
+
+/**
+ * device_stats documents read, planned and written at once. Each holds 256 devices (about 9 KB), and
+ * a batch from 1M devices touches thousands of them: held together with their new contents they
+ * took tens of MB, and a soak at INGEST_MEMORY_MB=256 passed its bound.
+ */
+export const DEVICE_STATS_SLICE = 256;
 
 /** How a replay counts its entries: see EventStore.replay. */
 interface ReplayOutcome {
@@ -487,20 +501,26 @@ export class EventStore {
       for (let round = 1; round <= MAX_ROUNDS; round++) {
         const { batch, read, decided } = await prepare();
         const buckets = new BucketCache();
-        const current = await this.#read(touchedDocs(batch, buckets), read);
+        const current = await this.#read(touchedDocs(batch, buckets, APART), read);
         clock.lap('read');
         const writes = await planRollupsReading(
           batch,
           current,
           (ids) => readByIds(this.#collection('rollups'), ids, this.#profile),
           buckets,
+          APART,
         );
         clock.lap('plan');
         await this.#pause?.('planned');
-        if (writes.length === 0) return decided;
-        const conflicts = await this.#write(writes, lease);
+        const conflicts = writes.length === 0 ? 0 : await this.#write(writes, lease);
         clock.lap('rollups');
-        if (conflicts === 0) return decided;
+        if (conflicts === 0) {
+          // After the totals: a crash before they land leaves them to the replay, whose plan finds
+          // every other document's marks past the records and writes only these.
+          await this.#writeDeviceStats(batch.events, lease);
+          clock.lap('rollups');
+          return decided;
+        }
       }
       throw new IpstreamError('ROLLUP_CONTENTION', `rollups did not settle in ${MAX_ROUNDS} rounds`, {
         retriable: true,
@@ -543,6 +563,35 @@ export class EventStore {
         current.set(id, doc);
     }
     return current;
+  }
+
+  /**
+   * The device_stats documents of `events`, DEVICE_STATS_SLICE at a time: read, planned against
+   * their marks and written; a slice another writer changed meanwhile is read and planned again.
+   */
+  async #writeDeviceStats(events: readonly RollupEvent[], lease: HeldLease | null): Promise<void> {
+    const byDoc = [...deviceStatsEntries(onePerOffset(events))];
+    const collection = this.#collection('deviceStats');
+    for (let i = 0; i < byDoc.length; i += DEVICE_STATS_SLICE) {
+      const slice = byDoc.slice(i, i + DEVICE_STATS_SLICE);
+      for (let round = 1; ; round++) {
+        const current = await readByIds(
+          collection,
+          slice.map(([id]) => id),
+          this.#profile,
+        );
+        const writes = planDeviceStats(slice, current);
+        if (writes.length === 0) break;
+        const { conflicts } = await writeDocs(collection, writes, this.#profile, lease?.check);
+        if (conflicts === 0) break;
+        if (round === MAX_ROUNDS)
+          throw new IpstreamError(
+            'ROLLUP_CONTENTION',
+            `device stats did not settle in ${MAX_ROUNDS} rounds`,
+            { retriable: true },
+          );
+      }
+    }
   }
 
   /** Phase by phase (children before the heads that summarise them); returns the conflicts. */

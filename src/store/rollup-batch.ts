@@ -97,8 +97,21 @@ export interface DocRef {
   id: string;
 }
 
+/** What a plan covers. */
+export interface PlanScope {
+  /**
+   * Whether the batch's device_stats documents are planned with the rest (the default). EventStore
+   * plans them apart, a slice of documents at a time (deviceStatsEntries), after the rest.
+   */
+  deviceStats?: boolean;
+}
+
 /** The documents a batch's rollups read and may write. */
-export function touchedDocs(batch: RollupBatch, buckets = new BucketCache()): DocRef[] {
+export function touchedDocs(
+  batch: RollupBatch,
+  buckets = new BucketCache(),
+  scope: PlanScope = {},
+): DocRef[] {
   const rollups = new Set<string>([TOTALS_ID, storedLogId(batch.storedAt)]);
   const devices = new Set<string>();
   if (batch.deadLetters.length > 0 || (batch.replayedDeadLetters?.length ?? 0) > 0)
@@ -125,7 +138,8 @@ export function touchedDocs(batch: RollupBatch, buckets = new BucketCache()): Do
     }
     for (const chunk of chunks) rollups.add(countsId(ALL_TIME_ID, chunk));
   }
-  for (const chunk of deviceChunks) devices.add(deviceChunkId(chunk << DEVICE_CHUNK_BITS));
+  if (scope.deviceStats !== false)
+    for (const chunk of deviceChunks) devices.add(deviceChunkId(chunk << DEVICE_CHUNK_BITS));
   return [
     ...[...rollups].map((id) => ({ collection: 'rollups' as const, id })),
     ...[...devices].map((id) => ({ collection: 'deviceStats' as const, id })),
@@ -225,6 +239,11 @@ export function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, 
     else list.push(item);
   }
   return groups;
+}
+
+/** Events (each offset once: onePerOffset) by the device_stats document that counts them. */
+export function deviceStatsEntries(events: readonly RollupEvent[]): Map<string, RollupEvent[]> {
+  return groupBy(events, (e) => deviceChunkId(e.id));
 }
 
 export function byChunk(entries: readonly RollupEvent[]): Map<number, RollupEvent[]> {

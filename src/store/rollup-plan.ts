@@ -11,14 +11,15 @@
  * replay recomputes.
  */
 import { InternalError } from '../errors/index.ts';
-import { BucketCache, deviceChunkId, SUMMARY_LEVELS } from './levels.ts';
+import { BucketCache, SUMMARY_LEVELS } from './levels.ts';
 import { Planner } from './planner.ts';
 import type { Guarded } from './schema.ts';
 import {
   type CurrentDocs,
-  groupBy,
+  deviceStatsEntries,
   onePerOffset,
   type PlannedWrite,
+  type PlanScope,
   type RollupBatch,
   type RollupEvent,
 } from './rollup-batch.ts';
@@ -29,10 +30,13 @@ export {
   LATEST_DEAD_LETTERS,
   type PlannedWrite,
   REPLAY_PK,
+  type PlanScope,
   type RollupBatch,
   type RollupCollection,
   type RollupDeadLetter,
   type RollupEvent,
+  deviceStatsEntries,
+  onePerOffset,
   toRollupEvent,
   touchedDocs,
 } from './rollup-batch.ts';
@@ -48,13 +52,14 @@ export async function planRollupsReading(
   current: CurrentDocs,
   read: (ids: string[]) => Promise<ReadonlyMap<string, Guarded | null>>,
   buckets = new BucketCache(),
+  scope: PlanScope = {},
 ): Promise<PlannedWrite[]> {
   const known = new Map(current);
   for (;;) {
     const plan = new Planner(known, buckets);
     // Planning a large batch is seconds of CPU (3.1 s for 80k records from 1M devices); the
     // thread's Kafka heartbeats and its other consumers get a turn between steps.
-    const steps = planSteps(batch, plan, buckets);
+    const steps = planSteps(batch, plan, buckets, scope);
     let since = performance.now();
     while (steps.next().done !== true) {
       if (performance.now() - since < STEP_MS) continue;
@@ -74,13 +79,27 @@ export function planRollups(
   batch: RollupBatch,
   current: CurrentDocs,
   buckets = new BucketCache(),
+  scope: PlanScope = {},
 ): PlannedWrite[] {
   const plan = new Planner(current, buckets);
-  const steps = planSteps(batch, plan, buckets);
+  const steps = planSteps(batch, plan, buckets, scope);
   while (steps.next().done !== true);
   if (plan.missing.size > 0) {
     throw new InternalError(`planRollups: ${[...plan.missing][0]} was not read (use planRollupsReading)`);
   }
+  return plan.writes;
+}
+
+/**
+ * The device_stats writes of some of a batch's documents (from deviceStatsEntries), given their
+ * current contents: pure. Nothing summarises them, so a slice can be written on its own.
+ */
+export function planDeviceStats(
+  entries: Iterable<readonly [string, RollupEvent[]]>,
+  current: CurrentDocs,
+): PlannedWrite[] {
+  const plan = new Planner(current, new BucketCache());
+  for (const [id, list] of entries) plan.devices(id, list);
   return plan.writes;
 }
 
@@ -89,6 +108,7 @@ function* planSteps(
   batch: RollupBatch,
   plan: Planner,
   buckets: BucketCache,
+  scope: PlanScope,
 ): Generator<void, void, undefined> {
   if ((batch.records?.length ?? 0) > 0 || (batch.replayedRecords?.length ?? 0) > 0)
     plan.recordLog(batch.records ?? [], batch.replayedRecords ?? [], batch.bucketRuns ?? []);
@@ -124,10 +144,11 @@ function* planSteps(
   }
   if (events.length > 0) plan.allTime(events);
   yield;
-  for (const [id, entries] of groupBy(events, (e) => deviceChunkId(e.id))) {
-    plan.devices(id, entries);
-    yield;
-  }
+  if (scope.deviceStats !== false)
+    for (const [id, entries] of deviceStatsEntries(events)) {
+      plan.devices(id, entries);
+      yield;
+    }
   const replayed = onePerOffset(batch.replayedDeadLetters ?? []);
   plan.totals({ events, deadLetters, replayedDeadLetters: replayed, storedAt: batch.storedAt });
   if (events.length > 0) plan.storedLog(events, batch.storedAt);

@@ -16,6 +16,9 @@ import {
   type RollupBatch,
   type RollupDeadLetter,
   type RollupEvent,
+  deviceStatsEntries,
+  onePerOffset,
+  planDeviceStats,
   planRollups,
   planRollupsReading,
   touchedDocs,
@@ -68,9 +71,28 @@ function batchOf(recs: Rec[]): RollupBatch {
 class Store {
   readonly docs = new Map<string, Guarded>();
 
+  /**
+   * `apart`: as EventStore plans, device_stats documents after the rest, one document a slice
+   * (its phases come after every other write, so a crash can fall between any two).
+   */
+  readonly apart: boolean;
+
+  constructor(apart = false) {
+    this.apart = apart;
+  }
+
   plan(batch: RollupBatch): PlannedWrite[] {
-    const current = new Map(touchedDocs(batch).map((r) => [r.id, this.docs.get(r.id) ?? null]));
-    return planRollups(batch, current);
+    const scope = { deviceStats: !this.apart };
+    const current = new Map(
+      touchedDocs(batch, undefined, scope).map((r) => [r.id, this.docs.get(r.id) ?? null]),
+    );
+    if (!this.apart) return planRollups(batch, current);
+    const writes = planRollups(batch, current, undefined, scope);
+    [...deviceStatsEntries(onePerOffset(batch.events))].forEach((slice, i) => {
+      const stats = planDeviceStats([slice], new Map([[slice[0], this.docs.get(slice[0]) ?? null]]));
+      writes.push(...stats.map((w) => ({ ...w, phase: 100 + i })));
+    });
+    return writes;
   }
 
   /** Writes in phase order; with `cut`, stops part-way (a crash): the writes before it land. */
@@ -144,58 +166,59 @@ describe('planRollups', () => {
     assert.equal(totals.events, 7);
   });
 
-  it('ends in the same documents whatever the batching, crashes, replays and rebalances', () => {
-    const partitions = fc.array(fc.array(fc.nat({ max: 10_000 }), { minLength: 1, maxLength: 40 }), {
-      minLength: 1,
-      maxLength: 3,
-    });
-    // Each step: which partition, how many records, whether the flush crashes (and where), and
-    // whether a second writer steps in from the committed offset (a rebalance).
-    const step = fc.record({
-      p: fc.nat(),
-      take: fc.integer({ min: 1, max: 12 }),
-      // A batch can hold a record twice: the partition was fetched again (a rebalance back to this
-      // worker, a restarted stream) while its first copy still waited in the buffer.
-      repeat: fc.nat({ max: 4 }),
-      crashAt: fc.option(fc.nat({ max: 200 }), { freq: 3 }),
-      writer: fc.nat({ max: 1 }),
-      rebalance: fc.boolean(),
-    });
-    fc.assert(
-      fc.property(partitions, fc.array(step, { maxLength: 60 }), (draws, steps) => {
-        const recs = records(draws);
-        const store = new Store();
-        const committed = recs.map(() => 0);
-        // Per writer and partition: where it reads next (writers may lag: stale batches).
-        const position = [recs.map(() => 0), recs.map(() => 0)];
-        for (const s of steps) {
-          const p = s.p % recs.length;
-          const w = s.writer;
-          if (s.rebalance) position[w]![p] = committed[p]!;
-          const from = position[w]![p]!;
-          const chunk = recs[p]!.slice(from, from + s.take);
-          if (chunk.length === 0) continue;
-          const writes = store.plan(batchOf([...chunk, ...chunk.slice(0, s.repeat)]));
-          if (s.crashAt !== null) {
-            store.apply(writes, s.crashAt % (writes.length + 1));
-            position[w]![p] = committed[p]!; // restarts from the last commit
-            continue;
+  for (const apart of [false, true])
+    it(`ends in the same documents whatever the batching, crashes, replays and rebalances${apart ? ', device stats planned apart' : ''}`, () => {
+      const partitions = fc.array(fc.array(fc.nat({ max: 10_000 }), { minLength: 1, maxLength: 40 }), {
+        minLength: 1,
+        maxLength: 3,
+      });
+      // Each step: which partition, how many records, whether the flush crashes (and where), and
+      // whether a second writer steps in from the committed offset (a rebalance).
+      const step = fc.record({
+        p: fc.nat(),
+        take: fc.integer({ min: 1, max: 12 }),
+        // A batch can hold a record twice: the partition was fetched again (a rebalance back to this
+        // worker, a restarted stream) while its first copy still waited in the buffer.
+        repeat: fc.nat({ max: 4 }),
+        crashAt: fc.option(fc.nat({ max: 200 }), { freq: 3 }),
+        writer: fc.nat({ max: 1 }),
+        rebalance: fc.boolean(),
+      });
+      fc.assert(
+        fc.property(partitions, fc.array(step, { maxLength: 60 }), (draws, steps) => {
+          const recs = records(draws);
+          const store = new Store(apart);
+          const committed = recs.map(() => 0);
+          // Per writer and partition: where it reads next (writers may lag: stale batches).
+          const position = [recs.map(() => 0), recs.map(() => 0)];
+          for (const s of steps) {
+            const p = s.p % recs.length;
+            const w = s.writer;
+            if (s.rebalance) position[w]![p] = committed[p]!;
+            const from = position[w]![p]!;
+            const chunk = recs[p]!.slice(from, from + s.take);
+            if (chunk.length === 0) continue;
+            const writes = store.plan(batchOf([...chunk, ...chunk.slice(0, s.repeat)]));
+            if (s.crashAt !== null) {
+              store.apply(writes, s.crashAt % (writes.length + 1));
+              position[w]![p] = committed[p]!; // restarts from the last commit
+              continue;
+            }
+            store.apply(writes);
+            position[w]![p] = from + chunk.length;
+            // Commits never go backwards (the group's offset wins).
+            committed[p] = Math.max(committed[p]!, from + chunk.length);
           }
-          store.apply(writes);
-          position[w]![p] = from + chunk.length;
-          // Commits never go backwards (the group's offset wins).
-          committed[p] = Math.max(committed[p]!, from + chunk.length);
-        }
-        // Drain: one writer finishes every partition from the committed offsets.
-        for (let p = 0; p < recs.length; p++) {
-          const rest = recs[p]!.slice(committed[p]);
-          if (rest.length > 0) store.apply(store.plan(batchOf(rest)));
-        }
-        assert.deepEqual(snapshot(store), reference(recs));
-      }),
-      { numRuns: 150 },
-    );
-  });
+          // Drain: one writer finishes every partition from the committed offsets.
+          for (let p = 0; p < recs.length; p++) {
+            const rest = recs[p]!.slice(committed[p]);
+            if (rest.length > 0) store.apply(store.plan(batchOf(rest)));
+          }
+          assert.deepEqual(snapshot(store), reference(recs));
+        }),
+        { numRuns: 150 },
+      );
+    });
 });
 
 describe('planning a large batch', () => {
