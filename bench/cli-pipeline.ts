@@ -43,7 +43,7 @@ function timestampMode(raw: string): TimestampMode {
   return raw as TimestampMode;
 }
 
-function eventsLayout(raw: string): EventsLayout {
+export function eventsLayout(raw: string): EventsLayout {
   const layout = EVENTS_LAYOUTS.find((l) => l === raw.trim());
   if (layout === undefined)
     throw new InvalidArgumentError(`expected ${EVENTS_LAYOUTS.join(' or ')}, got "${raw}"`);

@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { intOption, listOption, numberOption } from '../src/cli/index.ts';
 import { registerPipelineBench } from './cli-pipeline.ts';
 import { registerPeersBench } from './peers.ts';
+import { registerSoakBench } from './soak/cli.ts';
 import { requireServices } from '../src/app/index.ts';
 
 /** `ipstream bench <suite>`: every suite prints a table and writes JSON under bench-results/. */
@@ -17,6 +18,7 @@ export function registerBenchCommand(program: Command): void {
 
   registerPipelineBench(bench);
   registerPeersBench(bench);
+  registerSoakBench(bench);
 
   bench
     .command('timestamps')
