@@ -148,9 +148,11 @@ export default tseslint.config(
     },
   },
   {
-    // Config reads the environment; local-services/ passes it through to the processes it spawns.
+    // Config reads the environment; local-services/ passes it through to the processes it spawns,
+    // and main-heap.ts to the process it replaces itself with.
     files: [
       'src/config/**',
+      'src/app/main-heap.ts',
       'src/local-services/processes.ts',
       'src/local-services/tools.ts',
       'src/local-services/ferretdb-local.ts',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mainThreadHeapFlags } from '../../../src/app/main-heap.ts';
+import { MALLOC_TUNABLES, mainThreadEnv, mainThreadHeapFlags } from '../../../src/app/main-heap.ts';
 import { upMaxWorkers } from '../../../src/app/up.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 import { planMemory } from '../../../src/ingest/index.ts';
@@ -26,4 +26,13 @@ test('up adds workers up to four, or as many as the budget holds', () => {
   assert.equal(upMaxWorkers(loadConfig({ INGEST_MEMORY_MB: '256', INGEST_WORKERS: '1' })), 2);
   // Never fewer than the workers it starts with (a budget that cannot hold those is refused later).
   assert.equal(upMaxWorkers(loadConfig({ INGEST_MEMORY_MB: '256', INGEST_WORKERS: '3' })), 3);
+});
+
+test("the bounded process fixes malloc's thresholds, and an operator's own tunables still win", () => {
+  assert.deepEqual(mainThreadEnv({ PATH: '/bin' }), { PATH: '/bin', GLIBC_TUNABLES: MALLOC_TUNABLES });
+  assert.equal(mainThreadEnv({ GLIBC_TUNABLES: '' }).GLIBC_TUNABLES, MALLOC_TUNABLES);
+  assert.equal(
+    mainThreadEnv({ GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=65536' }).GLIBC_TUNABLES,
+    `${MALLOC_TUNABLES}:glibc.malloc.mmap_threshold=65536`,
+  );
 });
