@@ -31,6 +31,15 @@ const CASES: { args: string[]; says: RegExp }[] = [
   { args: ['bench', 'point-ops', '--sizes', '1000,'], says: /--sizes .*expected a comma-separated list/ },
   { args: ['bench', 'point-ops', '--ops', '5'], says: /--ops .*expected 10\.\.100000, got 5/ },
   { args: ['bench', 'peers', '--events', 'many'], says: /--events .*expected an integer, got "many"/ },
+  { args: ['bench', 'soak', '--rate', '0'], says: /--rate .*expected 1\.\.1000000, got 0/ },
+  {
+    args: ['bench', 'soak', '--layout', 'rows'],
+    says: /--layout .*expected documents or buckets, got "rows"/,
+  },
+  {
+    args: ['bench', 'soak', '--minutes', '5', '--settle-minutes', '5'],
+    says: /--settle-minutes 5 leaves nothing to judge of --minutes 5/,
+  },
 ];
 
 /** Runs at once: each run is mostly module loading, so two cores take a few side by side. */
