@@ -3,8 +3,9 @@
  * (waiting for FerretDB's rollup lease, and releasing it), `decide` (the record log: which records
  * are events, dead letters or stored already; with buckets, the bucket inserts too), `devices`
  * (registering new devices), `read` (the rollup documents the batch touches), `plan` (the new
- * rollups, pure CPU), `rollups` (writing them; device_stats read, planned and written a slice at a time), `finish` (dead letters, and events of records that
- * are not events).
+ * rollups, pure CPU), `rollups` (writing them, then the device_stats documents a slice at a time,
+ * each read, planned and written), `finish` (dead letters, and events of records that are not
+ * events).
  */
 export const STORE_STEPS = [
   'insert',
