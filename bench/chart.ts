@@ -71,6 +71,30 @@ export function logTicks(min: number, max: number): number[] {
   return Array.from({ length: hi - lo + 1 }, (_, i) => Number((10 ** (lo + i)).toPrecision(12)));
 }
 
+/** A text element at (x, y). */
+export function svgText(x: number, y: number, body: string, attrs = ''): string {
+  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}"${attrs}>${escapeXml(body)}</text>`;
+}
+
+/** The title, the subtitle and the value axis's grid lines with their labels. */
+export function chartHeading(
+  o: { title: string; subtitle?: string | undefined; left: number; right: number; width: number },
+  ticks: readonly number[],
+  y: (value: number) => number,
+  base: number,
+): string[] {
+  const out = [svgText(o.left, 22, o.title, ' font-size="15" font-weight="bold"')];
+  if (o.subtitle !== undefined) out.push(svgText(o.left, 42, o.subtitle, ' fill="#555"'));
+  for (const t of ticks) {
+    const ty = y(t).toFixed(1);
+    out.push(
+      `<line x1="${o.left}" x2="${o.width - o.right}" y1="${ty}" y2="${ty}" stroke="${t === base ? '#333' : '#e4e4e4'}"/>`,
+      svgText(o.left - 6, y(t) + 4, compactNumber(t), ' text-anchor="end" fill="#555"'),
+    );
+  }
+  return out;
+}
+
 export function barChartSvg(options: BarChartOptions): string {
   const { series, groups } = options;
   const barWidth = 22;
@@ -116,16 +140,7 @@ export function barChartSvg(options: BarChartOptions): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
   );
-  text(left, 22, options.title, ' font-size="15" font-weight="bold"');
-  if (options.subtitle !== undefined) text(left, 42, options.subtitle, ' fill="#555"');
-
-  for (const t of ticks) {
-    const ty = y(t);
-    out.push(
-      `<line x1="${left}" x2="${width - right}" y1="${ty.toFixed(1)}" y2="${ty.toFixed(1)}" stroke="${t === bottom ? '#333' : '#e4e4e4'}"/>`,
-    );
-    text(left - 6, ty + 4, compactNumber(t), ' text-anchor="end" fill="#555"');
-  }
+  out.push(...chartHeading({ ...options, left, right, width }, ticks, y, bottom));
   const midY = top + plotHeight / 2;
   text(
     16,

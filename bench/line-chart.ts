@@ -2,7 +2,7 @@
  * Lines over time as a self-contained SVG document (no dependency), for values sampled through a
  * run: one polyline per series, dashed horizontal lines for limits, axes from zero.
  */
-import { compactNumber, escapeXml, niceTicks } from './chart.ts';
+import { chartHeading, compactNumber, escapeXml, niceTicks } from './chart.ts';
 
 export interface LineSeries {
   name: string;
@@ -48,15 +48,7 @@ export function lineChartSvg(o: LineChartOptions): string {
   const text = (x: number, y: number, body: string, attrs = ''): void => {
     out.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}"${attrs}>${escapeXml(body)}</text>`);
   };
-  text(left, 22, o.title, ' font-size="15" font-weight="bold"');
-  if (o.subtitle !== undefined) text(left, 42, o.subtitle, ' fill="#555"');
-  for (const t of yTicks) {
-    const y = py(t);
-    out.push(
-      `<line x1="${left}" x2="${width - right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="${t === 0 ? '#333' : '#e4e4e4'}"/>`,
-    );
-    text(left - 6, y + 4, compactNumber(t), ' text-anchor="end" fill="#555"');
-  }
+  out.push(...chartHeading({ ...o, left, right, width }, yTicks, py, 0));
   for (const t of xTicks)
     text(px(t), top + plotH + 16, compactNumber(t), ' text-anchor="middle" fill="#555"');
   text(left + plotW / 2, top + plotH + 34, o.xUnit, ' text-anchor="middle" fill="#555"');
