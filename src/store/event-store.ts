@@ -123,8 +123,9 @@ const APART = { deviceStats: false } as const;
 
 /**
  * device_stats documents read, planned and written at once. Each holds 256 devices (about 9 KB), and
- * a batch from 1M devices touches thousands of them: held together with their new contents they
- * took tens of MB, and a soak at INGEST_MEMORY_MB=256 passed its bound.
+ * a batch from 1M devices touches thousands of them, which were held together with their new
+ * contents. In 12-minute soaks at INGEST_MEMORY_MB=256 from 1M devices, the high-water mark at
+ * minute 12 was 276 MB with slices against 297 without (docs/benchmarks.md, "Soak").
  */
 export const DEVICE_STATS_SLICE = 256;
 
